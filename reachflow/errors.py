@@ -1,0 +1,102 @@
+"""ReachFlow's error tree: what is retried and what ends a job.
+
+::
+
+    ReachError
+    ├── TransientError            retried with backoff (5xx, timeouts, dropped connections,
+    │   │                         an expired vendor KS that a renewal fixes)
+    │   └── AccessKeyExpired      the task's accessKey expired: extend it, then retry
+    └── PermanentError            the job cannot be done: it ends in Kaltura status ERROR,
+        │                         with ``err_description`` as the task's errDescription
+        ├── MediaError            no usable flavor, undecodable or silent media
+        ├── LanguageMismatch      the spoken language is not the ordered one
+        ├── UnsupportedJob        a feature / service type / language pair we do not serve
+        └── DeadlineExceeded      the job's deadline passed and the policy is to give up
+
+Every message is one line, specific, and free of secrets (no KS, no secret, no token): it is
+written to Kaltura and shown to the customer. Use :func:`one_line` to build one from free text.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = [
+    "AccessKeyExpired",
+    "DeadlineExceeded",
+    "LanguageMismatch",
+    "MediaError",
+    "PermanentError",
+    "ReachError",
+    "TransientError",
+    "UnsupportedJob",
+    "one_line",
+    "redact",
+]
+
+MAX_ERR_DESCRIPTION = 250
+
+# A KS (v1 or v2), long hex/base64 tokens: never let them reach a message.
+_SECRET_PATTERNS = [
+    re.compile(r"djJ8[A-Za-z0-9_\-+/=]{8,}"),  # KS v2 ("v2|" base64)
+    re.compile(r"\b[A-Za-z0-9+/_\-]{40,}={0,2}"),  # long base64/hex blobs (KS v1, tokens, secrets)
+    re.compile(r"(?i)((?:ks|secret|token|accesskey|captiontoken)[\"']?\s*[:=/]\s*)[^\s,;&\"']+"),
+]
+
+
+def redact(text: str) -> str:
+    """Remove anything that looks like a KS, token or secret from ``text``."""
+    for pattern in _SECRET_PATTERNS:
+        if pattern.groups:
+            text = pattern.sub(lambda m: m.group(1) + "[redacted]", text)
+        else:
+            text = pattern.sub("[redacted]", text)
+    return text
+
+
+def one_line(text: str, limit: int = MAX_ERR_DESCRIPTION) -> str:
+    """A single redacted line of at most ``limit`` characters."""
+    flat = " ".join(redact(str(text)).split())
+    if len(flat) > limit:
+        flat = flat[: limit - 1].rstrip() + "…"
+    return flat
+
+
+class ReachError(Exception):
+    """Base of every error ReachFlow raises on purpose."""
+
+    def __init__(self, message: str) -> None:
+        self.message = one_line(message)
+        super().__init__(self.message)
+
+
+class TransientError(ReachError):
+    """A fault that a later attempt may not meet: retry with backoff."""
+
+
+class AccessKeyExpired(TransientError):
+    """The task's accessKey (customer KS) expired; extendAccessKey and retry."""
+
+
+class PermanentError(ReachError):
+    """The job cannot be done; ``err_description`` goes to Kaltura with status ERROR."""
+
+    @property
+    def err_description(self) -> str:
+        return self.message
+
+
+class MediaError(PermanentError):
+    """No usable flavor, or media that cannot be decoded, or media with no sound."""
+
+
+class LanguageMismatch(PermanentError):
+    """The spoken language is not the ordered source language."""
+
+
+class UnsupportedJob(PermanentError):
+    """A feature, service type or language pair ReachFlow does not serve."""
+
+
+class DeadlineExceeded(PermanentError):
+    """The job's deadline passed (and the deadline policy is to give up)."""
