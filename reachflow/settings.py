@@ -1,0 +1,78 @@
+"""ReachFlow's configuration, in one place (environment variables prefixed ``REACHFLOW_``).
+
+Secrets are not here: they live in Prefect blocks (``blocks/``). Everything here is safe to log.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings", "get_settings"]
+
+
+class Settings(BaseSettings):
+    """Operational settings; every field can be set as ``REACHFLOW_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="REACHFLOW_", extra="ignore")
+
+    home: Path = Field(
+        default=Path("var"),
+        description="Working folder for media copies, model caches and the demo's state.",
+    )
+    account_block: str = Field(
+        default="reachflow-vendor",
+        description="Name of the KalturaVendorAccount block the flows use.",
+    )
+    engine_block: str = Field(
+        default="reachflow-speech",
+        description="Name of the SpeechEngineSettings block (defaults apply when it is missing).",
+    )
+    discovery_interval_seconds: int = Field(default=60, ge=5, le=3600)
+    reconcile_interval_seconds: int = Field(default=300, ge=10, le=86400)
+    discovery_concurrency: int = Field(
+        default=8, ge=1, le=64, description="Parallel Kaltura calls and run creations in discovery."
+    )
+    max_restarts: int = Field(
+        default=3, ge=0, le=20,
+        description="Runs reconcile starts for one task before it ends the task in ERROR.",
+    )
+    restart_grace_seconds: int = Field(
+        default=60, ge=0, description="Reconcile leaves a task alone this long after its last run ended."
+    )
+    at_risk_threshold: float = Field(
+        default=0.8, gt=0.0, lt=1.0, description="Share of a job's window after which it is at risk."
+    )
+    access_key_refresh_margin_seconds: int = Field(
+        default=86400, ge=60,
+        description="Extend the accessKey once it is this close to its shortest possible expiry.",
+    )
+    max_media_bytes: int = Field(default=8 * 1024**3, ge=1024, description="Largest media download.")
+    media_download_timeout_seconds: int = Field(default=3600, ge=5)
+    human_deadline_policy: Literal["wait", "error"] = Field(
+        default="wait",
+        description="When a human job's deadline passes with no submission: keep waiting (and "
+        "alert) or end the task in ERROR.",
+    )
+    served: str = Field(
+        default="1:2",
+        description="Comma-separated serviceFeature:serviceType pairs ReachFlow serves "
+        "(1:2 = CAPTIONS/MACHINE, 1:1 = CAPTIONS/HUMAN).",
+    )
+
+    def served_pairs(self) -> set[tuple[int, int]]:
+        pairs: set[tuple[int, int]] = set()
+        for item in self.served.split(","):
+            feature, _, service_type = item.strip().partition(":")
+            if feature and service_type:
+                pairs.add((int(feature), int(service_type)))
+        return pairs
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
