@@ -1,0 +1,290 @@
+"""The life of a REACH job, shared by every service flow.
+
+::
+
+    begin ──▶ PROCESSING ──▶ service steps (checkpoint between each) ──▶ deliver ──▶ READY
+      │                                  │
+      └── already final: nothing to do   └── PermanentError ──▶ ERROR + errDescription
+
+* :func:`begin` reads the task with the vendor KS, then the job (task + catalog item + REACH
+  profile) with the task's accessKey, and moves PENDING to PROCESSING before any work.
+* :func:`checkpoint` runs between steps: it checks the deadline explicitly (Prefect timeouts do not
+  stop blocking code), emits the ``reachflow.job.at-risk`` event once the job has used its at-risk
+  share of the window, and extends the accessKey before it can expire.
+* :func:`run_job` wraps a service's steps: a :class:`~reachflow.errors.PermanentError` ends the task
+  in ERROR with its one-line description; anything else leaves the task PROCESSING for a retry or
+  for reconcile to restart, so a crash never strands a task.
+* :func:`finish` sets READY with outputObjectId and accuracy, after every output is uploaded (READY
+  kills the accessKey).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from prefect import get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.events import emit_event
+from prefect.runtime import flow_run
+from prefect.states import Completed, Failed, State
+
+from blocks.kaltura import KalturaVendorAccount
+from reachflow.deadlines import Deadline
+from reachflow.enums import EntryVendorTaskStatus
+from reachflow.errors import PermanentError, ReachError, one_line
+from reachflow.models import EntryVendorTask, Job
+from reachflow.settings import get_settings
+from tasks.kaltura import TaskApi, VendorApi, retry_condition
+
+__all__ = [
+    "ActiveJob",
+    "JobResult",
+    "artifact_key",
+    "begin",
+    "checkpoint",
+    "finish",
+    "load_account",
+    "run_job",
+]
+
+FINAL_STATUSES = {
+    EntryVendorTaskStatus.READY,
+    EntryVendorTaskStatus.ERROR,
+    EntryVendorTaskStatus.ABORTED,
+    EntryVendorTaskStatus.REJECTED,
+}
+STARTABLE_STATUSES = {
+    EntryVendorTaskStatus.PENDING,
+    EntryVendorTaskStatus.PENDING_ENTRY_READY,
+    EntryVendorTaskStatus.PENDING_MODERATION,
+    EntryVendorTaskStatus.SCHEDULED,
+}
+# Kaltura mints an accessKey valid for max(2 x turnaround, 7 days): 7 days is the shortest life a
+# key can have, so a job that has held its key for almost that long extends it first.
+SHORTEST_ACCESS_KEY_LIFE = timedelta(days=7)
+KALTURA_RETRIES = dict(retries=4, retry_delay_seconds=[2, 5, 15, 45], retry_condition_fn=retry_condition)
+
+
+def load_account(block_name: str | None = None) -> KalturaVendorAccount:
+    """The vendor's Kaltura account block (``REACHFLOW_ACCOUNT_BLOCK``, default ``reachflow-vendor``)."""
+    return KalturaVendorAccount.load(block_name or get_settings().account_block)
+
+
+def artifact_key(prefix: str, job: Job | EntryVendorTask) -> str:
+    """A Prefect artifact key (lower-case, digits, dashes) for one job."""
+    task_ = job.task if isinstance(job, Job) else job
+    return f"{prefix}-{task_.partner_id}-{task_.id}".lower()
+
+
+@dataclass
+class ActiveJob:
+    """A job being worked on: the typed job, its deadline and a live accessKey.
+
+    Not persisted: a resumed or restarted run builds it again from Kaltura.
+    """
+
+    account: KalturaVendorAccount
+    job: Job
+    deadline: Deadline
+    key_issued_at: datetime
+    started_monotonic: float = field(default_factory=time.monotonic)
+    at_risk_reported: bool = False
+    notes: list[str] = field(default_factory=list)
+    _task_api: TaskApi | None = None
+
+    @property
+    def task_id(self) -> int:
+        return self.job.task.id
+
+    @property
+    def partner_id(self) -> int:
+        return self.job.task.partner_id
+
+    def vendor(self) -> VendorApi:
+        return VendorApi(self.account)
+
+    def api(self) -> TaskApi:
+        """The accessKey client for this job; an expired key is extended and the call retried."""
+        if self._task_api is None:
+            self._task_api = self.vendor().task_api(self.job.task, on_access_key_expired=self._extend_key)
+        return self._task_api
+
+    def _extend_key(self) -> str:
+        refreshed = self.vendor().extend_access_key(self.task_id)
+        self.key_issued_at = datetime.now(UTC)
+        self.job = self.job.model_copy(update={"task": refreshed})
+        get_run_logger().info("Extended the accessKey of task %s", self.task_id)
+        return refreshed.access_key.get_secret_value()
+
+    def cache_scope(self) -> str:
+        """A stable prefix for persisted step results of this job (same task, same Kaltura)."""
+        digest = hashlib.sha256(
+            f"{self.account.service_url}|{self.partner_id}|{self.task_id}|{self.job.task.version or ''}".encode()
+        ).hexdigest()[:16]
+        return f"reach-{self.task_id}-{digest}"
+
+
+@dataclass(frozen=True)
+class JobResult:
+    """What a service delivered: the main output object and the accuracy reported on READY."""
+
+    output_object_id: str
+    accuracy: int
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+@task(name="read-task", cache_policy=NO_CACHE, **KALTURA_RETRIES)
+def read_task(account: KalturaVendorAccount, task_id: int) -> EntryVendorTask | None:
+    """The task as the vendor sees it (vendor KS), or None when Kaltura no longer lists it."""
+    return VendorApi(account).get_task(task_id)
+
+
+@task(name="read-job", cache_policy=NO_CACHE, **KALTURA_RETRIES)
+def read_job(account: KalturaVendorAccount, task_: EntryVendorTask) -> Job:
+    """Task + catalog item + REACH profile, read with the task's accessKey (``reach_vendor``)."""
+    return VendorApi(account).task_api(task_).get_job()
+
+
+@task(name="set-processing", cache_policy=NO_CACHE, **KALTURA_RETRIES)
+def set_processing(account: KalturaVendorAccount, task_id: int) -> EntryVendorTask:
+    return VendorApi(account).update_job(task_id, status=EntryVendorTaskStatus.PROCESSING)
+
+
+@task(name="set-error", cache_policy=NO_CACHE, **KALTURA_RETRIES)
+def set_error(account: KalturaVendorAccount, task_id: int, err_description: str) -> EntryVendorTask:
+    return VendorApi(account).update_job(
+        task_id, status=EntryVendorTaskStatus.ERROR, err_description=one_line(err_description)
+    )
+
+
+@task(name="set-ready", cache_policy=NO_CACHE, **KALTURA_RETRIES)
+def set_ready(
+    account: KalturaVendorAccount, task_id: int, output_object_id: str, accuracy: int, external_task_id: str
+) -> EntryVendorTask:
+    return VendorApi(account).update_job(
+        task_id,
+        status=EntryVendorTaskStatus.READY,
+        output_object_id=output_object_id,
+        accuracy=accuracy,
+        external_task_id=external_task_id,
+    )
+
+
+def begin(account: KalturaVendorAccount, task_id: int) -> ActiveJob | State:
+    """Take the task: PENDING → PROCESSING before any work; a final task ends the run at once."""
+    logger = get_run_logger()
+    task_ = read_task(account, task_id)
+    if task_ is None:
+        return Completed(message=f"Task {task_id} is not listed for this vendor; nothing to do.")
+    if task_.status in FINAL_STATUSES:
+        return Completed(message=f"Task {task_id} is already {task_.status.name}; nothing to do.")
+    job = read_job(account, task_)
+    issued_at = task_.queue_time or task_.created_at
+    if task_.status in STARTABLE_STATUSES:
+        set_processing(account, task_id)
+        logger.info("Task %s of partner %s is PROCESSING", task_id, task_.partner_id)
+    else:
+        logger.info("Task %s was already %s: resuming it", task_id, task_.status.name)
+    deadline = Deadline.for_job(task_.created_at, task_.turn_around_time, task_.expected_finish_time)
+    active = ActiveJob(account=account, job=job, deadline=deadline, key_issued_at=issued_at)
+    logger.info("Deadline of task %s: %s (%s left)", task_id, deadline.due.isoformat(), deadline.remaining())
+    return active
+
+
+def checkpoint(active: ActiveJob, step: str) -> None:
+    """Between steps: deadline check, at-risk event, accessKey extension."""
+    settings = get_settings()
+    logger = get_run_logger()
+    now = datetime.now(UTC)
+    used = active.deadline.used_fraction(now)
+    if used >= settings.at_risk_threshold and not active.at_risk_reported:
+        active.at_risk_reported = True
+        note = (
+            f"At risk before step '{step}': {used:.0%} of the window used, due "
+            f"{active.deadline.due.isoformat()}"
+        )
+        active.notes.append(note)
+        logger.warning("Task %s: %s", active.task_id, note)
+        emit_event(
+            event="reachflow.job.at-risk",
+            resource={
+                "prefect.resource.id": f"reachflow.reach-task.{active.task_id}",
+                "prefect.resource.name": f"REACH task {active.task_id}",
+                "reachflow.partner-id": str(active.partner_id),
+            },
+            payload={
+                "task_id": active.task_id,
+                "partner_id": active.partner_id,
+                "step": step,
+                "used_fraction": round(used, 3),
+                "due": active.deadline.due.isoformat(),
+                "flow_run_id": str(flow_run.get_id() or ""),
+            },
+        )
+    if active.deadline.is_past(now):
+        logger.warning("Task %s is past its deadline (%s) at step '%s'", active.task_id, active.deadline.due, step)
+    margin = timedelta(seconds=settings.access_key_refresh_margin_seconds)
+    if now - active.key_issued_at >= SHORTEST_ACCESS_KEY_LIFE - margin:
+        active._extend_key()
+
+
+def finish(active: ActiveJob, result: JobResult) -> EntryVendorTask:
+    """READY with outputObjectId and accuracy. Call only after every output is uploaded."""
+    external = str(flow_run.get_id() or "")
+    done = set_ready(active.account, active.task_id, result.output_object_id, result.accuracy, external)
+    get_run_logger().info(
+        "Task %s READY: output %s, accuracy %s", active.task_id, result.output_object_id, result.accuracy
+    )
+    return done
+
+
+def run_job(
+    task_id: int,
+    service: str,
+    steps: Callable[[ActiveJob], JobResult | State],
+    account_block: str | None = None,
+) -> JobResult | State:
+    """Begin the job, run the service's ``steps``, finish it; a permanent fault ends it in ERROR.
+
+    Returns the :class:`JobResult`, or a Prefect state: Completed when there was nothing to do,
+    Failed (after the task was set to ERROR) when the job could not be done, or whatever state the
+    steps returned (e.g. a job left waiting for a person).
+    """
+    account = load_account(account_block)
+    started = begin(account, task_id)
+    if isinstance(started, State):
+        return started
+    active = started
+    try:
+        outcome = steps(active)
+        if isinstance(outcome, State):
+            return outcome
+        finish(active, outcome)
+        return outcome
+    except PermanentError as exc:
+        set_error(account, task_id, exc.err_description)
+        _error_artifact(active, service, exc.err_description)
+        return Failed(message=f"Task {task_id} ended in ERROR: {exc.err_description}")
+    except ReachError as exc:
+        # Transient faults that outlived their retries: leave the task PROCESSING; a flow retry or
+        # reconcile starts it again.
+        get_run_logger().error("Task %s stopped on a transient fault: %s", task_id, exc.message)
+        raise
+
+
+def _error_artifact(active: ActiveJob, service: str, err_description: str) -> None:
+    create_markdown_artifact(
+        key=artifact_key(f"{service}-report", active.job),
+        markdown=(
+            f"# {service} job {active.task_id} (partner {active.partner_id}): ERROR\n\n"
+            f"**errDescription:** {err_description}\n\n"
+            f"Entry `{active.job.task.entry_id}`, due {active.deadline.due.isoformat()}.\n"
+        ),
+        description=f"REACH task {active.task_id} ended in ERROR",
+    )

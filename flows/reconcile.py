@@ -1,0 +1,102 @@
+"""Reconcile: no task stays PROCESSING without a run that will finish it.
+
+A worker can die mid-job (machine lost, OOM, deploy). The task then stays PROCESSING in Kaltura,
+and getJobs will never return it again. Every few minutes this flow lists the vendor's PROCESSING
+tasks (``entryVendorTask.list`` with the vendor KS) and, for each one with no live flow run
+(scheduled, pending, running, retrying or paused waiting for a person), starts a new run of its
+service. After ``max_restarts`` restarts the task ends in ERROR instead, with the last failure in
+its errDescription, so a job that crashes every time cannot loop forever.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from prefect import flow, get_run_logger
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterTags
+from prefect.client.schemas.objects import FlowRun, StateType
+from prefect.client.schemas.sorting import FlowRunSort
+
+from flows.lifecycle import load_account
+from reachflow.enums import EntryVendorTaskStatus
+from reachflow.errors import TaskAlreadyFinal, one_line
+from reachflow.routing import TAG_PREFIX_TASK, idempotency_key, route_for, run_name, run_tags
+from reachflow.settings import get_settings
+from tasks.kaltura import VendorApi
+
+__all__ = ["reconcile_flow", "reconcile"]
+
+LIVE_STATES = {StateType.SCHEDULED, StateType.PENDING, StateType.RUNNING, StateType.PAUSED, StateType.CANCELLING}
+
+
+@flow(name="reach-reconcile")
+async def reconcile_flow(account_block: str | None = None) -> dict[str, Any]:
+    """Restart PROCESSING tasks whose flow run died; give up (ERROR) after too many restarts."""
+    result = await reconcile(account_block=account_block)
+    get_run_logger().info("Reconcile: %s", result)
+    return result
+
+
+async def reconcile(account_block: str | None = None) -> dict[str, Any]:
+    logger = get_run_logger()
+    settings = get_settings()
+    account = await asyncio.to_thread(load_account, account_block)
+    vendor = VendorApi(account)
+    processing = await asyncio.to_thread(vendor.list_tasks, [EntryVendorTaskStatus.PROCESSING])
+    served = settings.served_pairs()
+    restarted: list[int] = []
+    given_up: list[int] = []
+    alive = 0
+    now = datetime.now(UTC)
+    async with get_client() as client:
+        for task_ in processing:
+            runs: list[FlowRun] = await client.read_flow_runs(
+                flow_run_filter=FlowRunFilter(tags=FlowRunFilterTags(all_=[f"{TAG_PREFIX_TASK}{task_.id}"])),
+                sort=FlowRunSort.EXPECTED_START_TIME_DESC,
+                limit=50,
+            )
+            if any(run.state_type in LIVE_STATES for run in runs):
+                alive += 1
+                continue
+            last_end = max((run.end_time for run in runs if run.end_time), default=None)
+            if last_end and now - last_end < timedelta(seconds=settings.restart_grace_seconds):
+                continue
+            route = route_for(int(task_.service_feature), int(task_.service_type), served)
+            attempts = len(runs)
+            if route is None or attempts > settings.max_restarts:
+                reason = _last_failure(runs) or "no live run"
+                description = one_line(
+                    f"Processing stopped after {attempts} attempts: {reason}"
+                    if route
+                    else "ReachFlow no longer serves this task type"
+                )
+                try:
+                    await asyncio.to_thread(
+                        vendor.update_job, task_.id, status=EntryVendorTaskStatus.ERROR, err_description=description
+                    )
+                except TaskAlreadyFinal:
+                    pass
+                given_up.append(task_.id)
+                logger.warning("Task %s: %s -> ERROR", task_.id, description)
+                continue
+            deployment = await client.read_deployment_by_name(route.deployment)
+            await client.create_flow_run_from_deployment(
+                deployment.id,
+                parameters={"task_id": task_.id, "partner_id": task_.partner_id},
+                name=run_name(route, task_.partner_id, task_.id),
+                tags=[*run_tags(task_.partner_id, task_.id, task_.service_feature, task_.service_type), "restart"],
+                idempotency_key=idempotency_key(task_.id, task_.queue_time_epoch, attempt=max(1, attempts)),
+            )
+            restarted.append(task_.id)
+            logger.info("Task %s had no live run: restarted (attempt %s)", task_.id, attempts + 1)
+    return {"processing": len(processing), "alive": alive, "restarted": restarted, "given_up": given_up}
+
+
+def _last_failure(runs: list[FlowRun]) -> str | None:
+    for run in runs:  # newest first
+        if run.state is not None and run.state.type in (StateType.FAILED, StateType.CRASHED):
+            return run.state.message or run.state.name
+    return None
