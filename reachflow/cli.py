@@ -6,6 +6,7 @@
   every task (what ``make demo`` runs).
 * ``reachflow account save``: store a ``KalturaVendorAccount`` block from flags or environment.
 * ``reachflow jobs``: every REACH task of this vendor and its status, from Kaltura.
+* ``reachflow drain`` / ``reachflow undrain``: stop / resume taking new jobs.
 """
 
 from __future__ import annotations
@@ -97,6 +98,28 @@ def jobs(
     from reachflow.report import print_task_table
 
     print_task_table(account_block)
+
+
+@app.command("drain")
+def drain_cmd() -> None:
+    """Stop taking new jobs: pause discovery (running jobs finish)."""
+    import asyncio
+
+    from reachflow.operations import drain
+
+    removed = asyncio.run(drain())
+    typer.echo(f"discovery paused; removed {removed} queued discovery run(s). Running jobs carry on.")
+
+
+@app.command("undrain")
+def undrain_cmd() -> None:
+    """Take new jobs again: resume discovery."""
+    import asyncio
+
+    from reachflow.operations import undrain
+
+    asyncio.run(undrain())
+    typer.echo("discovery resumed")
 
 
 @app.command("demo")
