@@ -1,0 +1,370 @@
+"""REACH captions (serviceFeature CAPTIONS): media in; captions, transcripts and tags out.
+
+The flow reads top to bottom like the job::
+
+    begin (PROCESSING, deadline)            flows/lifecycle.py
+    fetch media      playback context, flavor choice, progressive or HLS download
+    decode audio     16 kHz mono WAV; undecodable or silent media ends the job in ERROR
+    recognize        language check, speech recognition with the REACH dictionary (persisted)
+    make captions    speakers, audio tags, profanity, cues, SRT / WebVTT / DFXP, transcripts
+    deliver          transcripts, caption asset, entry tags: each found before it is added
+    finish           READY with the caption asset as outputObjectId and the estimated accuracy
+
+Recognition results are persisted under a stable cache key per task, so a retried, restarted or
+resumed run does not recognise the same media twice; delivery looks for what this task already
+made (tag ``reachflow-task-<id>``) before adding anything, so nothing is uploaded twice.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_progress_artifact, update_progress_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.states import State
+
+from flows.lifecycle import KALTURA_RETRIES, ActiveJob, JobResult, artifact_key, checkpoint, run_job
+from reachflow.captions.formats import CaptionFormat, render, render_dfxp, render_txt
+from reachflow.captions.keywords import extract_keywords, merge_tags
+from reachflow.captions.model import CaptionStyle, Cue, NonSpeech, Word
+from reachflow.captions.quality import style_findings
+from reachflow.captions.segment import build_cues
+from reachflow.enums import VendorServiceType
+from reachflow.errors import PermanentError
+from reachflow.settings import get_settings
+
+__all__ = ["CaptionProduct", "captions_flow"]
+
+RECOGNITION_RETRIES = dict(retries=1, retry_delay_seconds=[10])
+
+
+@flow(name="reach-captions", flow_run_name="captions-{partner_id}-{task_id}")
+def captions_flow(task_id: int, partner_id: int = 0, account_block: str | None = None) -> dict[str, Any] | State:
+    """Caption one REACH task end to end and deliver it to the customer's Kaltura entry.
+
+    Args:
+        task_id: The entryVendorTask id.
+        partner_id: The customer partner (used in the run name only; the task is read from Kaltura).
+        account_block: KalturaVendorAccount block name (settings default).
+    """
+    outcome = run_job(task_id, "captions", _caption_job, account_block=account_block)
+    if isinstance(outcome, JobResult):
+        return {"output_object_id": outcome.output_object_id, "accuracy": outcome.accuracy, **outcome.summary}
+    return outcome
+
+
+def _caption_job(active: ActiveJob) -> JobResult | State:
+    started = time.monotonic()
+    workdir = _workdir(active)
+    checkpoint(active, "fetch media")
+    media = fetch_media(active, workdir)
+    checkpoint(active, "decode audio")
+    audio = decode_audio(media, workdir)
+    checkpoint(active, "recognize")
+    recognized = recognize(active, audio, workdir)
+    recognition_seconds = recognized.seconds
+    checkpoint(active, "make captions")
+    product = make_captions(active, recognized, audio)
+    if active.job.task.service_type == VendorServiceType.HUMAN:
+        from flows.review import human_review
+
+        reviewed = human_review(active, product)
+        if isinstance(reviewed, State):
+            return reviewed
+        product = reviewed
+    checkpoint(active, "deliver")
+    delivery = deliver_captions(active, product)
+    _apply_deletion_policy(active, workdir)
+    summary = _report(active, audio, product, delivery, recognition_seconds, time.monotonic() - started)
+    return JobResult(output_object_id=delivery["caption_asset_id"], accuracy=product.accuracy, summary=summary)
+
+
+# --------------------------------------------------------------------------------------------
+# Media
+
+
+@dataclass(frozen=True)
+class AudioTrack:
+    wav: Path
+    duration: float
+    source: str  # e.g. "flavor 0_abc (url)" / "hls"
+
+
+def _workdir(active: ActiveJob) -> Path:
+    folder = get_settings().home / "jobs" / f"{active.partner_id}-{active.task_id}"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@task(name="fetch-media", cache_policy=NO_CACHE, **KALTURA_RETRIES)
+def fetch_media(active: ActiveJob, workdir: Path) -> Path:
+    """Download the entry's best audio-bearing flavor (progressive, else HLS) into ``workdir``."""
+    from reachflow.media import choose_flavor
+    from tasks.media import download_hls, download_progressive
+
+    settings = get_settings()
+    api = active.api()
+    entry_id = active.job.task.entry_id
+    flavors = api.list_flavors(entry_id)
+    flavor = choose_flavor(flavors)
+    logger = get_run_logger()
+    target = workdir / f"source-{flavor.id}.{flavor.file_ext or 'bin'}"
+    try:
+        url = api.flavor_url(flavor.id)
+        download_progressive(
+            url, target, max_bytes=settings.max_media_bytes, timeout_seconds=settings.media_download_timeout_seconds
+        )
+        logger.info("Downloaded flavor %s (%s bytes)", flavor.id, target.stat().st_size)
+        return target
+    except PermanentError as exc:
+        logger.warning("Progressive download of flavor %s failed (%s); trying HLS", flavor.id, exc.message)
+    context = api.playback_context(entry_id, "applehttp")
+    hls = [s for s in context.sources if s.format == "applehttp"]
+    if not hls:
+        raise PermanentError(f"no usable flavor: flavor {flavor.id} could not be downloaded and there is no HLS")
+    return download_hls(
+        hls[0].url, workdir / "source-hls.ts",
+        max_bytes=settings.max_media_bytes, timeout_seconds=settings.media_download_timeout_seconds,
+    )
+
+
+@task(name="decode-audio", cache_policy=NO_CACHE)
+def decode_audio(media: Path, workdir: Path) -> AudioTrack:
+    """16 kHz mono WAV for recognition; no audio, undecodable or silent media is a MediaError."""
+    from tasks.media import decode_to_wav, ensure_not_silent
+
+    info = decode_to_wav(media, workdir / "audio-16k.wav")
+    ensure_not_silent(info.path)
+    return AudioTrack(wav=info.path, duration=info.duration, source=media.name)
+
+
+# --------------------------------------------------------------------------------------------
+# Recognition
+
+
+@dataclass
+class Recognized:
+    words: list[Word]
+    language: str
+    accuracy: int
+    seconds: float
+    engine: str
+    speaker_changes: list[float] = field(default_factory=list)
+    non_speech: list[NonSpeech] = field(default_factory=list)
+
+
+def _recognition_cache_key(context: Any, parameters: dict[str, Any]) -> str:
+    active: ActiveJob = parameters["active"]
+    return f"{active.cache_scope()}-recognize"
+
+
+@task(
+    name="recognize",
+    cache_key_fn=_recognition_cache_key,
+    persist_result=True,
+    result_serializer="pickle",
+    **RECOGNITION_RETRIES,
+)
+def recognize(active: ActiveJob, audio: AudioTrack, workdir: Path) -> Recognized:
+    """Language check, then recognition with word timings, steered by the REACH dictionary."""
+    from blocks.engines import load_engine_settings
+    from reachflow.asr.accuracy import estimate_accuracy
+    from reachflow.asr.language import check_language, identify_language
+
+    logger = get_run_logger()
+    job = active.job
+    language = job.source_language_code
+    engine_settings = load_engine_settings()
+    guess = identify_language(audio.wav, settings=engine_settings)
+    check_language(language, guess, ordered_name=job.source_language_name)
+    engine = engine_settings.build_engine(language)
+    progress_id = create_progress_artifact(
+        progress=0.0,
+        key=artifact_key("recognition-progress", job),
+        description=f"Speech recognition of entry {job.task.entry_id} ({audio.duration:.0f} s)",
+    )
+
+    def on_progress(done: float, total: float) -> None:
+        if progress_id is not None and total > 0:
+            update_progress_artifact(progress_id, min(100.0, 100.0 * done / total))
+
+    started = time.monotonic()
+    transcript = engine.transcribe(
+        audio.wav, language=language, dictionary=job.dictionary_terms, on_progress=on_progress
+    )
+    seconds = time.monotonic() - started
+    if progress_id is not None:
+        update_progress_artifact(progress_id, 100.0)
+    if not transcript.words:
+        raise PermanentError("no speech was recognised in the media")
+    words = [Word(start=w.start, end=w.end, text=w.text, probability=w.probability) for w in transcript.words]
+    logger.info(
+        "Recognised %s words in %.1f s of audio (%.1f s, RTF %.3f)",
+        len(words), audio.duration, seconds, seconds / max(audio.duration, 0.001),
+    )
+    return Recognized(
+        words=words,
+        language=language,
+        accuracy=estimate_accuracy([w.probability for w in words]),
+        seconds=seconds,
+        engine=f"{transcript.engine}:{transcript.model}",
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Captions
+
+
+@dataclass
+class CaptionProduct:
+    """Everything delivery needs: the rendered caption file, transcripts, tags and figures."""
+
+    format: CaptionFormat
+    caption_text: str
+    txt_transcript: str
+    dfxp_transcript: str
+    cues: list[Cue]
+    accuracy: int
+    language_name: str
+    keywords: list[str]
+    findings: dict[str, Any]
+    human: bool = False
+    reviewer_note: str = ""
+
+
+def style_for(active: ActiveJob) -> CaptionStyle:
+    """The caption style the customer's REACH profile and catalog item ask for."""
+    job = active.job
+    profile = job.profile
+    return CaptionStyle(
+        max_chars_per_line=job.max_chars_per_line,
+        speaker_ids=bool(job.catalog_item.enable_speaker_id),
+        speaker_change=bool(profile.enable_speaker_change_indication),
+        profanity=bool(profile.enable_profanity_removal),
+        audio_tags=bool(profile.enable_audio_tags),
+    )
+
+
+@task(name="make-captions", cache_policy=NO_CACHE)
+def make_captions(active: ActiveJob, recognized: Recognized, audio: AudioTrack) -> CaptionProduct:
+    """Speakers and audio tags when the profile asks, then cues, files and keywords."""
+    from reachflow.asr.nonspeech import detect_non_speech
+    from reachflow.speakers import assign_speakers, detect_speaker_changes
+
+    job = active.job
+    style = style_for(active)
+    words = recognized.words
+    if style.speaker_ids or style.speaker_change:
+        changes = detect_speaker_changes(audio.wav)
+        speakers = assign_speakers([(w.start, w.end) for w in words], changes, audio.wav)
+        words = [Word(w.start, w.end, w.text, w.probability, speaker=s) for w, s in zip(words, speakers, strict=True)]
+    non_speech: list[NonSpeech] = []
+    if style.audio_tags:
+        non_speech = [NonSpeech(r.start, r.end, r.label) for r in detect_non_speech(audio.wav, words)]
+    cues = build_cues(words, style, non_speech=non_speech)
+    fmt = CaptionFormat(int(job.output_format))
+    language_code = recognized.language
+    findings = style_findings(cues, style, media_duration=audio.duration)
+    transcript_text = " ".join(w.text for w in words)
+    keywords = extract_keywords(transcript_text, language=language_code) if job.profile.enable_metadata_extraction else []
+    return CaptionProduct(
+        format=fmt,
+        caption_text=render(cues, fmt, language=language_code),
+        txt_transcript=render_txt(cues),
+        dfxp_transcript=render_dfxp(cues, language=language_code),
+        cues=cues,
+        accuracy=recognized.accuracy,
+        language_name=job.caption_language,
+        keywords=keywords,
+        findings=findings if isinstance(findings, dict) else findings.as_dict(),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Delivery
+
+
+@task(name="deliver-captions", cache_policy=NO_CACHE, **KALTURA_RETRIES)
+def deliver_captions(active: ActiveJob, product: CaptionProduct) -> dict[str, Any]:
+    """Transcripts, then the caption asset that links them, then entry tags — each only once."""
+    from tasks.delivery import deliver_caption_package
+
+    return deliver_caption_package(
+        active.api(),
+        job=active.job,
+        caption_text=product.caption_text,
+        caption_format=product.format,
+        txt_transcript=product.txt_transcript,
+        dfxp_transcript=product.dfxp_transcript,
+        accuracy=product.accuracy,
+        human=product.human,
+        keywords=product.keywords,
+    )
+
+
+def _apply_deletion_policy(active: ActiveJob, workdir: Path) -> None:
+    from tasks.media import apply_content_deletion_policy
+
+    apply_content_deletion_policy(workdir, active.job.profile.content_deletion_policy)
+
+
+def _report(
+    active: ActiveJob,
+    audio: AudioTrack,
+    product: CaptionProduct,
+    delivery: dict[str, Any],
+    recognition_seconds: float,
+    job_seconds: float,
+) -> dict[str, Any]:
+    job = active.job
+    rtf = recognition_seconds / max(audio.duration, 0.001)
+    findings = product.findings
+    rows = "\n".join(f"| {k} | {v} |" for k, v in findings.items())
+    notes = "\n".join(f"- {n}" for n in active.notes) or "- none"
+    markdown = f"""# Captions job {job.task.id} — partner {job.task.partner_id}
+
+| | |
+|---|---|
+| entry | `{job.task.entry_id}` |
+| service | {job.service_type_label} captions, {product.language_name} |
+| format | {product.format.name} |
+| media length | {audio.duration:.1f} s |
+| processing time | {job_seconds:.1f} s (recognition {recognition_seconds:.1f} s) |
+| real-time factor (recognition) | {rtf:.3f} |
+| accuracy (estimated) | {product.accuracy} % |
+| caption asset | `{delivery['caption_asset_id']}` |
+| transcripts | {', '.join(f'`{t}`' for t in delivery.get('transcript_ids', []))} |
+| keywords added to tags | {', '.join(product.keywords) or '—'} |
+| deadline | {active.deadline.due.isoformat()} |
+
+## Caption statistics and style findings
+
+| finding | value |
+|---|---|
+{rows}
+
+## Notes
+
+{notes}
+"""
+    create_markdown_artifact(
+        key=artifact_key("captions-report", job),
+        markdown=markdown,
+        description=f"Captions job report for REACH task {job.task.id}",
+    )
+    return {
+        "media_seconds": round(audio.duration, 2),
+        "job_seconds": round(job_seconds, 2),
+        "recognition_seconds": round(recognition_seconds, 2),
+        "rtf": round(rtf, 4),
+        "caption_asset_id": delivery["caption_asset_id"],
+    }
+
+
+def _cleanup(path: Path) -> None:
+    shutil.rmtree(path, ignore_errors=True)
