@@ -48,7 +48,15 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
 class ModelUnavailable(PermanentError):
-    """A speech model (or the package that ships it) is not installed on this worker."""
+    """A speech model (or the package that ships it) is not installed on this worker.
+
+    ``message`` is the redacted one-liner that may reach Kaltura (long paths can look like
+    tokens to the redactor); ``detail`` keeps the full text, paths included, for operators' logs.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.detail = message
 
 
 def models_dir() -> Path:

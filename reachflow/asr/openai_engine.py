@@ -112,7 +112,7 @@ class OpenAIWhisperEngine:
                 missing.append("no weights file (looked in " + ", ".join(str(t) for t in tried) + ")")
             raise ModelUnavailable(
                 f"openai-whisper engine needs the 'openai-whisper' package and a weights file at {path}; "
-                f"none found: {'; '.join(missing)}. It never downloads weights: copy a .pt checkpoint there"
+                f"none found ({'; '.join(missing)}); it never downloads weights"
             )
         self.weights_path = path
 
