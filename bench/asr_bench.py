@@ -1,8 +1,8 @@
 """Recognition benchmark: real-time factor and WER of tiny.en and base on ≥10 min of known speech.
 
-The corpus is the 40 sentences of ``reachflow.asr.synthetic`` spoken by three voices (Piper joe
-when installed, espeak default, espeak en+f3), each voice's sentences joined with 0.5 s pauses
-into one file (about 4–5 min per voice), cached in the given folder. Each model transcribes each
+The corpus is the 40 sentences of ``reachflow.asr.synthetic`` spoken by four voices (Piper joe
+when installed, espeak default, en+f3, en+m3), each voice's sentences joined with 0.5 s pauses
+into one file (about 2.7 min per voice, 11 min in all), cached in the given folder. Each model transcribes each
 file once through the engine (windowing, VAD, guard), beam 5, int8, 2 threads. WER is jiwer over
 the normalised text; RTF is transcribe time ÷ audio time; peak RSS is the process's.
 
@@ -24,7 +24,7 @@ from reachflow.asr.synthetic import ENGLISH_SENTENCES, concatenate, normalize_fo
 
 
 def corpus(cache: Path) -> list[tuple[str, Path, str]]:
-    voices = (["piper:joe"] if piper_available() else []) + ["en", "en+f3"]
+    voices = (["piper:joe"] if piper_available() else []) + ["en", "en+f3", "en+m3"]
     items = []
     for voice in voices:
         tag = voice.replace(":", "_").replace("+", "_")
