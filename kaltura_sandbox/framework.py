@@ -128,6 +128,15 @@ def kobj(object_type: str, **fields: Any) -> dict[str, Any]:
 
 
 @dataclass
+class RawResponse:
+    """A non-envelope answer (``serve`` actions return the file itself, as Kaltura does)."""
+
+    content: bytes
+    media_type: str = "application/octet-stream"
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
 class UploadedFile:
     """A file part of a multipart request."""
 

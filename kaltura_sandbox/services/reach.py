@@ -1,0 +1,464 @@
+"""REACH: entryVendorTask, vendorCatalogItem and reachProfile, with the server's rules.
+
+From ``plugins/reach`` of Kaltura's server (reach-spec.md §2.1, §4.2–4.4, §6.4):
+
+* getJobs: vendor KS only; ``vendorPartnerIdEqual`` forced to the caller; only PENDING and/or
+  SCHEDULED may be asked for (anything else becomes PENDING).
+* get: the partner filter applies (a customer's task is read with its accessKey); the
+  ``reach_vendor`` response profile keeps an include list and adds the catalog item and REACH
+  profile as ``relatedObjects``.
+* updateJob: vendor KS; found by id *and* vendorPartnerId; final states (READY, ERROR, ABORTED,
+  REJECTED) never change; PROCESSING and ABORTED only from PENDING, PENDING_MODERATION,
+  PENDING_ENTRY_READY or SCHEDULED; READY kills the accessKey; queueTime/finishTime side effects.
+* extendAccessKey: vendor KS; only PROCESSING or SCHEDULED tasks; a fresh key, same privileges.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from kaltura_sandbox import ks as ks_module
+from kaltura_sandbox.framework import CallContext, Session, Store, action, as_int, kobj, raise_error
+from kaltura_sandbox.serialize import KMap
+
+# KalturaEntryVendorTaskStatus
+PENDING, READY, PROCESSING, PENDING_MODERATION, REJECTED, ERROR, ABORTED, PENDING_ENTRY_READY, SCHEDULED = (
+    1, 2, 3, 4, 5, 6, 7, 8, 9,
+)
+FINAL = {READY, ERROR, ABORTED, REJECTED}
+MAY_START = {PENDING, PENDING_MODERATION, PENDING_ENTRY_READY, SCHEDULED}
+HUMAN, MACHINE, HYBRID = 1, 2, 3
+CAPTIONS_FEATURE = 1
+
+CATALOG_ITEM_CLASSES = {
+    1: "KalturaVendorCaptionsCatalogItem",
+    2: "KalturaVendorTranslationCatalogItem",
+    3: "KalturaVendorAlignmentCatalogItem",
+    4: "KalturaVendorAudioDescriptionCatalogItem",
+    5: "KalturaVendorChapteringCatalogItem",
+    6: "KalturaVendorIntelligentTaggingCatalogItem",
+    7: "KalturaVendorDubbingCatalogItem",
+    8: "KalturaVendorLiveCaptionCatalogItem",
+    9: "KalturaVendorExtendedAudioDescriptionCatalogItem",
+    10: "KalturaVendorClipsCatalogItem",
+    11: "KalturaVendorLiveTranslationCatalogItem",
+}
+
+TASK_FIELDS = [
+    "id", "partnerId", "vendorPartnerId", "createdAt", "updatedAt", "queueTime", "finishTime", "entryId",
+    "status", "reachProfileId", "catalogItemId", "price", "userId", "entryObjectType", "unitsUsed",
+    "moderatingUser", "errDescription", "accessKey", "version", "notes", "dictionary", "context", "accuracy",
+    "outputObjectId", "partnerData", "creationMode", "taskJobData", "expectedFinishTime", "serviceType",
+    "serviceFeature", "turnAroundTime", "externalTaskId", "externalObjectId",
+]
+# plugins/reach deployment XML (2021 update): what the reach_vendor profile keeps of the task
+REACH_VENDOR_TASK_FIELDS = {
+    "id", "partnerId", "vendorPartnerId", "createdAt", "entryId", "status", "version", "reachProfileId",
+    "catalogItemId", "accessKey", "notes", "dictionary", "taskJobData", "captionAssetId",
+    "jsonTranscriptAssetId", "textTranscriptAssetId",
+}
+REACH_VENDOR_ITEM_EXCLUDED = {
+    "id", "vendorPartnerId", "name", "systemName", "createdAt", "updatedAt", "status", "pricing", "fixedPriceAddons",
+}
+REACH_VENDOR_PROFILE_EXCLUDED = {
+    "id", "partnerId", "createdAt", "updatedAt", "status", "profileType", "rules", "credit", "usedCredit",
+    "dictionaries", "autoDisplayMachineCaptionsOnPlayer", "autoDisplayHumanCaptionsOnPlayer",
+    "enableMachineModeration", "enableHumanModeration",
+}
+UPDATABLE = {"status", "errDescription", "accuracy", "outputObjectId", "externalTaskId", "notes", "context",
+             "partnerData", "unitsUsed"}
+INSERT_ONLY = {"entryId", "catalogItemId", "reachProfileId", "entryObjectType", "externalObjectId"}
+BUSINESS_DAYS = {1, 2, 3, 4, 5, 6, 7, 10}
+
+
+# ---------------------------------------------------------------------------------------------
+# Creation (used by the scenario loader, as kReachManager does when a customer orders)
+
+
+def expected_finish(created_at: int, turn_around_time: int) -> int:
+    """createdAt + turnAroundTime (business days for 1–10, 7 days for BEST_EFFORT, else seconds)."""
+    start = datetime.fromtimestamp(created_at, UTC)
+    if turn_around_time == -1:
+        return int((start + timedelta(days=7)).timestamp())
+    if turn_around_time in BUSINESS_DAYS:
+        current, remaining = start, turn_around_time
+        while current.weekday() >= 5:
+            current += timedelta(days=1)
+        while remaining:
+            current += timedelta(days=1)
+            if current.weekday() < 5:
+                remaining -= 1
+        return int(current.timestamp())
+    return created_at + max(0, turn_around_time)
+
+
+def access_key_seconds(turn_around_time: int) -> int:
+    """max(2 × turnaround, 7 days), turnaround in seconds (business days counted as days)."""
+    tat = turn_around_time
+    seconds = tat * 86400 if tat in BUSINESS_DAYS else (7 * 86400 if tat == -1 else tat)
+    return max(2 * seconds, 7 * 86400)
+
+
+def mint_access_key(store: Store, task: dict[str, Any], expiry_seconds: int) -> str:
+    partner = store.get("partners", task["partnerId"])
+    assert partner is not None
+    entry_id = task["entryId"]
+    privileges = (
+        f"edit:{entry_id},setrole:REACH_VENDOR_ROLE,disableentitlementforentry:{entry_id},"
+        f"sview:{entry_id},download:{entry_id}"
+    )
+    if task.get("_output_moderated"):
+        privileges += ",enablecaptionmoderation"
+    secret = str(partner["_admin_secret"]).split(",")[0]
+    return ks_module.issue_ks(secret, int(partner["id"]), user="", type_=0, expiry_seconds=expiry_seconds,
+                              privileges=privileges, version=int(partner.get("_ks_version", 2)))
+
+
+def output_moderated(profile: dict[str, Any], service_type: int) -> bool:
+    """The profile's autoDisplay flag for the service type is off: captions must not auto-display."""
+    key = {MACHINE: "autoDisplayMachineCaptionsOnPlayer", HUMAN: "autoDisplayHumanCaptionsOnPlayer",
+           HYBRID: "autoDisplayHybridCaptionsOnPlayer"}.get(service_type)
+    value = profile.get(key) if key else None
+    return value is not None and int(value) == 0
+
+
+def create_task(store: Store, spec: dict[str, Any], now: int | None = None) -> dict[str, Any]:
+    """Add a task as Kaltura does when a customer orders one (``kReachManager::addEntryVendorTask``)."""
+    moment = now or int(time.time())
+    item = store.get("catalog_items", spec["catalogItemId"])
+    profile = store.get("reach_profiles", spec["reachProfileId"])
+    if item is None:
+        raise ValueError(f"task {spec.get('id')}: unknown catalog item {spec['catalogItemId']}")
+    if profile is None:
+        raise ValueError(f"task {spec.get('id')}: unknown REACH profile {spec['reachProfileId']}")
+    task_id = int(spec.get("id") or store.next_int("task_id", 1000))
+    created_at = int(spec.get("createdAt", moment))
+    tat = int(item["turnAroundTime"])
+    status = int(spec.get("status", PENDING))
+    dictionary = spec.get("dictionary")
+    if dictionary is None:
+        for entry in profile.get("dictionaries") or []:
+            if entry.get("language") == item.get("sourceLanguage"):
+                dictionary = entry.get("data")
+    task: dict[str, Any] = kobj(
+        "KalturaEntryVendorTask",
+        id=task_id,
+        partnerId=int(spec["partnerId"]),
+        vendorPartnerId=int(item["vendorPartnerId"]),
+        createdAt=created_at,
+        updatedAt=created_at,
+        queueTime=int(spec.get("queueTime", created_at)) if status in (PENDING, PROCESSING, SCHEDULED) else None,
+        finishTime=None,
+        entryId=spec["entryId"],
+        status=status,
+        reachProfileId=int(profile["id"]),
+        catalogItemId=int(item["id"]),
+        price=float(spec.get("price", 0.0)),
+        userId=spec.get("userId", "customer-admin"),
+        entryObjectType=1,
+        unitsUsed=None,
+        moderatingUser=None,
+        errDescription=spec.get("errDescription"),
+        accessKey=None,
+        version=str(spec.get("version", "1")),
+        notes=spec.get("notes"),
+        dictionary=dictionary,
+        context=spec.get("context"),
+        accuracy=None,
+        outputObjectId=spec.get("outputObjectId"),
+        partnerData=spec.get("partnerData"),
+        creationMode=int(spec.get("creationMode", 1)),
+        taskJobData=spec.get("taskJobData"),
+        expectedFinishTime=int(spec["expectedFinishTime"]) if spec.get("expectedFinishTime") is not None
+        else expected_finish(created_at, tat),
+        serviceType=int(item["serviceType"]),
+        serviceFeature=int(item["serviceFeature"]),
+        turnAroundTime=tat,
+        externalTaskId=None,
+        externalObjectId=None,
+    )
+    task["_output_moderated"] = output_moderated(profile, int(item["serviceType"]))
+    task["_access_key_seconds"] = int(spec.get("accessKeyExpirySeconds") or access_key_seconds(tat))
+    task["accessKey"] = mint_access_key(store, task, task["_access_key_seconds"])
+    store.put("tasks", task_id, task)
+    return task
+
+
+# ---------------------------------------------------------------------------------------------
+# Helpers
+
+
+def _is_vendor(store: Store, session: Session) -> bool:
+    partner = store.get("partners", session.partner_id)
+    return bool(partner and partner.get("_is_vendor"))
+
+
+def _ids(text: Any) -> set[str]:
+    return {p.strip() for p in str(text or "").split(",") if p.strip()}
+
+
+def _apply_filter(tasks: list[dict[str, Any]], f: dict[str, Any]) -> list[dict[str, Any]]:
+    def keep(t: dict[str, Any]) -> bool:
+        checks = [
+            ("idEqual", lambda v: int(t["id"]) == int(v)),
+            ("idIn", lambda v: str(t["id"]) in _ids(v)),
+            ("idNotIn", lambda v: str(t["id"]) not in _ids(v)),
+            ("vendorPartnerIdEqual", lambda v: int(t["vendorPartnerId"]) == int(v)),
+            ("entryIdEqual", lambda v: t["entryId"] == v),
+            ("statusEqual", lambda v: int(t["status"]) == int(v)),
+            ("statusIn", lambda v: str(t["status"]) in _ids(v)),
+            ("reachProfileIdEqual", lambda v: int(t["reachProfileId"]) == int(v)),
+            ("catalogItemIdEqual", lambda v: int(t["catalogItemId"]) == int(v)),
+            ("catalogItemIdIn", lambda v: str(t["catalogItemId"]) in _ids(v)),
+            ("userIdEqual", lambda v: t.get("userId") == v),
+            ("contextEqual", lambda v: t.get("context") == v),
+            ("createdAtGreaterThanOrEqual", lambda v: int(t["createdAt"]) >= int(v)),
+            ("createdAtLessThanOrEqual", lambda v: int(t["createdAt"]) <= int(v)),
+            ("updatedAtGreaterThanOrEqual", lambda v: int(t["updatedAt"]) >= int(v)),
+            ("updatedAtLessThanOrEqual", lambda v: int(t["updatedAt"]) <= int(v)),
+            ("expectedFinishTimeGreaterThanOrEqual", lambda v: int(t["expectedFinishTime"] or 0) >= int(v)),
+            ("expectedFinishTimeLessThanOrEqual", lambda v: int(t["expectedFinishTime"] or 0) <= int(v)),
+        ]
+        for name, check in checks:
+            value = f.get(name)
+            if value not in (None, "") and not check(value):
+                return False
+        return True
+
+    return [t for t in tasks if keep(t)]
+
+
+def _order(tasks: list[dict[str, Any]], order_by: str | None) -> list[dict[str, Any]]:
+    order = (order_by or "+createdAt").split(",")[0].strip()
+    descending = order.startswith("-")
+    field = order.lstrip("+-") or "createdAt"
+    return sorted(tasks, key=lambda t: ((t.get(field) is None), t.get(field) or 0, int(t["id"])), reverse=descending)
+
+
+def _page(items: list[Any], pager: dict[str, Any] | None) -> list[Any]:
+    pager = pager or {}
+    size = as_int(pager.get("pageSize"), 30) or 30
+    size = 500 if size > 500 else (30 if size <= 0 else size)
+    index = max(1, as_int(pager.get("pageIndex"), 1) or 1)
+    return items[(index - 1) * size : index * size]
+
+
+def _list_response(object_type: str, objects: list[dict[str, Any]], total: int) -> dict[str, Any]:
+    return kobj(object_type, objects=objects, totalCount=total)
+
+
+def _public(task: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in task.items() if not k.startswith("_")}
+
+
+def _wants_reach_vendor(ctx: CallContext) -> bool:
+    profile = ctx.params.get("responseProfile")
+    return isinstance(profile, dict) and profile.get("systemName") == "reach_vendor"
+
+
+def _reach_vendor_view(ctx: CallContext, task: dict[str, Any]) -> dict[str, Any]:
+    view = {k: (v if (k == "objectType" or k in REACH_VENDOR_TASK_FIELDS) else None) for k, v in _public(task).items()}
+    job_data = task.get("taskJobData")
+    if isinstance(job_data, dict):
+        view["taskJobData"] = {
+            k: v for k, v in job_data.items() if k == "objectType" or k in REACH_VENDOR_TASK_FIELDS
+        }
+    item = ctx.store.get("catalog_items", task["catalogItemId"])
+    profile = ctx.store.get("reach_profiles", task["reachProfileId"])
+    item_view = {k: (None if k in REACH_VENDOR_ITEM_EXCLUDED else v) for k, v in (item or {}).items()
+                 if not k.startswith("_")}
+    profile_view = {k: (None if k in REACH_VENDOR_PROFILE_EXCLUDED else v) for k, v in (profile or {}).items()
+                    if not k.startswith("_")}
+    view["relatedObjects"] = KMap({
+        "reach_vendor_catalog_item": _list_response(
+            "KalturaVendorCatalogItemListResponse", [item_view] if item else [], 1 if item else 0),
+        "reach_vendor_profile": _list_response(
+            "KalturaReachProfileListResponse", [profile_view] if profile else [], 1 if profile else 0),
+    })
+    return view
+
+
+# ---------------------------------------------------------------------------------------------
+# entryVendorTask
+
+
+@action("reach_entryvendortask", "getJobs")
+def get_jobs(ctx: CallContext, filter: dict[str, Any] | None = None, pager: dict[str, Any] | None = None) -> dict[str, Any]:
+    session = ctx.require_session()
+    if not _is_vendor(ctx.store, session):
+        raise_error("SERVICE_FORBIDDEN", SERVICE="reach_entryvendortask->getJobs")
+    f = dict(filter or {})
+    f["vendorPartnerIdEqual"] = session.partner_id
+    wanted = _ids(f.get("statusIn")) | ({str(f["statusEqual"])} if f.get("statusEqual") else set())
+    if not wanted or not wanted <= {str(PENDING), str(SCHEDULED)}:
+        f.pop("statusIn", None)
+        f["statusEqual"] = PENDING
+    tasks = _order(_apply_filter(list(ctx.store.rows("tasks")), f), f.get("orderBy"))
+    return _list_response("KalturaEntryVendorTaskListResponse", [_public(t) for t in _page(tasks, pager)], len(tasks))
+
+
+@action("reach_entryvendortask", "list")
+def list_tasks(ctx: CallContext, filter: dict[str, Any] | None = None, pager: dict[str, Any] | None = None) -> dict[str, Any]:
+    session = ctx.require_session()
+    f = dict(filter or {})
+    rows = list(ctx.store.rows("tasks"))
+    if _is_vendor(ctx.store, session):
+        f["vendorPartnerIdEqual"] = session.partner_id
+    else:
+        rows = [t for t in rows if int(t["partnerId"]) == session.partner_id]
+    tasks = _order(_apply_filter(rows, f), f.get("orderBy"))
+    return _list_response("KalturaEntryVendorTaskListResponse", [_public(t) for t in _page(tasks, pager)], len(tasks))
+
+
+@action("reach_entryvendortask", "get")
+def get(ctx: CallContext, id: str) -> dict[str, Any]:
+    session = ctx.require_session()
+    task = ctx.store.get("tasks", as_int(id))
+    if task is None or int(task["partnerId"]) != session.partner_id:
+        raise_error("ENTRY_VENDOR_TASK_NOT_FOUND", ID=id)
+    assert task is not None
+    return _reach_vendor_view(ctx, task) if _wants_reach_vendor(ctx) else _public(task)
+
+
+def _vendor_task(ctx: CallContext, id: str) -> tuple[Session, dict[str, Any]]:
+    session = ctx.require_session()
+    if not _is_vendor(ctx.store, session):
+        raise_error("VENDOR_TASK_SERVICE__GET_JOB_NOT_ALLOWED", ID=session.partner_id)
+    task = ctx.store.get("tasks", as_int(id))
+    if task is None or int(task["vendorPartnerId"]) != session.partner_id:
+        raise_error("ENTRY_VENDOR_TASK_NOT_FOUND", ID=id)
+    assert task is not None
+    return session, task
+
+
+@action("reach_entryvendortask", "updateJob")
+def update_job(ctx: CallContext, id: str, entryVendorTask: dict[str, Any]) -> dict[str, Any]:
+    _, task = _vendor_task(ctx, id)
+    changes = dict(entryVendorTask or {})
+    now = int(time.time())
+    with ctx.store.lock:
+        for name in INSERT_ONLY:
+            if name in changes and changes[name] is not None and str(changes[name]) != str(task.get(name)):
+                raise_error("PROPERTY_VALIDATION_NOT_UPDATABLE", PROP_NAME=name)
+        old = int(task["status"])
+        new = as_int(changes.get("status"))
+        if new is not None and new != old:
+            if old in FINAL:
+                raise_error("CANNOT_UPDATE_STATUS_OF_TASK_WHICH_IS_IN_FINAL_STATE",
+                            OLD_STATUS=old, NEW_STATUS=new, ID=task["id"])
+            if new in (PROCESSING, ABORTED) and old not in MAY_START:
+                raise_error("ENTRY_VENDOR_TASK_ITEM_COULD_NOT_BE_UPDATED",
+                            REASON=f"Entry vendor task item with id [{task['id']}] could not be updated to status [{new}]")
+        if "unitsUsed" in changes and old in FINAL and str(changes["unitsUsed"]) != str(task.get("unitsUsed")):
+            raise_error("CANNOT_UPDATE_UNIT_USED_OF_TASK_WHICH_IS_IN_FINAL_STATE",
+                        OLD_UNITS_USED=task.get("unitsUsed"), NEW_UNITS_USED=changes["unitsUsed"], ID=task["id"])
+        if changes.get("partnerData"):
+            try:
+                json.loads(changes["partnerData"])
+            except (TypeError, ValueError):
+                raise_error("PARTNER_DATA_NOT_VALID_JSON_STRING")
+        for name in UPDATABLE:
+            if name in changes:
+                value = changes[name]
+                if name in ("accuracy", "status", "unitsUsed"):
+                    value = as_int(value)
+                task[name] = value
+        if isinstance(changes.get("taskJobData"), dict):
+            merged = dict(task.get("taskJobData") or {"objectType": changes["taskJobData"].get("objectType")})
+            merged.update({k: v for k, v in changes["taskJobData"].items() if k != "objectType"})
+            task["taskJobData"] = merged
+        task["updatedAt"] = now
+        if new is not None and new != old:
+            if new == PENDING:
+                task["queueTime"] = now
+            if new in (READY, ERROR):
+                task["finishTime"] = now
+            if new == READY:
+                ks_module.revoke(ctx.store, task["accessKey"])
+                for key in task.get("_issued_keys", []):
+                    ks_module.revoke(ctx.store, key)
+                _add_label_addition(ctx.store, task)
+    return _public(task)
+
+
+def _add_label_addition(store: Store, task: dict[str, Any]) -> None:
+    """On READY, Kaltura appends the profile's label addition to the output caption's label."""
+    if int(task["serviceFeature"]) != CAPTIONS_FEATURE or not task.get("outputObjectId"):
+        return
+    caption = store.get("caption_assets", task["outputObjectId"])
+    profile = store.get("reach_profiles", task["reachProfileId"]) or {}
+    addition = {MACHINE: profile.get("labelAdditionForMachineServiceType"),
+                HUMAN: profile.get("labelAdditionForHumanServiceType"),
+                HYBRID: profile.get("labelAdditionForHybridServiceType")}.get(int(task["serviceType"]))
+    if caption is not None and addition:
+        caption["label"] = f"{caption.get('label') or ''} ({addition})".strip()
+
+
+@action("reach_entryvendortask", "extendAccessKey")
+def extend_access_key(ctx: CallContext, id: str) -> dict[str, Any]:
+    _, task = _vendor_task(ctx, id)
+    if int(task["status"]) not in (PROCESSING, SCHEDULED):
+        raise_error("CANNOT_EXTEND_ACCESS_KEY")
+    with ctx.store.lock:
+        task.setdefault("_issued_keys", []).append(task["accessKey"])
+        task["accessKey"] = mint_access_key(ctx.store, task, int(task["_access_key_seconds"]))
+        task["updatedAt"] = int(time.time())
+    return _public(task)
+
+
+# ---------------------------------------------------------------------------------------------
+# Catalog items and profiles
+
+
+@action("reach_vendorcatalogitem", "get")
+def get_catalog_item(ctx: CallContext, id: str) -> dict[str, Any]:
+    ctx.require_session()
+    item = ctx.store.get("catalog_items", as_int(id))
+    if item is None:
+        raise_error("CATALOG_ITEM_NOT_FOUND", ID=id)
+    assert item is not None
+    return {k: v for k, v in item.items() if not k.startswith("_")}
+
+
+@action("reach_vendorcatalogitem", "list")
+def list_catalog_items(ctx: CallContext, filter: dict[str, Any] | None = None, pager: dict[str, Any] | None = None) -> dict[str, Any]:
+    ctx.require_session()
+    f = filter or {}
+    items = [i for i in ctx.store.rows("catalog_items")]
+    for name, field in (("serviceFeatureEqual", "serviceFeature"), ("serviceTypeEqual", "serviceType"),
+                        ("idEqual", "id"), ("vendorPartnerIdEqual", "vendorPartnerId")):
+        if f.get(name) not in (None, ""):
+            items = [i for i in items if str(i[field]) == str(f[name])]
+    items.sort(key=lambda i: int(i["id"]))
+    page = [{k: v for k, v in i.items() if not k.startswith("_")} for i in _page(items, pager)]
+    return _list_response("KalturaVendorCatalogItemListResponse", page, len(items))
+
+
+def _profile_for_admin(ctx: CallContext, id: str, action_name: str) -> dict[str, Any]:
+    session = ctx.require_session()
+    if session.type != 2 or "setrole" in session.privileges:
+        raise_error("SERVICE_FORBIDDEN", SERVICE=f"reach_reachprofile->{action_name}")
+    profile = ctx.store.get("reach_profiles", as_int(id))
+    if profile is None or int(profile["partnerId"]) != session.partner_id:
+        raise_error("REACH_PROFILE_NOT_FOUND", ID=id)
+    assert profile is not None
+    return {k: v for k, v in profile.items() if not k.startswith("_")}
+
+
+@action("reach_reachprofile", "get")
+def get_reach_profile(ctx: CallContext, id: str) -> dict[str, Any]:
+    return _profile_for_admin(ctx, id, "get")
+
+
+@action("reach_reachprofile", "list")
+def list_reach_profiles(ctx: CallContext, filter: dict[str, Any] | None = None, pager: dict[str, Any] | None = None) -> dict[str, Any]:
+    session = ctx.require_session()
+    if session.type != 2 or "setrole" in session.privileges:
+        raise_error("SERVICE_FORBIDDEN", SERVICE="reach_reachprofile->list")
+    profiles = sorted((p for p in ctx.store.rows("reach_profiles") if int(p["partnerId"]) == session.partner_id),
+                      key=lambda p: int(p["id"]))
+    page = [{k: v for k, v in p.items() if not k.startswith("_")} for p in _page(profiles, pager)]
+    return _list_response("KalturaReachProfileListResponse", page, len(profiles))
