@@ -186,7 +186,7 @@ def _session_for(store: Store, ks: str | None) -> tuple[Any, KalturaAPIError | N
     except ks_module.KSError as exc:
         ksid = ks if exc.code == "INVALID_STR" else exc.code
         try:
-            raise_error("INVALID_KS", KSID=ksid, ERR_CODE="-1", ERR_DESC="INVALID_STR" if exc.code == "INVALID_STR" else exc.code)
+            raise_error("INVALID_KS", KSID=ksid, ERR_CODE="-1", ERR_DESC="INVALID_STR")
         except KalturaAPIError as error:
             return None, error
     return None, None

@@ -73,5 +73,5 @@ def get(ctx: CallContext, session: str | None = None) -> dict[str, Any]:
             return session_info(ks_module.validate_ks(ctx.store, session))
         except ks_module.KSError as exc:
             raise_error("INVALID_KS", KSID=session if exc.code == "INVALID_STR" else exc.code,
-                        ERR_CODE="-1", ERR_DESC=exc.code)
+                        ERR_CODE="-1", ERR_DESC="INVALID_STR")
     return session_info(ctx.require_session())

@@ -1,0 +1,148 @@
+"""Media synthesis: an entry's media made from text, so its transcript is known.
+
+Speech comes from Debian's ``espeak-ng`` (one voice per segment, so a clip can have several
+speakers); ffmpeg pads silence, adds a tone bed where asked, and packages the flavors a Kaltura
+entry has: an MP4 source (plain colour video + AAC audio), an audio-only M4A, a video-only MP4,
+and an HLS rendition (MPEG-TS segments + index playlist) of each. Results are cached by a hash of
+the spec, so a restarted sandbox is ready at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+__all__ = ["MediaBundle", "Segment", "synthesize"]
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A stretch of the timeline: speech (``text``), silence (``silence``) or a tone bed (``music``)."""
+
+    text: str = ""
+    voice: str = "en"
+    speed: int = 160
+    silence: float = 0.0
+    music: float = 0.0
+
+
+@dataclass(frozen=True)
+class MediaBundle:
+    folder: Path
+    duration: float
+    wav: Path
+    files: dict[str, Path]  # flavor kind -> file ("source", "audio", "video_only", "broken")
+    hls: dict[str, Path]  # flavor kind -> index.m3u8
+
+
+def _run(args: list[str]) -> None:
+    result = subprocess.run(args, capture_output=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"{args[0]} failed: {result.stderr.decode(errors='replace')[-400:]}")
+
+
+def _duration(path: Path) -> float:
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "default=nw=1:nk=1", str(path)],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()
+    return float(out or 0.0)
+
+
+def _segment_wav(segment: Segment, target: Path) -> None:
+    if segment.text:
+        raw = target.with_suffix(".raw.wav")
+        _run(["espeak-ng", "-v", segment.voice, "-s", str(segment.speed), "-w", str(raw), segment.text])
+        _run(["ffmpeg", "-y", "-loglevel", "error", "-i", str(raw), "-ar", "16000", "-ac", "1", str(target)])
+        raw.unlink(missing_ok=True)
+    elif segment.music:
+        # A chord with a slow tremolo: non-speech sound with energy, for audio-tag tests.
+        _run(["ffmpeg", "-y", "-loglevel", "error", "-f", "lavfi", "-i",
+              f"sine=frequency=220:duration={segment.music},volume=0.3", "-f", "lavfi", "-i",
+              f"sine=frequency=277:duration={segment.music}", "-f", "lavfi", "-i",
+              f"sine=frequency=330:duration={segment.music}",
+              "-filter_complex", "amix=inputs=3,tremolo=f=4:d=0.5", "-ar", "16000", "-ac", "1", str(target)])
+    else:
+        _run(["ffmpeg", "-y", "-loglevel", "error", "-f", "lavfi", "-i",
+              f"anullsrc=r=16000:cl=mono", "-t", str(max(segment.silence, 0.05)), str(target)])
+
+
+def synthesize(segments: list[Segment], media_dir: Path, *, pad_to_seconds: float | None = None,
+               with_video: bool = True) -> MediaBundle:
+    """Make (or reuse) the media of an entry whose timeline is ``segments``."""
+    key = hashlib.sha256(json.dumps(
+        {"v": 3, "segments": [s.__dict__ for s in segments], "pad": pad_to_seconds, "video": with_video},
+        sort_keys=True).encode()).hexdigest()[:20]
+    folder = Path(media_dir) / key
+    done = folder / "bundle.json"
+    if done.exists():
+        meta = json.loads(done.read_text())
+        return MediaBundle(folder, meta["duration"], folder / "audio.wav",
+                           {k: folder / v for k, v in meta["files"].items()},
+                           {k: folder / v for k, v in meta["hls"].items()})
+    work = Path(tempfile.mkdtemp(prefix=f"{key}-", dir=media_dir))
+    try:
+        parts = []
+        for index, segment in enumerate(segments):
+            part = work / f"part{index}.wav"
+            _segment_wav(segment, part)
+            parts.append(part)
+        listing = work / "parts.txt"
+        listing.write_text("".join(f"file '{p.name}'\n" for p in parts))
+        wav = work / "audio.wav"
+        concat = ["ffmpeg", "-y", "-loglevel", "error", "-f", "concat", "-safe", "0", "-i", str(listing)]
+        if pad_to_seconds:
+            concat += ["-af", f"apad=whole_dur={pad_to_seconds}"]
+        _run([*concat, "-ar", "16000", "-ac", "1", str(wav)])
+        duration = _duration(wav)
+        files: dict[str, str] = {}
+        # Audio-only flavor (AAC in M4A).
+        _run(["ffmpeg", "-y", "-loglevel", "error", "-i", str(wav), "-c:a", "aac", "-b:a", "64k", str(work / "audio.m4a")])
+        files["audio"] = "audio.m4a"
+        if with_video:
+            video = ["-f", "lavfi", "-i", f"color=c=0x1f3a60:s=320x180:r=10:d={duration:.3f}"]
+            _run(["ffmpeg", "-y", "-loglevel", "error", *video, "-i", str(wav), "-c:v", "libx264", "-preset",
+                  "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "64k", "-shortest",
+                  "-movflags", "+faststart", str(work / "source.mp4")])
+            files["source"] = "source.mp4"
+            _run(["ffmpeg", "-y", "-loglevel", "error", *video, "-c:v", "libx264", "-preset", "ultrafast",
+                  "-pix_fmt", "yuv420p", "-an", str(work / "video_only.mp4")])
+            files["video_only"] = "video_only.mp4"
+        (work / "broken.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"not really a movie " * 64)
+        files["broken"] = "broken.mp4"
+        hls: dict[str, str] = {}
+        for kind in ("source", "audio", "video_only"):
+            if kind not in files:
+                continue
+            out = work / f"hls-{kind}"
+            out.mkdir()
+            _run(["ffmpeg", "-y", "-loglevel", "error", "-i", str(work / files[kind]), "-c", "copy",
+                  "-f", "hls", "-hls_time", "4", "-hls_list_size", "0", "-hls_playlist_type", "vod",
+                  "-hls_segment_filename", str(out / "seg-%d-v1-a1.ts"), str(out / "index.m3u8")])
+            hls[kind] = f"hls-{kind}/index.m3u8"
+        (work / "bundle.json").write_text(json.dumps({"duration": duration, "files": files, "hls": hls}))
+        try:
+            work.rename(folder)
+        except OSError:  # another process made it first
+            shutil.rmtree(work, ignore_errors=True)
+        return synthesize(segments, media_dir, pad_to_seconds=pad_to_seconds, with_video=with_video)
+    except Exception:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+
+
+def probe(path: Path) -> dict[str, Any]:
+    """Container/codec facts Kaltura reports on a flavor."""
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_streams", "-show_format", "-of", "json", str(path)],
+        capture_output=True, text=True,
+    )
+    if out.returncode != 0:
+        return {}
+    return json.loads(out.stdout)

@@ -1,0 +1,558 @@
+"""Assets a vendor writes: caption assets, attachment (transcript) assets, flavor assets, cue points,
+and schedule events' live features (plugins caption, attachment, transcript, cue_points, schedule).
+
+* captionAsset.add → QUEUED (0); setContent → READY (2). With ``enablecaptionmoderation`` in the KS
+  (the customer's profile does not auto-display), ``displayOnPlayer`` is forced to false.
+* getUrl is only for READY assets; ``serve`` returns the file itself, not an envelope.
+* Access: the task accessKey (``edit:<entryId>`` …) reaches its own entry only.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from kaltura_sandbox.framework import (
+    CallContext,
+    RawResponse,
+    action,
+    as_bool,
+    as_float,
+    as_int,
+    check_entry_access,
+    kobj,
+    raise_error,
+)
+from kaltura_sandbox.services.upload import resolve_resource
+
+QUEUED, READY, DELETED = 0, 2, 3
+CAPTION_EXT = {"1": "srt", "2": "dfxp", "3": "vtt", "4": "cap", "5": "scc"}
+CAPTION_MIME = {"srt": "text/plain", "dfxp": "application/ttml+xml", "vtt": "text/vtt"}
+LANGUAGE_CODES = {"English": "en", "Spanish": "es", "French": "fr", "German": "de", "Italian": "it",
+                  "Portuguese": "pt", "Hebrew": "he", "Japanese": "ja", "Chinese": "zh", "Dutch": "nl",
+                  "Russian": "ru", "Arabic": "ar", "Korean": "ko", "Hindi": "hi"}
+
+
+def _public(obj: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in obj.items() if not k.startswith("_")}
+
+
+def _entry(ctx: CallContext, entry_id: str, privilege: str) -> dict[str, Any]:
+    entry = ctx.store.get("entries", entry_id)
+    if entry is None:
+        raise_error("ENTRY_ID_NOT_FOUND", ENTRY_ID=entry_id)
+    assert entry is not None
+    check_entry_access(ctx, entry, privilege)
+    return entry
+
+
+def _asset(ctx: CallContext, table: str, asset_id: str, missing: str, privilege: str = "sview") -> dict[str, Any]:
+    asset = ctx.store.get(table, asset_id)
+    if asset is None or int(asset.get("status", 0)) == DELETED:
+        raise_error(missing, ASSET_ID=asset_id, ID=asset_id)
+    assert asset is not None
+    entry = ctx.store.get("entries", asset["entryId"])
+    if entry is None:
+        raise_error(missing, ASSET_ID=asset_id, ID=asset_id)
+    session = ctx.require_session()
+    if int(asset["partnerId"]) != session.partner_id:
+        raise_error(missing, ASSET_ID=asset_id, ID=asset_id)
+    check_entry_access(ctx, entry, privilege)  # type: ignore[arg-type]
+    return asset
+
+
+def _base_asset(ctx: CallContext, object_type: str, asset_id: str, entry: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
+    now = int(time.time())
+    return kobj(
+        object_type,
+        id=asset_id,
+        entryId=entry["id"],
+        partnerId=entry["partnerId"],
+        version=1,
+        size=0,
+        tags=spec.get("tags") or "",
+        fileExt=spec.get("fileExt"),
+        createdAt=now,
+        updatedAt=now,
+        deletedAt=None,
+        description="",
+        partnerData=spec.get("partnerData"),
+        partnerDescription=spec.get("partnerDescription"),
+        actualSourceAssetParamsIds=None,
+        sizeInBytes=0,
+    )
+
+
+def _filter_assets(rows: list[dict[str, Any]], f: dict[str, Any]) -> list[dict[str, Any]]:
+    def has_tags(asset: dict[str, Any], wanted: str, mode: str) -> bool:
+        tags = {t.strip() for t in str(asset.get("tags") or "").split(",") if t.strip()}
+        words = [w.strip() for w in wanted.split(",") if w.strip()]
+        if mode == "like":
+            return any(wanted in t for t in tags)
+        return all(w in tags for w in words) if mode == "and" else any(w in tags for w in words)
+
+    checks = [
+        ("entryIdEqual", lambda a, v: a["entryId"] == v),
+        ("entryIdIn", lambda a, v: a["entryId"] in {x.strip() for x in v.split(",")}),
+        ("idEqual", lambda a, v: a["id"] == v),
+        ("idIn", lambda a, v: a["id"] in {x.strip() for x in v.split(",")}),
+        ("formatEqual", lambda a, v: str(a.get("format")) == str(v)),
+        ("formatIn", lambda a, v: str(a.get("format")) in {x.strip() for x in v.split(",")}),
+        ("statusEqual", lambda a, v: int(a.get("status", 0)) == int(v)),
+        ("statusIn", lambda a, v: str(a.get("status")) in {x.strip() for x in v.split(",")}),
+        ("statusNotIn", lambda a, v: str(a.get("status")) not in {x.strip() for x in v.split(",")}),
+        ("tagsLike", lambda a, v: has_tags(a, v, "like")),
+        ("tagsMultiLikeOr", lambda a, v: has_tags(a, v, "or")),
+        ("tagsMultiLikeAnd", lambda a, v: has_tags(a, v, "and")),
+        ("flavorParamsIdEqual", lambda a, v: str(a.get("flavorParamsId")) == str(v)),
+        ("captionParamsIdEqual", lambda a, v: str(a.get("captionParamsId")) == str(v)),
+    ]
+    out = []
+    for asset in rows:
+        if int(asset.get("status", 0)) == DELETED and not f.get("statusEqual"):
+            continue
+        if all(f.get(name) in (None, "") or check(asset, str(f[name])) for name, check in checks):
+            out.append(asset)
+    return out
+
+
+def _list(ctx: CallContext, table: str, object_type: str, filter: dict[str, Any] | None, pager: dict[str, Any] | None) -> dict[str, Any]:
+    session = ctx.require_session()
+    rows = [a for a in ctx.store.rows(table) if int(a["partnerId"]) == session.partner_id]
+    if session.type != 2:
+        allowed = set()
+        for name in ("sview", "edit", "download"):
+            allowed |= set(session.privileges.get(name, "").split("/"))
+        rows = [a for a in rows if a["entryId"] in allowed or "*" in allowed]
+    rows = sorted(_filter_assets(rows, filter or {}), key=lambda a: (a["createdAt"], a["id"]))
+    size = min(500, as_int((pager or {}).get("pageSize"), 30) or 30)
+    index = max(1, as_int((pager or {}).get("pageIndex"), 1) or 1)
+    return kobj(object_type, objects=[_public(a) for a in rows[(index - 1) * size : index * size]], totalCount=len(rows))
+
+
+def _store_content(asset: dict[str, Any], data: bytes, name: str) -> None:
+    asset["_content"] = data
+    asset["size"] = max(1, len(data) // 1024)
+    asset["sizeInBytes"] = len(data)
+    asset["status"] = READY
+    asset["version"] = int(asset.get("version") or 0) + 1
+    asset["updatedAt"] = int(time.time())
+    if not asset.get("fileExt") and "." in name:
+        asset["fileExt"] = name.rsplit(".", 1)[1]
+
+
+def _serve_url(ctx: CallContext, service: str, param: str, asset_id: str) -> str:
+    return f"{ctx.base_url}/api_v3/index.php/service/{service}/action/serve/{param}/{asset_id}/ks/{ctx.raw_ks}"
+
+
+def _update_fields(asset: dict[str, Any], changes: dict[str, Any], allowed: set[str], insert_only: set[str]) -> None:
+    for name, value in (changes or {}).items():
+        if name == "objectType":
+            continue
+        if name in insert_only:
+            if value is not None and str(value) != str(asset.get(name)):
+                raise_error("PROPERTY_VALIDATION_NOT_UPDATABLE", PROP_NAME=name)
+            continue
+        if name in allowed:
+            asset[name] = value
+    asset["updatedAt"] = int(time.time())
+
+
+# ---------------------------------------------------------------------------------------------
+# Caption assets
+
+CAPTION_UPDATABLE = {"tags", "partnerData", "partnerDescription", "language", "label", "isDefault", "accuracy",
+                     "displayOnPlayer", "associatedTranscriptIds", "usage"}
+CAPTION_INSERT_ONLY = {"captionParamsId", "format", "source", "parentId", "fileExt"}
+
+
+def _clear_default(ctx: CallContext, entry_id: str, keep: str) -> None:
+    for other in ctx.store.rows("caption_assets"):
+        if other["entryId"] == entry_id and other["id"] != keep and int(other.get("isDefault") or 0) == 1:
+            other["isDefault"] = 0
+
+
+@action("caption_captionasset", "add")
+def caption_add(ctx: CallContext, entryId: str, captionAsset: dict[str, Any]) -> dict[str, Any]:
+    entry = _entry(ctx, entryId, "edit")
+    if int(entry.get("mediaType") or 0) not in (1, 5):
+        raise_error("ENTRY_ID_NOT_FOUND", ENTRY_ID=entryId)
+    spec = captionAsset or {}
+    if spec.get("captionParamsId") not in (None, ""):
+        for other in ctx.store.rows("caption_assets"):
+            if other["entryId"] == entryId and str(other.get("captionParamsId")) == str(spec["captionParamsId"]):
+                raise_error("CAPTION_ASSET_ALREADY_EXISTS", ASSET_ID=other["id"], PARAMS_ID=spec["captionParamsId"])
+    session = ctx.require_session()
+    asset_id = f"0_ca{ctx.store.next_int('caption_asset'):06d}"
+    asset = _base_asset(ctx, "KalturaCaptionAsset", asset_id, entry, spec)
+    fmt = str(spec.get("format") or "1")
+    language = spec.get("language")
+    display = as_bool(spec.get("displayOnPlayer"), True)
+    if session.has("enablecaptionmoderation"):
+        display = False
+    asset.update(
+        fileExt=spec.get("fileExt") or CAPTION_EXT.get(fmt, "srt"),
+        captionParamsId=as_int(spec.get("captionParamsId")),
+        language=language,
+        languageCode=LANGUAGE_CODES.get(str(language)),
+        isDefault=as_int(spec.get("isDefault"), 0),
+        label=spec.get("label"),
+        format=fmt,
+        source=spec.get("source"),
+        status=QUEUED,
+        parentId=spec.get("parentId"),
+        accuracy=as_int(spec.get("accuracy")),
+        displayOnPlayer=display,
+        associatedTranscriptIds=spec.get("associatedTranscriptIds"),
+        usage=spec.get("usage") or "0",
+    )
+    if asset["isDefault"] == 1:
+        _clear_default(ctx, entryId, asset_id)
+    return _public(ctx.store.put("caption_assets", asset_id, asset))
+
+
+@action("caption_captionasset", "setContent")
+def caption_set_content(ctx: CallContext, id: str, contentResource: dict[str, Any]) -> dict[str, Any]:
+    asset = _asset(ctx, "caption_assets", id, "CAPTION_ASSET_ID_NOT_FOUND", "edit")
+    data, name = resolve_resource(ctx, contentResource, ("KalturaCaptionAsset", id))
+    _store_content(asset, data, name)
+    return _public(asset)
+
+
+@action("caption_captionasset", "get")
+def caption_get(ctx: CallContext, captionAssetId: str) -> dict[str, Any]:
+    return _public(_asset(ctx, "caption_assets", captionAssetId, "CAPTION_ASSET_ID_NOT_FOUND"))
+
+
+@action("caption_captionasset", "list")
+def caption_list(ctx: CallContext, filter: dict[str, Any] | None = None, pager: dict[str, Any] | None = None) -> dict[str, Any]:
+    return _list(ctx, "caption_assets", "KalturaCaptionAssetListResponse", filter, pager)
+
+
+@action("caption_captionasset", "update")
+def caption_update(ctx: CallContext, id: str, captionAsset: dict[str, Any]) -> dict[str, Any]:
+    asset = _asset(ctx, "caption_assets", id, "CAPTION_ASSET_ID_NOT_FOUND", "edit")
+    changes = dict(captionAsset or {})
+    if ctx.require_session().has("enablecaptionmoderation") and "displayOnPlayer" in changes:
+        changes["displayOnPlayer"] = False
+    _update_fields(asset, changes, CAPTION_UPDATABLE, CAPTION_INSERT_ONLY)
+    for name in ("accuracy", "isDefault"):
+        if name in changes:
+            asset[name] = as_int(changes[name])
+    if "displayOnPlayer" in changes:
+        asset["displayOnPlayer"] = as_bool(changes["displayOnPlayer"], True)
+    if asset.get("isDefault") == 1:
+        _clear_default(ctx, asset["entryId"], id)
+    return _public(asset)
+
+
+@action("caption_captionasset", "getUrl")
+def caption_get_url(ctx: CallContext, id: str, storageId: str | None = None) -> str:
+    asset = _asset(ctx, "caption_assets", id, "CAPTION_ASSET_ID_NOT_FOUND")
+    if int(asset["status"]) != READY:
+        raise_error("CAPTION_ASSET_IS_NOT_READY")
+    return _serve_url(ctx, "caption_captionAsset", "captionAssetId", id)
+
+
+@action("caption_captionasset", "serve")
+def caption_serve(ctx: CallContext, captionAssetId: str) -> RawResponse:
+    asset = _asset(ctx, "caption_assets", captionAssetId, "CAPTION_ASSET_ID_NOT_FOUND")
+    if int(asset["status"]) != READY:
+        raise_error("CAPTION_ASSET_IS_NOT_READY")
+    ext = asset.get("fileExt") or "srt"
+    return RawResponse(asset.get("_content", b""), media_type=CAPTION_MIME.get(ext, "text/plain"),
+                       headers={"Content-Disposition": f'attachment; filename="{captionAssetId}.{ext}"'})
+
+
+@action("caption_captionasset", "delete")
+def caption_delete(ctx: CallContext, captionAssetId: str) -> None:
+    asset = _asset(ctx, "caption_assets", captionAssetId, "CAPTION_ASSET_ID_NOT_FOUND", "edit")
+    asset["status"] = DELETED
+    asset["deletedAt"] = int(time.time())
+
+
+@action("caption_captionasset", "setAsDefault")
+def caption_set_as_default(ctx: CallContext, captionAssetId: str) -> None:
+    asset = _asset(ctx, "caption_assets", captionAssetId, "CAPTION_ASSET_ID_NOT_FOUND", "edit")
+    asset["isDefault"] = 1
+    _clear_default(ctx, asset["entryId"], captionAssetId)
+
+
+# ---------------------------------------------------------------------------------------------
+# Attachment (and transcript) assets
+
+ATTACHMENT_TYPES = {"KalturaAttachmentAsset", "KalturaTextualAttachmentAsset", "KalturaTranscriptAsset"}
+ATTACHMENT_UPDATABLE = {"tags", "partnerData", "partnerDescription", "filename", "title", "format", "language",
+                        "humanVerified", "accuracy", "providerType"}
+
+
+@action("attachment_attachmentasset", "add")
+def attachment_add(ctx: CallContext, entryId: str, attachmentAsset: dict[str, Any]) -> dict[str, Any]:
+    entry = _entry(ctx, entryId, "edit")
+    spec = attachmentAsset or {}
+    object_type = spec.get("objectType") or "KalturaAttachmentAsset"
+    if object_type not in ATTACHMENT_TYPES:
+        raise_error("INVALID_OBJECT_TYPE", TYPE=object_type)
+    asset_id = f"0_at{ctx.store.next_int('attachment_asset'):06d}"
+    asset = _base_asset(ctx, object_type, asset_id, entry, spec)
+    asset.update(filename=spec.get("filename"), title=spec.get("title"), format=spec.get("format"), status=QUEUED)
+    if object_type != "KalturaAttachmentAsset":
+        asset.update(language=spec.get("language"), humanVerified=as_int(spec.get("humanVerified")))
+    if object_type == "KalturaTranscriptAsset":
+        asset.update(accuracy=as_float(spec.get("accuracy")), providerType=spec.get("providerType"))
+    return _public(ctx.store.put("attachment_assets", asset_id, asset))
+
+
+@action("attachment_attachmentasset", "setContent")
+def attachment_set_content(ctx: CallContext, id: str, contentResource: dict[str, Any]) -> dict[str, Any]:
+    asset = _asset(ctx, "attachment_assets", id, "ATTACHMENT_ASSET_ID_NOT_FOUND", "edit")
+    data, name = resolve_resource(ctx, contentResource, ("KalturaAttachmentAsset", id))
+    _store_content(asset, data, name)
+    return _public(asset)
+
+
+@action("attachment_attachmentasset", "get")
+def attachment_get(ctx: CallContext, attachmentAssetId: str) -> dict[str, Any]:
+    return _public(_asset(ctx, "attachment_assets", attachmentAssetId, "ATTACHMENT_ASSET_ID_NOT_FOUND"))
+
+
+@action("attachment_attachmentasset", "list")
+def attachment_list(ctx: CallContext, filter: dict[str, Any] | None = None, pager: dict[str, Any] | None = None) -> dict[str, Any]:
+    return _list(ctx, "attachment_assets", "KalturaAttachmentAssetListResponse", filter, pager)
+
+
+@action("attachment_attachmentasset", "update")
+def attachment_update(ctx: CallContext, id: str, attachmentAsset: dict[str, Any]) -> dict[str, Any]:
+    asset = _asset(ctx, "attachment_assets", id, "ATTACHMENT_ASSET_ID_NOT_FOUND", "edit")
+    _update_fields(asset, attachmentAsset, ATTACHMENT_UPDATABLE, {"fileExt"})
+    return _public(asset)
+
+
+@action("attachment_attachmentasset", "getUrl")
+def attachment_get_url(ctx: CallContext, id: str, storageId: str | None = None) -> str:
+    asset = _asset(ctx, "attachment_assets", id, "ATTACHMENT_ASSET_ID_NOT_FOUND")
+    if int(asset["status"]) != READY:
+        raise_error("ATTACHMENT_ASSET_IS_NOT_READY")
+    return _serve_url(ctx, "attachment_attachmentAsset", "attachmentAssetId", id)
+
+
+@action("attachment_attachmentasset", "serve")
+def attachment_serve(ctx: CallContext, attachmentAssetId: str) -> RawResponse:
+    asset = _asset(ctx, "attachment_assets", attachmentAssetId, "ATTACHMENT_ASSET_ID_NOT_FOUND")
+    if int(asset["status"]) != READY:
+        raise_error("ATTACHMENT_ASSET_IS_NOT_READY")
+    return RawResponse(asset.get("_content", b""), media_type="application/octet-stream")
+
+
+@action("attachment_attachmentasset", "delete")
+def attachment_delete(ctx: CallContext, attachmentAssetId: str) -> None:
+    asset = _asset(ctx, "attachment_assets", attachmentAssetId, "ATTACHMENT_ASSET_ID_NOT_FOUND", "edit")
+    asset["status"] = DELETED
+
+
+# ---------------------------------------------------------------------------------------------
+# Flavor assets
+
+
+def _flavor(ctx: CallContext, flavor_id: str, privilege: str = "sview") -> dict[str, Any]:
+    flavor = ctx.store.get("flavor_assets", flavor_id)
+    session = ctx.require_session()
+    if flavor is None or int(flavor["partnerId"]) != session.partner_id or int(flavor.get("status", 0)) == DELETED:
+        raise_error("FLAVOR_ASSET_ID_NOT_FOUND", ID=flavor_id)
+    assert flavor is not None
+    entry = ctx.store.get("entries", flavor["entryId"])
+    check_entry_access(ctx, entry or {}, privilege)
+    return flavor
+
+
+@action("flavorasset", "list")
+def flavor_list(ctx: CallContext, filter: dict[str, Any] | None = None, pager: dict[str, Any] | None = None) -> dict[str, Any]:
+    return _list(ctx, "flavor_assets", "KalturaFlavorAssetListResponse", filter, pager)
+
+
+@action("flavorasset", "get")
+def flavor_get(ctx: CallContext, id: str) -> dict[str, Any]:
+    return _public(_flavor(ctx, id))
+
+
+@action("flavorasset", "getByEntryId")
+def flavor_get_by_entry(ctx: CallContext, entryId: str) -> list[dict[str, Any]]:
+    _entry(ctx, entryId, "sview")
+    return [_public(f) for f in ctx.store.rows("flavor_assets") if f["entryId"] == entryId and int(f["status"]) != DELETED]
+
+
+@action("flavorasset", "getUrl")
+def flavor_get_url(ctx: CallContext, id: str, storageId: str | None = None, forceProxy: str | None = None,
+                   options: Any = None) -> str:
+    flavor = _flavor(ctx, id, "download")
+    if int(flavor["status"]) != READY:
+        raise_error("FLAVOR_ASSET_ID_NOT_FOUND", ID=id)
+    from kaltura_sandbox.services.session import issue_for_partner
+
+    partner = ctx.store.get("partners", flavor["partnerId"])
+    assert partner is not None
+    entry_id = flavor["entryId"]
+    download_ks = issue_for_partner(
+        partner, user="", type_=0, expiry_seconds=86400,
+        privileges=f"download:{entry_id},disableentitlementforentry:{entry_id},sview:{entry_id},downloadasset:{id}",
+    )
+    pid = flavor["partnerId"]
+    return f"{ctx.base_url}/p/{pid}/sp/{pid}00/download/entry_id/{entry_id}/flavor/{id}/ks/{download_ks}/a.{flavor.get('fileExt') or 'mp4'}"
+
+
+@action("flavorasset", "add")
+def flavor_add(ctx: CallContext, entryId: str, flavorAsset: dict[str, Any]) -> dict[str, Any]:
+    entry = _entry(ctx, entryId, "edit")
+    spec = flavorAsset or {}
+    flavor_id = f"0_fl{ctx.store.next_int('flavor_seq'):06d}"
+    flavor = _base_asset(ctx, "KalturaFlavorAsset", flavor_id, entry, spec)
+    flavor.update(flavorParamsId=as_int(spec.get("flavorParamsId")), width=0, height=0, bitrate=0, frameRate=0.0,
+                  isOriginal=False, isWeb=True, containerFormat="", videoCodecId="", status=QUEUED,
+                  language=spec.get("language"), label=spec.get("label"), isDefault=as_int(spec.get("isDefault")),
+                  _kind="added", _hls=None)
+    return _public(ctx.store.put("flavor_assets", flavor_id, flavor))
+
+
+@action("flavorasset", "setContent")
+def flavor_set_content(ctx: CallContext, id: str, contentResource: dict[str, Any]) -> dict[str, Any]:
+    flavor = _flavor(ctx, id, "edit")
+    data, name = resolve_resource(ctx, contentResource, ("KalturaFlavorAsset", id))
+    folder = Path(ctx.store.extra.get("media_dir", "/tmp")) / "uploaded"
+    folder.mkdir(parents=True, exist_ok=True)
+    ext = flavor.get("fileExt") or (name.rsplit(".", 1)[1] if "." in name else "mp4")
+    path = folder / f"{id}-{uuid.uuid4().hex[:6]}.{ext}"
+    path.write_bytes(data)
+    flavor.update(fileExt=ext, size=max(1, len(data) // 1024), sizeInBytes=len(data), status=READY, _path=str(path),
+                  updatedAt=int(time.time()))
+    return _public(flavor)
+
+
+# ---------------------------------------------------------------------------------------------
+# Cue points (chapters)
+
+
+def _cue_point(ctx: CallContext, spec: dict[str, Any]) -> dict[str, Any]:
+    entry = _entry(ctx, str(spec.get("entryId") or ""), "edit")
+    number = ctx.store.next_int("cue_point")
+    now = int(time.time())
+    object_type = spec.get("objectType") or "KalturaThumbCuePoint"
+    cue_type = {"KalturaThumbCuePoint": "thumbCuePoint.Thumb", "KalturaAdCuePoint": "adCuePoint.Ad",
+                "KalturaAnnotation": "annotation.Annotation", "KalturaCodeCuePoint": "codeCuePoint.Code"}.get(object_type, "thumbCuePoint.Thumb")
+    cue = kobj(
+        object_type, id=f"0_cp{number:06d}", intId=number, cuePointType=cue_type, status=1,
+        entryId=entry["id"], partnerId=entry["partnerId"], createdAt=now, updatedAt=now, triggeredAt=None,
+        tags=spec.get("tags") or "", startTime=as_int(spec.get("startTime"), 0), userId=spec.get("userId") or "",
+        partnerData=spec.get("partnerData"), partnerSortValue=as_int(spec.get("partnerSortValue")),
+        forceStop=None, thumbOffset=as_int(spec.get("thumbOffset")), systemName=spec.get("systemName"),
+        isMomentary=True, copiedFrom=None,
+    )
+    if object_type == "KalturaThumbCuePoint":
+        cue.update(assetId=spec.get("assetId"), description=spec.get("description"), title=spec.get("title"),
+                   subType=as_int(spec.get("subType"), 1))
+    return ctx.store.put("cue_points", cue["id"], cue)
+
+
+@action("cuepoint_cuepoint", "add")
+def cue_point_add(ctx: CallContext, cuePoint: dict[str, Any]) -> dict[str, Any]:
+    return _public(_cue_point(ctx, cuePoint or {}))
+
+
+@action("cuepoint_cuepoint", "addFromBulk")
+def cue_point_add_from_bulk(ctx: CallContext, fileData: Any) -> dict[str, Any]:
+    import xml.etree.ElementTree as ET
+
+    data = getattr(fileData, "data", b"")
+    try:
+        root = ET.fromstring(data)
+    except ET.ParseError:
+        raise_error("INVALID_OBJECT_TYPE", TYPE="bulk XML")
+    created = []
+    for scene in root:
+        if not scene.tag.startswith("scene-thumb-cue-point"):
+            continue
+        start = (scene.findtext("sceneStartTime") or "0").split(":")
+        seconds = 0.0
+        for part in start:
+            seconds = seconds * 60 + float(part)
+        tags = ",".join(t.text or "" for t in scene.findall("tags/tag"))
+        created.append(_public(_cue_point(ctx, {
+            "objectType": "KalturaThumbCuePoint", "entryId": scene.get("entryId"), "startTime": int(seconds * 1000),
+            "title": scene.findtext("title"), "description": scene.findtext("description"), "tags": tags,
+            "subType": scene.findtext("subType") or "1", "systemName": scene.get("systemName"),
+        })))
+    return kobj("KalturaCuePointListResponse", objects=created, totalCount=len(created))
+
+
+@action("cuepoint_cuepoint", "list")
+def cue_point_list(ctx: CallContext, filter: dict[str, Any] | None = None, pager: dict[str, Any] | None = None) -> dict[str, Any]:
+    f = dict(filter or {})
+    result = _list(ctx, "cue_points", "KalturaCuePointListResponse", f, pager)
+    if f.get("cuePointTypeEqual"):
+        result["objects"] = [c for c in result["objects"] if c.get("cuePointType") == f["cuePointTypeEqual"]]
+        result["totalCount"] = len(result["objects"])
+    return result
+
+
+@action("cuepoint_cuepoint", "get")
+def cue_point_get(ctx: CallContext, id: str) -> dict[str, Any]:
+    cue = ctx.store.get("cue_points", id)
+    if cue is None or int(cue["partnerId"]) != ctx.require_session().partner_id:
+        raise_error("CUE_POINT_NOT_FOUND", ID=id)
+    assert cue is not None
+    return _public(cue)
+
+
+@action("cuepoint_cuepoint", "delete")
+def cue_point_delete(ctx: CallContext, id: str) -> None:
+    cue = ctx.store.get("cue_points", id)
+    if cue is None or int(cue["partnerId"]) != ctx.require_session().partner_id:
+        raise_error("CUE_POINT_NOT_FOUND", ID=id)
+    assert cue is not None
+    cue["status"] = 2
+
+
+# ---------------------------------------------------------------------------------------------
+# Schedule events (live captions)
+
+
+def add_live_caption_feature(store: Any, event_id: int, task_id: int, language: str, pre_start: int, post_end: int) -> None:
+    """What the server does when a LIVE_CAPTION task is created: add ``LiveCaptionFeature-reach-<id>``."""
+    event = store.get("schedule_events", event_id)
+    if event is None:
+        return
+    event.setdefault("liveFeatures", []).append(kobj(
+        "KalturaLiveCaptionFeature", systemName=f"LiveCaptionFeature-reach-{task_id}", preStartTime=pre_start,
+        postEndTime=post_end, mediaUrl=None, mediaKey=None, captionUrl=None, captionToken=None, inputDelay=None,
+        captionFormat=None, language=language,
+    ))
+
+
+@action("schedule_scheduleevent", "get")
+def schedule_event_get(ctx: CallContext, scheduleEventId: str) -> dict[str, Any]:
+    event = ctx.store.get("schedule_events", as_int(scheduleEventId))
+    if event is None or int(event["partnerId"]) != ctx.require_session().partner_id:
+        raise_error("INVALID_OBJECT_ID", ID=scheduleEventId)
+    assert event is not None
+    return _public(event)
+
+
+@action("schedule_scheduleevent", "updateLiveFeature")
+def schedule_update_live_feature(ctx: CallContext, scheduledEventId: str, featureName: str, liveFeature: dict[str, Any]) -> dict[str, Any]:
+    event = ctx.store.get("schedule_events", as_int(scheduledEventId))
+    session = ctx.require_session()
+    if event is None or int(event["partnerId"]) != session.partner_id:
+        raise_error("INVALID_OBJECT_ID", ID=scheduledEventId)
+    assert event is not None
+    if event.get("objectType") != "KalturaLiveStreamScheduleEvent":
+        raise_error("INVALID_SCHEDULE_EVENT_TYPE", ID=scheduledEventId)
+    for feature in event.get("liveFeatures") or []:
+        if feature.get("systemName") == featureName:
+            for name, value in (liveFeature or {}).items():
+                if name != "objectType":
+                    feature[name] = as_int(value) if name in ("inputDelay", "preStartTime", "postEndTime") else value
+            event["updatedAt"] = int(time.time())
+            return _public(event)
+    raise_error("FEATURE_NAME_NOT_FOUND", NAME=featureName)
+    raise AssertionError("unreachable")

@@ -1,0 +1,272 @@
+"""Entries and their media: baseEntry / media get, update, list, getPlaybackContext, and the
+delivery URLs a player (or a vendor) fetches: playManifest (progressive and HLS), serveFlavor
+segments and flavor downloads, protected by a KS in the path (``/ks/<ks>``) or query (``?ks=``).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse, PlainTextResponse, Response
+
+from kaltura_sandbox import ks as ks_module
+from kaltura_sandbox.framework import CallContext, Store, action, check_entry_access, kobj, raise_error
+
+READ_ONLY = {"id", "partnerId", "status", "moderationStatus", "moderationCount", "createdAt", "updatedAt",
+             "version", "plays", "views", "width", "height", "duration", "thumbnailUrl", "flavorParamsIds",
+             "mediaType", "creatorId"}
+UPDATABLE = {"name", "description", "tags", "multiLingual_tags", "adminTags", "categories", "referenceId",
+             "userId", "partnerData", "multiLingual_name", "multiLingual_description"}
+
+
+def _public(obj: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in obj.items() if not k.startswith("_")}
+
+
+def entry_for(ctx: CallContext, entry_id: str, privilege: str = "sview") -> dict[str, Any]:
+    entry = ctx.store.get("entries", entry_id)
+    if entry is None:
+        raise_error("ENTRY_ID_NOT_FOUND", ENTRY_ID=entry_id)
+    assert entry is not None
+    check_entry_access(ctx, entry, privilege)
+    return entry
+
+
+def _get(ctx: CallContext, entryId: str, version: str = "-1") -> dict[str, Any]:
+    return _public(entry_for(ctx, entryId))
+
+
+def _update(ctx: CallContext, entryId: str, changes: dict[str, Any]) -> dict[str, Any]:
+    entry = entry_for(ctx, entryId, "edit")
+    with ctx.store.lock:
+        for name, value in (changes or {}).items():
+            if name == "objectType":
+                continue
+            if name in READ_ONLY:
+                if value is not None and str(value) != str(entry.get(name)):
+                    raise_error("PROPERTY_VALIDATION_NOT_UPDATABLE", PROP_NAME=name)
+                continue
+            if name in UPDATABLE:
+                entry[name] = value
+        entry["updatedAt"] = int(__import__("time").time())
+    return _public(entry)
+
+
+def _list(ctx: CallContext, filter: dict[str, Any] | None, pager: dict[str, Any] | None, object_type: str) -> dict[str, Any]:
+    session = ctx.require_session()
+    f = filter or {}
+    rows = [e for e in ctx.store.rows("entries") if int(e["partnerId"]) == session.partner_id]
+    if f.get("idEqual"):
+        rows = [e for e in rows if e["id"] == f["idEqual"]]
+    if f.get("idIn"):
+        wanted = {x.strip() for x in str(f["idIn"]).split(",")}
+        rows = [e for e in rows if e["id"] in wanted]
+    if session.type != 2:
+        rows = [e for e in rows if _entry_allowed(session, e["id"])]
+    rows.sort(key=lambda e: e["id"])
+    size = min(500, int((pager or {}).get("pageSize") or 30))
+    index = max(1, int((pager or {}).get("pageIndex") or 1))
+    page = rows[(index - 1) * size : index * size]
+    return kobj(object_type, objects=[_public(e) for e in page], totalCount=len(rows))
+
+
+def _entry_allowed(session: Any, entry_id: str) -> bool:
+    for name in ("sview", "edit", "download"):
+        values = session.privileges.get(name, "")
+        if entry_id in values.split("/") or values == "*":
+            return True
+    return False
+
+
+@action("baseentry", "get")
+def baseentry_get(ctx: CallContext, entryId: str, version: str = "-1") -> dict[str, Any]:
+    return _get(ctx, entryId)
+
+
+@action("media", "get")
+def media_get(ctx: CallContext, entryId: str, version: str = "-1") -> dict[str, Any]:
+    return _get(ctx, entryId)
+
+
+@action("baseentry", "update")
+def baseentry_update(ctx: CallContext, entryId: str, baseEntry: dict[str, Any]) -> dict[str, Any]:
+    return _update(ctx, entryId, baseEntry)
+
+
+@action("media", "update")
+def media_update(ctx: CallContext, entryId: str, mediaEntry: dict[str, Any]) -> dict[str, Any]:
+    return _update(ctx, entryId, mediaEntry)
+
+
+@action("baseentry", "list")
+def baseentry_list(ctx: CallContext, filter: dict[str, Any] | None = None, pager: dict[str, Any] | None = None) -> dict[str, Any]:
+    return _list(ctx, filter, pager, "KalturaBaseEntryListResponse")
+
+
+@action("media", "list")
+def media_list(ctx: CallContext, filter: dict[str, Any] | None = None, pager: dict[str, Any] | None = None) -> dict[str, Any]:
+    return _list(ctx, filter, pager, "KalturaMediaListResponse")
+
+
+def ready_flavors(store: Store, entry_id: str) -> list[dict[str, Any]]:
+    return sorted(
+        (f for f in store.rows("flavor_assets") if f["entryId"] == entry_id and int(f["status"]) == 2),
+        key=lambda f: f["id"],
+    )
+
+
+@action("baseentry", "getPlaybackContext")
+def get_playback_context(ctx: CallContext, entryId: str, contextDataParams: dict[str, Any] | None = None) -> dict[str, Any]:
+    entry = entry_for(ctx, entryId)
+    params = contextDataParams or {}
+    wanted = {s.strip().lower() for s in str(params.get("streamerType") or "").split(",") if s.strip()}
+    flavors = ready_flavors(ctx.store, entryId)
+    pid = entry["partnerId"]
+    base = f"{ctx.base_url}/p/{pid}/sp/{pid}00/playManifest/entryId/{entryId}"
+    sources = []
+    playable = [f for f in flavors if f.get("isWeb")]
+    if not wanted or wanted & {"http", "url"}:
+        for flavor in playable:
+            sources.append(kobj(
+                "KalturaPlaybackSource", deliveryProfileId="1001", format="url", protocols="http,https",
+                flavorIds=flavor["id"],
+                url=f"{base}/flavorIds/{flavor['id']}/deliveryProfileId/1001/protocol/http/format/url/name/a.{flavor['fileExt']}",
+                drm=[],
+            ))
+    if not wanted or wanted & {"applehttp", "hls"}:
+        hls = [f for f in playable if f.get("_hls")]
+        if hls:
+            ids = ",".join(f["id"] for f in hls)
+            sources.append(kobj(
+                "KalturaPlaybackSource", deliveryProfileId="1002", format="applehttp", protocols="http,https",
+                flavorIds=ids,
+                url=f"{base}/flavorIds/{ids}/deliveryProfileId/1002/protocol/http/format/applehttp/a.m3u8",
+                drm=[],
+            ))
+    captions = [
+        kobj("KalturaCaptionPlaybackPluginData", label=c.get("label"), format=str(c.get("format")),
+             language=c.get("language"), webVttUrl=None, url=None, isDefault=bool(int(c.get("isDefault") or 0)),
+             languageCode=c.get("languageCode"))
+        for c in ctx.store.rows("caption_assets")
+        if c["entryId"] == entryId and int(c.get("status", 0)) == 2 and c.get("displayOnPlayer") is not False
+    ]
+    return kobj(
+        "KalturaPlaybackContext",
+        sources=sources,
+        playbackCaptions=captions,
+        flavorAssets=[_public(f) for f in flavors],
+        actions=[],
+        messages=[],
+        bumperData=[],
+        activeLiveStreamTime=None,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Delivery routes
+
+
+def _path_value(parts: list[str], key: str) -> str | None:
+    for i in range(len(parts) - 1):
+        if parts[i] == key:
+            return parts[i + 1]
+    return None
+
+
+def _authorised(store: Store, request: Request, parts: list[str], entry: dict[str, Any]) -> bool:
+    """Kaltura's delivery check for a protected entry: a KS of the owner allowed on this entry."""
+    ks = _path_value(parts, "ks") or request.query_params.get("ks")
+    if not ks:
+        return False
+    try:
+        session = ks_module.validate_ks(store, ks)
+    except ks_module.KSError:
+        return False
+    if session.partner_id != int(entry["partnerId"]):
+        return False
+    return session.type == 2 or _entry_allowed(session, entry["id"])
+
+
+def _range_response(path: Path, request: Request, media_type: str) -> Response:
+    size = path.stat().st_size
+    header = request.headers.get("range")
+    match = re.match(r"bytes=(\d*)-(\d*)", header or "")
+    if not match:
+        return FileResponse(path, media_type=media_type, headers={"Accept-Ranges": "bytes"})
+    start = int(match.group(1) or 0)
+    end = int(match.group(2)) if match.group(2) else size - 1
+    if start >= size:
+        return Response(status_code=416, headers={"Content-Range": f"bytes */{size}"})
+    end = min(end, size - 1)
+    with open(path, "rb") as handle:
+        handle.seek(start)
+        data = handle.read(end - start + 1)
+    return Response(data, status_code=206, media_type=media_type,
+                    headers={"Content-Range": f"bytes {start}-{end}/{size}", "Accept-Ranges": "bytes"})
+
+
+MEDIA_TYPES = {"mp4": "video/mp4", "m4a": "audio/mp4", "ts": "video/mp2t", "m3u8": "application/vnd.apple.mpegurl"}
+
+
+def register_routes(app: FastAPI, store: Store) -> None:
+    @app.get("/p/{pid}/sp/{sp}/playManifest/{rest:path}")
+    def play_manifest(pid: int, sp: str, rest: str, request: Request) -> Response:
+        parts = rest.split("/")
+        entry = store.get("entries", _path_value(parts, "entryId"))
+        if entry is None or int(entry["partnerId"]) != pid:
+            return PlainTextResponse("Entry not found", status_code=404)
+        if not _authorised(store, request, parts, entry):
+            return PlainTextResponse("Access denied: a KS that allows this entry is required", status_code=403)
+        ks = _path_value(parts, "ks") or request.query_params.get("ks") or ""
+        ids = (_path_value(parts, "flavorIds") or _path_value(parts, "flavorId") or "").split(",")
+        flavors = [f for f in ready_flavors(store, entry["id"]) if not ids[0] or f["id"] in ids]
+        fmt = _path_value(parts, "format") or "url"
+        if fmt in ("applehttp", "hls"):
+            lines = ["#EXTM3U"]
+            for flavor in flavors:
+                if not flavor.get("_hls"):
+                    continue
+                codecs = "avc1.42e00a,mp4a.40.2" if flavor["videoCodecId"] else "mp4a.40.2"
+                if flavor["_kind"] == "video_only":
+                    codecs = "avc1.42e00a"
+                res = f",RESOLUTION={flavor['width']}x{flavor['height']}" if flavor["width"] else ""
+                lines.append(f"#EXT-X-STREAM-INF:BANDWIDTH={max(1, flavor['bitrate']) * 1000}{res},CODECS=\"{codecs}\"")
+                lines.append(f"/p/{pid}/sp/{pid}00/serveFlavor/entryId/{entry['id']}/v/1/flavorId/{flavor['id']}"
+                             f"/name/a.mp4/ks/{ks}/index.m3u8")
+            return Response("\n".join(lines) + "\n", media_type=MEDIA_TYPES["m3u8"])
+        if not flavors:
+            return PlainTextResponse("No flavor", status_code=404)
+        flavor = flavors[0]
+        return _range_response(Path(flavor["_path"]), request, MEDIA_TYPES.get(flavor["fileExt"], "application/octet-stream"))
+
+    @app.get("/p/{pid}/sp/{sp}/serveFlavor/{rest:path}")
+    def serve_flavor(pid: int, sp: str, rest: str, request: Request) -> Response:
+        parts = rest.split("/")
+        entry = store.get("entries", _path_value(parts, "entryId"))
+        flavor = store.get("flavor_assets", _path_value(parts, "flavorId"))
+        if entry is None or flavor is None or flavor["entryId"] != entry["id"] or int(entry["partnerId"]) != pid:
+            return PlainTextResponse("Not found", status_code=404)
+        if not _authorised(store, request, parts, entry):
+            return PlainTextResponse("Access denied", status_code=403)
+        if not flavor.get("_hls"):
+            return PlainTextResponse("Not found", status_code=404)
+        folder = Path(flavor["_hls"]).parent
+        name = parts[-1]
+        target = (folder / name).resolve()
+        if folder.resolve() not in target.parents or not target.exists():
+            return PlainTextResponse("Not found", status_code=404)
+        return FileResponse(target, media_type=MEDIA_TYPES.get(target.suffix.lstrip("."), "application/octet-stream"))
+
+    @app.get("/p/{pid}/sp/{sp}/download/{rest:path}")
+    def download(pid: int, sp: str, rest: str, request: Request) -> Response:
+        parts = rest.split("/")
+        entry = store.get("entries", _path_value(parts, "entry_id"))
+        flavor = store.get("flavor_assets", _path_value(parts, "flavor"))
+        if entry is None or flavor is None or flavor["entryId"] != entry["id"] or int(entry["partnerId"]) != pid:
+            return PlainTextResponse("Not found", status_code=404)
+        if not _authorised(store, request, parts, entry):
+            return PlainTextResponse("Access denied", status_code=403)
+        return _range_response(Path(flavor["_path"]), request, MEDIA_TYPES.get(flavor["fileExt"], "application/octet-stream"))
