@@ -11,7 +11,8 @@
         ├── MediaError            no usable flavor, undecodable or silent media
         ├── LanguageMismatch      the spoken language is not the ordered one
         ├── UnsupportedJob        a feature / service type / language pair we do not serve
-        └── DeadlineExceeded      the job's deadline passed and the policy is to give up
+        ├── DeadlineExceeded      the job's deadline passed and the policy is to give up
+        └── TaskAlreadyFinal      Kaltura says the task is already READY/ERROR/ABORTED/REJECTED
 
 Every message is one line, specific, and free of secrets (no KS, no secret, no token): it is
 written to Kaltura and shown to the customer. Use :func:`one_line` to build one from free text.
@@ -28,6 +29,7 @@ __all__ = [
     "MediaError",
     "PermanentError",
     "ReachError",
+    "TaskAlreadyFinal",
     "TransientError",
     "UnsupportedJob",
     "one_line",
@@ -100,3 +102,7 @@ class UnsupportedJob(PermanentError):
 
 class DeadlineExceeded(PermanentError):
     """The job's deadline passed (and the deadline policy is to give up)."""
+
+
+class TaskAlreadyFinal(PermanentError):
+    """The task is already in a final state on Kaltura; there is nothing left to do."""
