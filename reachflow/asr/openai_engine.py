@@ -93,7 +93,7 @@ class OpenAIWhisperEngine:
         *,
         model: str = "base",
         beam_size: int = 5,
-        window_seconds: float = 600.0,
+        window_seconds: float = 300.0,
         overlap_seconds: float = 4.0,
         models_dir: str | os.PathLike[str] | None = None,
     ) -> None:
