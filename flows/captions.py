@@ -35,7 +35,7 @@ from reachflow.captions.model import CaptionStyle, Cue, NonSpeech, Word
 from reachflow.captions.quality import style_findings
 from reachflow.captions.segment import build_cues
 from reachflow.enums import VendorServiceType
-from reachflow.errors import PermanentError
+from reachflow.errors import MediaError, PermanentError
 from reachflow.settings import get_settings
 
 __all__ = ["CaptionProduct", "captions_flow"]
@@ -103,43 +103,62 @@ def _workdir(active: ActiveJob) -> Path:
 
 @task(name="fetch-media", cache_policy=NO_CACHE, **KALTURA_RETRIES)
 def fetch_media(active: ActiveJob, workdir: Path) -> Path:
-    """Download the entry's best audio-bearing flavor (progressive, else HLS) into ``workdir``."""
-    from reachflow.media import choose_flavor
-    from tasks.media import download_hls, download_progressive
+    """Download the entry's best flavor that really carries sound (progressive, else HLS).
+
+    Kaltura does not say which flavors have an audio track, so candidates are tried in order
+    (audio-only first, then smallest); the errDescription names what was wrong with each.
+    """
+    from reachflow.media import rank_flavors
+    from tasks.media import download_hls, download_progressive, probe_media
 
     settings = get_settings()
+    logger = get_run_logger()
     api = active.api()
     entry_id = active.job.task.entry_id
-    flavors = api.list_flavors(entry_id)
-    flavor = choose_flavor(flavors)
-    logger = get_run_logger()
-    target = workdir / f"source-{flavor.id}.{flavor.file_ext or 'bin'}"
-    try:
-        url = api.flavor_url(flavor.id)
-        download_progressive(
-            url, target, max_bytes=settings.max_media_bytes, timeout_seconds=settings.media_download_timeout_seconds
-        )
-        logger.info("Downloaded flavor %s (%s bytes)", flavor.id, target.stat().st_size)
+    candidates = rank_flavors(api.list_flavors(entry_id))
+    problems: list[str] = []
+    hls_sources: list[Any] | None = None
+    limits = dict(max_bytes=settings.max_media_bytes, timeout_seconds=settings.media_download_timeout_seconds)
+    for flavor in candidates:
+        target = workdir / f"source-{flavor.id}.{flavor.file_ext or 'bin'}"
+        try:
+            try:
+                download_progressive(api.flavor_url(flavor.id), target, **limits)
+            except PermanentError as exc:
+                if isinstance(exc, MediaError):
+                    raise
+                logger.warning("Progressive download of flavor %s failed (%s); trying HLS", flavor.id, exc.message)
+                if hls_sources is None:
+                    hls_sources = [s for s in api.playback_context(entry_id, "applehttp").sources
+                                   if s.format == "applehttp"]
+                source = next((s for s in hls_sources if flavor.id in s.flavor_ids.split(",")), None)
+                if source is None:
+                    raise
+                target = download_hls(source.url, workdir / f"source-{flavor.id}-hls.ts", **limits)
+            probe = probe_media(target)
+        except MediaError as exc:
+            problems.append(f"flavor {flavor.id}: {exc.message}")
+            continue
+        if not probe.has_audio:
+            problems.append(f"flavor {flavor.id}: no audio track")
+            continue
+        logger.info("Fetched flavor %s (%s bytes, %.1f s)", flavor.id, target.stat().st_size, probe.duration)
         return target
-    except PermanentError as exc:
-        logger.warning("Progressive download of flavor %s failed (%s); trying HLS", flavor.id, exc.message)
-    context = api.playback_context(entry_id, "applehttp")
-    hls = [s for s in context.sources if s.format == "applehttp"]
-    if not hls:
-        raise PermanentError(f"no usable flavor: flavor {flavor.id} could not be downloaded and there is no HLS")
-    return download_hls(
-        hls[0].url, workdir / "source-hls.ts",
-        max_bytes=settings.max_media_bytes, timeout_seconds=settings.media_download_timeout_seconds,
-    )
+    if problems and all(p.endswith("no audio track") for p in problems):
+        raise MediaError("media has no audio track")
+    if problems and all("could not be decoded" in p for p in problems):
+        raise MediaError("media could not be decoded (" + "; ".join(problems) + ")")
+    raise MediaError("no usable flavor: " + "; ".join(problems))
 
 
 @task(name="decode-audio", cache_policy=NO_CACHE)
 def decode_audio(media: Path, workdir: Path) -> AudioTrack:
-    """16 kHz mono WAV for recognition; no audio, undecodable or silent media is a MediaError."""
-    from tasks.media import decode_to_wav, ensure_not_silent
+    """16 kHz mono WAV for recognition; silent media is a MediaError that says so."""
+    from reachflow.asr.nonspeech import ensure_audible
+    from tasks.media import decode_to_wav
 
     info = decode_to_wav(media, workdir / "audio-16k.wav")
-    ensure_not_silent(info.path)
+    ensure_audible(info.path)
     return AudioTrack(wav=info.path, duration=info.duration, source=media.name)
 
 
@@ -181,7 +200,9 @@ def recognize(active: ActiveJob, audio: AudioTrack, workdir: Path) -> Recognized
     language = job.source_language_code
     engine_settings = load_engine_settings()
     guess = identify_language(audio.wav, settings=engine_settings)
-    check_language(language, guess, ordered_name=job.source_language_name)
+    logger.info("Spoken language: %s (p=%.2f), ordered %s", guess.code, guess.probability, language)
+    check_language(language, guess, ordered_name=job.source_language_name,
+                   min_probability=engine_settings.language_id_threshold)
     engine = engine_settings.build_engine(language)
     progress_id = create_progress_artifact(
         progress=0.0,
@@ -261,7 +282,7 @@ def make_captions(active: ActiveJob, recognized: Recognized, audio: AudioTrack) 
     words = recognized.words
     if style.speaker_ids or style.speaker_change:
         changes = detect_speaker_changes(audio.wav)
-        speakers = assign_speakers([(w.start, w.end) for w in words], changes, audio.wav)
+        speakers = assign_speakers(words, changes, audio.wav)
         words = [Word(w.start, w.end, w.text, w.probability, speaker=s) for w, s in zip(words, speakers, strict=True)]
     non_speech: list[NonSpeech] = []
     if style.audio_tags:

@@ -1,0 +1,224 @@
+"""Fetching and decoding an entry's media, in bounded memory.
+
+* :func:`download_progressive`: streamed to disk with size and time limits; a dropped connection
+  resumes with an HTTP Range request; 5xx is transient, 4xx permanent.
+* :func:`download_hls`: the m3u8 is parsed with ``m3u8``, the segments of one rendition fetched
+  to disk, then repackaged into one file by ffmpeg (stream copy).
+* :func:`probe_media` / :func:`decode_to_wav`: ffprobe/ffmpeg; 16 kHz mono 16-bit WAV for
+  recognition (ffmpeg streams, so a 3-hour entry never sits in memory).
+* :func:`apply_content_deletion_policy`: local copies follow the REACH profile's policy.
+
+Every message is redacted: a KS in a delivery URL never reaches a log or an errDescription.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urljoin
+
+import httpx
+import m3u8
+
+from reachflow.enums import ReachProfileContentDeletionPolicy as Policy
+from reachflow.errors import MediaError, PermanentError, TransientError, redact
+
+__all__ = [
+    "AudioInfo",
+    "MediaProbe",
+    "apply_content_deletion_policy",
+    "decode_to_wav",
+    "download_hls",
+    "download_progressive",
+    "probe_media",
+    "purge_expired",
+]
+
+CHUNK = 1 << 20
+DELETE_MARKER = ".delete-after"
+RETENTION = {
+    Policy.DELETE_AFTER_WEEK: timedelta(days=7),
+    Policy.DELETE_AFTER_MONTH: timedelta(days=30),
+    Policy.DELETE_AFTER_THREE_MONTHS: timedelta(days=90),
+}
+
+
+def _size_error(max_bytes: int) -> MediaError:
+    return MediaError(f"media is larger than the {max_bytes // (1024 * 1024)} MB limit")
+
+
+def download_progressive(url: str, dest: Path, *, max_bytes: int, timeout_seconds: float, attempts: int = 4) -> Path:
+    """Stream ``url`` into ``dest``; resume with Range after a broken connection."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + timeout_seconds
+    received = 0
+    with open(dest, "wb") as out:
+        for attempt in range(1, attempts + 1):
+            headers = {"Range": f"bytes={received}-"} if received else {}
+            try:
+                with httpx.stream("GET", url, headers=headers, timeout=30, follow_redirects=True) as response:
+                    if response.status_code >= 500:
+                        raise TransientError(f"media server answered HTTP {response.status_code}")
+                    if response.status_code >= 400:
+                        raise PermanentError(f"media download refused with HTTP {response.status_code}")
+                    if received and response.status_code != 206:
+                        out.seek(0)
+                        out.truncate()
+                        received = 0
+                    length = response.headers.get("content-length")
+                    if length and received + int(length) > max_bytes:
+                        raise _size_error(max_bytes)
+                    for chunk in response.iter_bytes(CHUNK):
+                        received += len(chunk)
+                        if received > max_bytes:
+                            raise _size_error(max_bytes)
+                        if time.monotonic() > deadline:
+                            raise TransientError(f"media download took longer than {timeout_seconds:.0f} s")
+                        out.write(chunk)
+                    return dest
+            except (httpx.TransportError, httpx.RemoteProtocolError) as exc:
+                if attempt == attempts or time.monotonic() > deadline:
+                    raise TransientError(redact(f"media download failed: {type(exc).__name__}")) from None
+                time.sleep(min(2 ** attempt * 0.25, 4))
+    return dest
+
+
+def download_hls(playlist_url: str, dest: Path, *, max_bytes: int, timeout_seconds: float) -> Path:
+    """Fetch one HLS rendition (the lowest-bandwidth one that has audio) and repackage it."""
+    deadline = time.monotonic() + timeout_seconds
+
+    def get(url: str) -> httpx.Response:
+        try:
+            response = httpx.get(url, timeout=30, follow_redirects=True)
+        except httpx.HTTPError as exc:
+            raise TransientError(f"HLS download failed: {type(exc).__name__}") from None
+        if response.status_code >= 500:
+            raise TransientError(f"HLS server answered HTTP {response.status_code}")
+        if response.status_code >= 400:
+            raise PermanentError(f"HLS download refused with HTTP {response.status_code}")
+        return response
+
+    playlist = m3u8.loads(get(playlist_url).text, uri=playlist_url)
+    media_url = playlist_url
+    if playlist.is_variant:
+        variants = [p for p in playlist.playlists if "mp4a" in (p.stream_info.codecs or "mp4a")]
+        if not variants:
+            raise MediaError("no usable flavor: the HLS stream has no rendition with audio")
+        chosen = min(variants, key=lambda p: p.stream_info.bandwidth or 0)
+        media_url = urljoin(playlist_url, chosen.uri)
+        playlist = m3u8.loads(get(media_url).text, uri=media_url)
+    folder = dest.parent / f"{dest.stem}-segments"
+    folder.mkdir(parents=True, exist_ok=True)
+    total = 0
+    names = []
+    for index, segment in enumerate(playlist.segments):
+        if time.monotonic() > deadline:
+            raise TransientError(f"HLS download took longer than {timeout_seconds:.0f} s")
+        data = get(urljoin(media_url, segment.uri)).content
+        total += len(data)
+        if total > max_bytes:
+            raise _size_error(max_bytes)
+        name = f"seg{index:05d}.ts"
+        (folder / name).write_bytes(data)
+        names.append(name)
+    if not names:
+        raise MediaError("media could not be decoded: the HLS playlist has no segments")
+    listing = folder / "list.txt"
+    listing.write_text("".join(f"file '{n}'\n" for n in names))
+    result = subprocess.run(
+        ["ffmpeg", "-y", "-loglevel", "error", "-f", "concat", "-safe", "0", "-i", str(listing), "-c", "copy", str(dest)],
+        capture_output=True, text=True,
+    )
+    shutil.rmtree(folder, ignore_errors=True)
+    if result.returncode != 0:
+        raise MediaError(f"media could not be decoded: {_ffmpeg_reason(result.stderr)}")
+    return dest
+
+
+@dataclass(frozen=True)
+class MediaProbe:
+    has_audio: bool
+    has_video: bool
+    duration: float
+
+
+def _ffmpeg_reason(stderr: str) -> str:
+    lines = [line.strip() for line in stderr.strip().splitlines() if line.strip()]
+    reason = lines[-1] if lines else "unknown error"
+    return redact(reason.split(": ", 1)[-1])[:120]
+
+
+def probe_media(path: Path) -> MediaProbe:
+    """What the file holds; an unreadable file is ``MediaError('media could not be decoded: …')``."""
+    result = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_streams", "-show_format", "-of", "json", str(path)],
+        capture_output=True, text=True,
+    )
+    if result.returncode != 0:
+        raise MediaError(f"media could not be decoded: {_ffmpeg_reason(result.stderr)}")
+    info = json.loads(result.stdout or "{}")
+    streams = info.get("streams", [])
+    duration = float(info.get("format", {}).get("duration") or 0.0)
+    return MediaProbe(
+        has_audio=any(s.get("codec_type") == "audio" for s in streams),
+        has_video=any(s.get("codec_type") == "video" for s in streams),
+        duration=duration,
+    )
+
+
+@dataclass(frozen=True)
+class AudioInfo:
+    path: Path
+    duration: float
+    sample_rate: int = 16000
+
+
+def decode_to_wav(src: Path, dest: Path, sample_rate: int = 16000) -> AudioInfo:
+    """16 kHz mono 16-bit WAV of ``src``'s first audio stream (ffmpeg streams; memory stays flat)."""
+    probe = probe_media(src)
+    if not probe.has_audio:
+        raise MediaError("media has no audio track")
+    result = subprocess.run(
+        ["ffmpeg", "-y", "-loglevel", "error", "-i", str(src), "-vn", "-map", "0:a:0", "-ac", "1",
+         "-ar", str(sample_rate), "-c:a", "pcm_s16le", str(dest)],
+        capture_output=True, text=True,
+    )
+    if result.returncode != 0 or not dest.exists() or dest.stat().st_size <= 44:
+        raise MediaError(f"media could not be decoded: {_ffmpeg_reason(result.stderr)}")
+    duration = (dest.stat().st_size - 44) / (2 * sample_rate)
+    return AudioInfo(path=dest, duration=duration, sample_rate=sample_rate)
+
+
+def apply_content_deletion_policy(workdir: Path, policy: int | None, now: datetime | None = None) -> None:
+    """Delete local media now, or mark it for deletion after the profile's retention period."""
+    try:
+        chosen = Policy(int(policy or Policy.DO_NOTHING))
+    except ValueError:
+        chosen = Policy.DO_NOTHING
+    if chosen == Policy.DO_NOTHING or not workdir.exists():
+        return
+    if chosen == Policy.DELETE_ONCE_PROCESSED:
+        shutil.rmtree(workdir, ignore_errors=True)
+        return
+    moment = now or datetime.now(UTC)
+    (workdir / DELETE_MARKER).write_text((moment + RETENTION[chosen]).isoformat())
+
+
+def purge_expired(root: Path, now: datetime | None = None) -> list[Path]:
+    """Remove job folders under ``root`` whose retention period has passed."""
+    moment = now or datetime.now(UTC)
+    removed = []
+    for marker in root.glob(f"*/{DELETE_MARKER}"):
+        try:
+            due = datetime.fromisoformat(marker.read_text().strip())
+        except ValueError:
+            continue
+        if due <= moment:
+            shutil.rmtree(marker.parent, ignore_errors=True)
+            removed.append(marker.parent)
+    return removed
