@@ -13,6 +13,7 @@ import inspect
 import json
 import logging
 import re
+import sys
 import time
 from typing import Any
 from urllib.parse import parse_qsl
@@ -82,8 +83,12 @@ def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def _normalise(value: Any) -> Any:
-    """Apply Kaltura's deserializer conventions: ``x__null`` clears x, ``{"-": ""}`` is []."""
+def _normalise(value: Any, top: bool = True) -> Any:
+    """Apply Kaltura's deserializer conventions: ``x__null`` clears x, ``{"-": ""}`` is [].
+
+    Dicts keyed ``"0"``, ``"1"``, ... that hold objects are arrays sent in form/query notation
+    (``objects[0][id]=...``); the top level is never one (multirequest keys are calls there).
+    """
     if isinstance(value, dict):
         if set(value) == {"-"}:
             return []
@@ -92,13 +97,13 @@ def _normalise(value: Any) -> Any:
             if key.endswith("__null"):
                 out[key[: -len("__null")]] = None
             elif key not in out:
-                out[key] = _normalise(item)
-        # Kaltura arrays arrive as dicts keyed "0", "1", ... from form/query notation.
-        if out and all(k.isdigit() for k in out) and any(isinstance(v, dict) for v in out.values()):
+                out[key] = _normalise(item, top=False)
+        if (not top and out and all(k.isdigit() for k in out)
+                and any(isinstance(v, dict) for v in out.values())):
             return [out[k] for k in sorted(out, key=int)]
         return out
     if isinstance(value, list):
-        return [_normalise(v) for v in value]
+        return [_normalise(v, top=False) for v in value]
     return value
 
 
@@ -168,7 +173,7 @@ async def decode_params(request: Request) -> tuple[str | None, str | None, dict[
             raw = (await request.body()).decode(errors="replace")
             body = unflatten(dict(parse_qsl(raw, keep_blank_values=True)))
     query = unflatten(dict(request.query_params))
-    params = _merge(_merge(body, query), unflatten(path_params))
+    params = _normalise(_merge(_merge(body, query), unflatten(path_params)))
     service = service or params.get("service")
     action = action or params.get("action")
     return service, action, params
@@ -184,7 +189,10 @@ def _session_for(store: Store, ks: str | None) -> tuple[Any, KalturaAPIError | N
     try:
         return ks_module.validate_ks(store, ks), None
     except ks_module.KSError as exc:
-        ksid = ks if exc.code == "INVALID_STR" else exc.code
+        # A KS that cannot be cracked (bad string, signature, unknown partner) is rejected by
+        # kCurrentContext::initKsPartnerUser with the KS itself as KSID; a cracked KS that is not
+        # valid (EXPIRED, LOGOUT, ...) is rejected by kPermissionManager with the ks error name.
+        ksid = ks if exc.code in ("INVALID_STR", "INVALID_PARTNER") else exc.code
         try:
             raise_error("INVALID_KS", KSID=ksid, ERR_CODE="-1", ERR_DESC="INVALID_STR")
         except KalturaAPIError as error:
@@ -321,52 +329,119 @@ def run_multirequest(store: Store, params: dict[str, Any], base_url: str, faults
 # App
 
 
+class _WireMiddleware:
+    """Raw-ASGI fixes before routing: collapse ``//`` (a serviceUrl with a trailing slash makes
+    the client post to ``//api_v3/...``) and remember the connection's transport, so that a
+    ``drop`` fault can close the socket without answering (the client sees a real
+    ``requests.ConnectionError``, as when a load balancer resets a connection)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope.get("type") == "http":
+            path = scope.get("path", "")
+            if "//" in path:
+                fixed = re.sub(r"/{2,}", "/", path)
+                scope = dict(scope, path=fixed, raw_path=fixed.encode())
+            # uvicorn's receive is a bound method of its RequestResponseCycle, which owns the transport
+            transport = getattr(getattr(receive, "__self__", None), "transport", None)
+            scope = dict(scope)
+            scope.setdefault("state", {})
+            scope["state"] = dict(scope["state"], transport=transport)
+        await self.app(scope, receive, send)
+
+
+async def _drop_connection(request: Request) -> Response:
+    transport = getattr(request.state, "transport", None)
+    if transport is not None:
+        transport.close()
+        # let uvicorn see connection_lost, so the response below is discarded, not sent
+        for _ in range(3):
+            await asyncio.sleep(0)
+        return Response(b"", status_code=200)
+    return _TruncatedResponse()
+
+
+def _register_module_routes(app: FastAPI, store: Store) -> None:
+    """Call ``register_routes(app, store)`` of every imported service module (sorted by name)."""
+    prefix = "kaltura_sandbox.services."
+    for name in sorted(n for n in list(sys.modules) if n.startswith(prefix)):
+        register = getattr(sys.modules[name], "register_routes", None)
+        if callable(register):
+            register(app, store)
+
+
 def create_app(store: Store, faults: FaultPlan | None = None) -> FastAPI:
-    """The sandbox app over ``store`` (see ``scenario.build_store``), with optional faults."""
-    import kaltura_sandbox.services as services
+    """The sandbox app over ``store`` (see ``scenario.build_store``), with optional faults.
+
+    Args:
+        store: the sandbox state.
+        faults: an injected-fault plan; None means no faults (an empty plan is created, so tests
+            can still add rules at runtime through ``app.state.faults``).
+
+    Returns:
+        The FastAPI app serving ``/api_v3/...`` plus the routes service modules register.
+    """
+    import kaltura_sandbox.services  # noqa: F401  (registers every action)
 
     app = FastAPI(title="Kaltura api_v3 sandbox", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.store = store
-    app.state.faults = faults or FaultPlan()
+    app.state.faults = faults if faults is not None else FaultPlan()
     plan: FaultPlan = app.state.faults
+    app.add_middleware(_WireMiddleware)
 
     @app.api_route("/api_v3/{rest:path}", methods=["GET", "POST"])
     @app.api_route("/api_v3", methods=["GET", "POST"])
     async def api_v3(request: Request, rest: str = "") -> Response:
         started = time.perf_counter()
-        service, action, params = await decode_params(request)
-        base_url = str(request.base_url).rstrip("/")
-        service = (service or "").lower()
-        action = action or ""
-        rule = plan.pick(service, action or "", kinds=("http_error", "delay", "drop"))
-        if rule is not None and rule.kind == "delay":
-            await asyncio.sleep(rule.delay_seconds)
-        elif rule is not None and rule.kind == "http_error":
-            return Response(
-                f"<html><body><h1>{rule.status} Service Unavailable</h1></body></html>",
-                status_code=rule.status, media_type="text/html",
-            )
-        elif rule is not None and rule.kind == "drop":
-            return _DroppedResponse()
-        if service == "multirequest":
-            result: Any = await asyncio.to_thread(run_multirequest, store, params, base_url, plan)
-        elif not service or not action:
-            result = _error("SERVICE_DOES_NOT_EXISTS", SRV_NAME=service or "")
-        else:
-            result = await asyncio.to_thread(dispatch, store, service, action, params, base_url, plan)
+        params: dict[str, Any] = {}
+        try:
+            service, action, params = await decode_params(request)
+            base_url = str(request.base_url).rstrip("/")
+            service = (service or "").lower()
+            action = action or ""
+            rule = plan.pick(service, action, kinds=("http_error", "delay", "drop"))
+            if rule is not None and rule.kind == "delay":
+                await asyncio.sleep(rule.delay_seconds)
+            elif rule is not None and rule.kind == "http_error":
+                return Response(_HTTP_ERROR_PAGE.format(status=rule.status), status_code=rule.status,
+                                media_type="text/html")
+            elif rule is not None and rule.kind == "drop":
+                return await _drop_connection(request)
+            if service == "multirequest":
+                result: Any = await asyncio.to_thread(run_multirequest, store, params, base_url, plan)
+            elif not service:
+                result = _error("SERVICE_DOES_NOT_EXISTS", SRV_NAME="")
+            elif not action:
+                result = _error("ACTION_DOES_NOT_EXISTS", ACTION_NAME="", SERVICE_NAME=service)
+            else:
+                result = await asyncio.to_thread(dispatch, store, service, action, params, base_url, plan)
+        except Exception:  # a sandbox bug outside an action (decoding...): Kaltura's generic error
+            log.exception("request %s failed", request.url.path)
+            result = _error("INTERNAL_SERVERL_ERROR")
         elapsed = time.perf_counter() - started
         if isinstance(result, RawResponse):
             return Response(result.content, media_type=result.media_type, headers=result.headers)
         if str(params.get("format", "2")) == "1":
             return Response(to_json(result), media_type="application/json")
-        return Response(xml_envelope(to_xml(result), elapsed), media_type="text/xml")
+        ignore_null = str(params.get("ignoreNull", "")) in ("1", "true", "True")
+        return Response(xml_envelope(to_xml(result, ignore_null=ignore_null), elapsed), media_type="text/xml")
 
-    services.register_all_routes(app, store)
+    _register_module_routes(app, store)
     return app
 
 
-class _DroppedResponse(Response):
-    """Announce a long body, send a few bytes and stop: the client sees the connection break."""
+# What nginx in front of Kaltura answers when the API pool is down.
+_HTTP_ERROR_PAGE = (
+    "<html>\r\n<head><title>{status} Service Temporarily Unavailable</title></head>\r\n<body>\r\n"
+    "<center><h1>{status} Service Temporarily Unavailable</h1></center>\r\n<hr><center>nginx</center>\r\n"
+    "</body>\r\n</html>\r\n"
+)
+
+
+class _TruncatedResponse(Response):
+    """Fallback drop when the transport is unknown: announce a long body and stop after a few bytes."""
 
     def __init__(self) -> None:
         super().__init__(content=b"", media_type="text/xml")
@@ -377,4 +452,5 @@ class _DroppedResponse(Response):
             "status": 200,
             "headers": [(b"content-type", b"text/xml"), (b"content-length", b"4096")],
         })
-        await send({"type": "http.response.body", "body": b'<?xml version="1.0"', "more_body": False})
+        await send({"type": "http.response.body", "body": b'<?xml version="1.0"', "more_body": True})
+        raise ConnectionAbortedError("sandbox fault: dropped connection")

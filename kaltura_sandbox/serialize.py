@@ -10,6 +10,7 @@ JSON rules (``KalturaJsonSerializer``): objects with ``objectType``, nulls omitt
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -22,6 +23,15 @@ class KMap(dict):  # type: ignore[type-arg]
     """A Kaltura map (e.g. ``relatedObjects``): serialized with ``<itemKey>``."""
 
 
+# Characters XML 1.0 forbids: lxml would drop the whole document, so they are removed as
+# kString::xmlEncode does (it strips control characters).
+_INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _text(value: Any) -> str:
+    return escape(_INVALID_XML.sub("", str(value)))
+
+
 def _scalar(value: Any) -> str:
     if value is True:
         return "1"
@@ -29,33 +39,35 @@ def _scalar(value: Any) -> str:
         return "0"
     if isinstance(value, float):
         return repr(value) if value != int(value) else str(int(value)) if abs(value) < 1e15 else repr(value)
-    return escape(str(value))
+    return _text(value)
 
 
-def _xml_value(value: Any, out: list[str]) -> None:
+def _xml_value(value: Any, out: list[str], ignore_null: bool = False) -> None:
     if value is None:
         return
     if isinstance(value, KalturaAPIError):
         _xml_error(value, out)
     elif isinstance(value, KMap):
         for key, item in value.items():
-            out.append(f"<item><itemKey>{escape(str(key))}</itemKey>")
-            _xml_value(item, out)
+            out.append(f"<item><itemKey>{_text(key)}</itemKey>")
+            _xml_value(item, out, ignore_null)
             out.append("</item>")
     elif isinstance(value, dict):
         object_type = value.get("objectType")
         if object_type:
-            out.append(f"<objectType>{escape(str(object_type))}</objectType>")
+            out.append(f"<objectType>{_text(object_type)}</objectType>")
         for key, item in value.items():
             if key == "objectType" or key.startswith("_"):
                 continue
+            if item is None and ignore_null:
+                continue
             out.append(f"<{key}>")
-            _xml_value(item, out)
+            _xml_value(item, out, ignore_null)
             out.append(f"</{key}>")
     elif isinstance(value, (list, tuple)):
         for item in value:
             out.append("<item>")
-            _xml_value(item, out)
+            _xml_value(item, out, ignore_null)
             out.append("</item>")
     else:
         out.append(_scalar(value))
@@ -63,21 +75,21 @@ def _xml_value(value: Any, out: list[str]) -> None:
 
 def _xml_error(error: KalturaAPIError, out: list[str]) -> None:
     out.append(
-        f"<error><code>{escape(error.code)}</code><message>{escape(error.message)}</message>"
+        f"<error><code>{_text(error.code)}</code><message>{_text(error.message)}</message>"
         "<objectType>KalturaAPIException</objectType><args>"
     )
     for name, value in error.args_map.items():
         out.append(
             "<item><objectType>KalturaApiExceptionArg</objectType>"
-            f"<name>{escape(name)}</name><value>{escape(value)}</value></item>"
+            f"<name>{_text(name)}</name><value>{_text(value)}</value></item>"
         )
     out.append("</args></error>")
 
 
-def to_xml(value: Any) -> str:
-    """The payload inside ``<result>``."""
+def to_xml(value: Any, ignore_null: bool = False) -> str:
+    """The payload inside ``<result>`` (``ignore_null``: omit null properties, as ``ignoreNull=1``)."""
     out: list[str] = []
-    _xml_value(value, out)
+    _xml_value(value, out, ignore_null)
     return "".join(out)
 
 

@@ -1,25 +1,22 @@
-"""Every api_v3 service the sandbox serves. Importing this package registers their actions."""
+"""Every api_v3 service the sandbox serves. Importing this package registers their actions.
+
+Add one import line per service module. ``app.create_app`` then calls ``register_routes(app,
+store)`` of every imported module that has one (non-api_v3 routes: playManifest, downloads...).
+"""
 
 from __future__ import annotations
 
-from types import ModuleType
-from typing import Any
-
-from kaltura_sandbox.services import apptoken, reach, session, system
-
-MODULES: list[ModuleType] = [system, session, apptoken, reach]
-
-try:  # media, entries and asset services (optional while they are being built)
-    from kaltura_sandbox.services import assets, entries, upload
-
-    MODULES += [entries, upload, assets]
-except ImportError:  # pragma: no cover
-    pass
+from kaltura_sandbox.services import system  # noqa: F401
+from kaltura_sandbox.services import session  # noqa: F401
+from kaltura_sandbox.services import apptoken  # noqa: F401
+from kaltura_sandbox.services import reach  # noqa: F401
+from kaltura_sandbox.services import entries  # noqa: F401
+from kaltura_sandbox.services import upload  # noqa: F401
+from kaltura_sandbox.services import assets  # noqa: F401
 
 
-def register_all_routes(app: Any, store: Any) -> None:
-    """Let each service module add its non-api_v3 routes (playManifest, downloads, ...)."""
-    for module in MODULES:
-        register = getattr(module, "register_routes", None)
-        if register is not None:
-            register(app, store)
+def register_all_routes(app: object, store: object) -> None:
+    """Kept for callers of the first version: the app factory does this itself now."""
+    from kaltura_sandbox.app import _register_module_routes
+
+    _register_module_routes(app, store)  # type: ignore[arg-type]
