@@ -15,15 +15,16 @@ import yaml
 from kaltura_sandbox.entries import EntrySpec, create_entry
 from kaltura_sandbox.framework import Store, kobj
 from kaltura_sandbox.services.assets import add_live_caption_feature
-from kaltura_sandbox.services.reach import CATALOG_ITEM_CLASSES, create_task
+from kaltura_sandbox.services.reach import FEATURE_NAMES, catalog_item_class, create_task, expected_finish
 
-__all__ = ["DEFAULT_SCENARIO", "build_store", "load_scenario", "resolve_time"]
+__all__ = ["DEFAULT_SCENARIO", "Scenario", "build_store", "credentials", "load_scenario", "resolve_time"]
+
+# A scenario is the parsed YAML mapping (format: scenarios/README.md); tests build them inline.
+Scenario = dict[str, Any]
 
 DEFAULT_SCENARIO = Path(__file__).parent / "scenarios" / "default.yaml"
 
-FEATURES = {"CAPTIONS": 1, "TRANSLATION": 2, "ALIGNMENT": 3, "AUDIO_DESCRIPTION": 4, "CHAPTERING": 5,
-            "INTELLIGENT_TAGGING": 6, "DUBBING": 7, "LIVE_CAPTION": 8, "EXTENDED_AUDIO_DESCRIPTION": 9,
-            "CLIPS": 10, "LIVE_TRANSLATION": 11}
+FEATURES = {name: value for value, name in FEATURE_NAMES.items()}
 SERVICE_TYPES = {"HUMAN": 1, "MACHINE": 2, "HYBRID": 3}
 TURNAROUND = {"BEST_EFFORT": -1, "IMMEDIATE": 0, "ONE_BUSINESS_DAY": 1, "TWO_BUSINESS_DAYS": 2,
               "THREE_BUSINESS_DAYS": 3, "FOUR_BUSINESS_DAYS": 4, "FIVE_BUSINESS_DAYS": 5, "SIX_BUSINESS_DAYS": 6,
@@ -68,18 +69,29 @@ def _bool(value: Any) -> int | None:
     return 1 if value in (True, 1, "1", "true", "True", "yes") else 0
 
 
-def load_scenario(path: Path | str | dict[str, Any] | None = None) -> dict[str, Any]:
-    """The scenario as a dict: the default one, a YAML file, or a dict given as it is."""
+def load_scenario(path: Path | str | dict[str, Any] | None = None) -> Scenario:
+    """Read a scenario.
+
+    Args:
+        path: a YAML file, a dict (returned as it is; tests build small scenarios inline), or
+            None for ``scenarios/default.yaml``.
+
+    Returns:
+        The scenario mapping. Relative times (``-2h``) are resolved by :func:`build_store`.
+    """
     if isinstance(path, dict):
         return path
     source = Path(path) if path else DEFAULT_SCENARIO
-    return yaml.safe_load(source.read_text()) or {}
+    data = yaml.safe_load(source.read_text()) or {}
+    if "vendor" not in data:
+        raise ValueError(f"{source}: a scenario needs a 'vendor' section")
+    return data
 
 
 def _catalog_item(spec: dict[str, Any], vendor_id: int, now: int) -> dict[str, Any]:
     feature = _enum(spec.get("feature", "CAPTIONS"), FEATURES) or 1
     item = kobj(
-        CATALOG_ITEM_CLASSES.get(feature, "KalturaVendorCaptionsCatalogItem"),
+        catalog_item_class(feature),
         id=int(spec["id"]),
         vendorPartnerId=vendor_id,
         name=spec.get("name", f"catalog item {spec['id']}"),
@@ -106,7 +118,7 @@ def _catalog_item(spec: dict[str, Any], vendor_id: int, now: int) -> dict[str, A
         defaultReachProfileId=None,
         adminTagsToExclude=None,
     )
-    if feature in (1, 2, 8, 11):
+    if feature in (1, 2, 3, 8, 11):
         item["outputFormat"] = _enum(spec.get("output_format"), OUTPUT_FORMATS)
         item["enableSpeakerId"] = _bool(spec.get("enable_speaker_id", False))
         item["fixedPriceAddons"] = 0
@@ -119,9 +131,12 @@ def _catalog_item(spec: dict[str, Any], vendor_id: int, now: int) -> dict[str, A
         item["clearAudioFlavorParamsId"] = int(spec.get("clear_audio_flavor_params_id", 1600 + feature))
     if feature == 9:
         item["outputFormat"] = _enum(spec.get("output_format", "VTT"), OUTPUT_FORMATS)
+    if feature in (8, 11):
+        item.update(minimalRefundTime=int(spec.get("minimal_refund_time", 0)),
+                    minimalOrderTime=int(spec.get("minimal_order_time", 0)),
+                    durationLimit=int(spec.get("duration_limit", 0)))
     if feature == 8:
-        item.update(minimalRefundTime=0, minimalOrderTime=0, durationLimit=0,
-                    startTimeBuffer=int(spec.get("start_time_buffer", 300)),
+        item.update(startTimeBuffer=int(spec.get("start_time_buffer", 300)),
                     endTimeBuffer=int(spec.get("end_time_buffer", 300)))
     return item
 
@@ -173,12 +188,80 @@ def _partner(spec: dict[str, Any], is_vendor: bool) -> dict[str, Any]:
         "_admin_secret": str(spec["admin_secret"]),
         "_secret": str(spec.get("user_secret", "")),
         "_ks_version": int(spec.get("ks_version", 2)),
-        "_is_vendor": is_vendor,
+        "_ks_max_expiry": int(spec.get("ks_max_expiry_seconds", 86400)),
+        # the REACH_VENDOR_PARTNER permission (getJobs/updateJob/extendAccessKey)
+        "_is_vendor": bool(spec.get("reach_vendor", is_vendor)),
     }
 
 
-def build_store(scenario: dict[str, Any], media_dir: Path, now: int | None = None) -> Store:
-    """A sandbox state built from a scenario (media synthesised into ``media_dir``, cached)."""
+APP_TOKEN_STATUSES = {"DISABLED": 1, "ACTIVE": 2, "DELETED": 3}
+
+
+def _app_tokens(vendor: dict[str, Any]) -> list[dict[str, Any]]:
+    tokens = list(vendor.get("app_tokens") or [])
+    if vendor.get("app_token"):
+        tokens.insert(0, vendor["app_token"])
+    return tokens
+
+
+def _app_token(spec: dict[str, Any], partner_id: int, now: int) -> dict[str, Any]:
+    status = spec.get("status", "ACTIVE" if spec.get("active", True) else "DISABLED")
+    return kobj(
+        "KalturaAppToken", id=str(spec["id"]), token=None, partnerId=partner_id, createdAt=now, updatedAt=now,
+        status=_enum(status, APP_TOKEN_STATUSES), expiry=resolve_time(spec.get("expiry"), now),
+        sessionType=_enum(spec.get("session_type"), {"USER": 0, "ADMIN": 2}),
+        sessionUserId=spec.get("session_user_id"), sessionDuration=spec.get("session_duration"),
+        sessionPrivileges=spec.get("session_privileges"),
+        # AppToken::getHashType: SHA1 when unset (the vendor guide's samples set SHA256)
+        hashType=str(spec.get("hash_type") or "SHA1").upper(), description=spec.get("description"),
+        _token=str(spec["token"]),
+    )
+
+
+def _caption_asset(store: Store, entry: dict[str, Any], spec: dict[str, Any], now: int) -> dict[str, Any]:
+    """A READY caption asset that an entry already has (e.g. the source of a translation)."""
+    fmt = str(_enum(spec.get("format", "SRT"), {"SRT": 1, "DFXP": 2, "WEBVTT": 3, "VTT": 3}))
+    content = spec.get("content")
+    if content is None:  # the entry's ground truth as one cue per speech segment
+        cues, start = [], 0.0
+        for number, segment in enumerate([s for s in entry.get("_segments") or [] if s.get("text")], 1):
+            end = start + max(1.0, len(segment["text"].split()) / 2.5)
+            cues.append(f"{number}\n{_srt_time(start)} --> {_srt_time(end)}\n{segment['text']}\n")
+            start = end
+        content = "\n".join(cues)
+    data = str(content).encode()
+    asset_id = str(spec.get("id") or f"0_ca{store.next_int('caption_asset'):06d}")
+    language = spec.get("language", "English")
+    asset = kobj(
+        "KalturaCaptionAsset", id=asset_id, entryId=entry["id"], partnerId=entry["partnerId"], version=1,
+        size=max(1, len(data) // 1024), tags=spec.get("tags", ""), fileExt={"1": "srt", "2": "dfxp", "3": "vtt"}[fmt],
+        createdAt=now, updatedAt=now, deletedAt=None, description="", partnerData=None, partnerDescription=None,
+        actualSourceAssetParamsIds=None, sizeInBytes=len(data), captionParamsId=None, language=language,
+        languageCode={"English": "en", "Spanish": "es", "French": "fr", "German": "de"}.get(language),
+        isDefault=1 if spec.get("default", False) else 0, label=spec.get("label", language), format=fmt,
+        source=None, status=2, parentId=None, accuracy=spec.get("accuracy", 99), displayOnPlayer=True,
+        associatedTranscriptIds=None, usage="0", _content=data,
+    )
+    return store.put("caption_assets", asset_id, asset)
+
+
+def _srt_time(seconds: float) -> str:
+    ms = int(round(seconds * 1000))
+    return f"{ms // 3600000:02d}:{ms // 60000 % 60:02d}:{ms // 1000 % 60:02d},{ms % 1000:03d}"
+
+
+def build_store(scenario: Scenario, media_dir: Path, now: int | None = None) -> Store:
+    """Build the sandbox state of a scenario.
+
+    Args:
+        scenario: a loaded scenario (see :func:`load_scenario`).
+        media_dir: where entry media is synthesised (cached by content, so reuse it across runs).
+        now: the moment relative times (``-2h``) are resolved against (default: now).
+
+    Returns:
+        The store: partners, app tokens, catalog items, REACH profiles, entries with flavors,
+        caption assets, schedule events and tasks (with their accessKeys minted).
+    """
     moment = now or int(time.time())
     media_dir = Path(media_dir)
     media_dir.mkdir(parents=True, exist_ok=True)
@@ -187,17 +270,9 @@ def build_store(scenario: dict[str, Any], media_dir: Path, now: int | None = Non
     vendor = scenario["vendor"]
     vendor_id = int(vendor["partner_id"])
     store.put("partners", vendor_id, _partner(vendor, is_vendor=True))
-    token = vendor.get("app_token")
-    if token:
-        store.put("app_tokens", token["id"], kobj(
-            "KalturaAppToken", id=token["id"], partnerId=vendor_id, createdAt=moment, updatedAt=moment,
-            status=2 if token.get("active", True) else 1, expiry=resolve_time(token.get("expiry"), moment),
-            sessionType=_enum(token.get("session_type", 2), {"USER": 0, "ADMIN": 2}),
-            sessionUserId=token.get("session_user_id"), sessionDuration=token.get("session_duration"),
-            sessionPrivileges=token.get("session_privileges", "disableentitlement"),
-            hashType=token.get("hash_type", "SHA256"), description=token.get("description"),
-            _token=str(token["token"]),
-        ))
+    for token in _app_tokens(vendor):
+        record = _app_token(token, vendor_id, moment)
+        store.put("app_tokens", record["id"], record)
     for spec in scenario.get("catalog_items", []):
         item = _catalog_item(spec, vendor_id, moment)
         store.put("catalog_items", item["id"], item)
@@ -208,7 +283,11 @@ def build_store(scenario: dict[str, Any], media_dir: Path, now: int | None = Non
             profile = _reach_profile(spec, partner_id, moment)
             store.put("reach_profiles", profile["id"], profile)
         for spec in customer.get("entries", []):
-            create_entry(store, partner_id, EntrySpec(**spec), media_dir)
+            spec = dict(spec)
+            captions = spec.pop("captions", None) or []
+            entry = create_entry(store, partner_id, EntrySpec(**spec), media_dir)
+            for caption in captions:
+                _caption_asset(store, entry, caption, moment)
         for spec in customer.get("schedule_events", []):
             event = kobj(
                 "KalturaLiveStreamScheduleEvent", id=int(spec["id"]), partnerId=partner_id, parentId=None,
@@ -219,35 +298,44 @@ def build_store(scenario: dict[str, Any], media_dir: Path, now: int | None = Non
                 createdAt=moment, updatedAt=moment, liveFeatures=[],
             )
             store.put("schedule_events", event["id"], event)
-        for spec in customer.get("tasks", []):
+        for spec in _expand_batches(customer):
+            item = store.get("catalog_items", spec["catalog_item"]) or {}
             task_spec = {
                 "id": spec.get("id"),
                 "partnerId": partner_id,
                 "entryId": spec["entry"],
                 "catalogItemId": spec["catalog_item"],
                 "reachProfileId": spec["reach_profile"],
-                "status": _enum(spec.get("status", "PENDING"), STATUSES),
+                "status": _enum(spec.get("status"), STATUSES),
                 "createdAt": resolve_time(spec.get("created", "-10m"), moment),
                 "expectedFinishTime": resolve_time(spec.get("expected_finish_time"), moment),
                 "accessKeyExpirySeconds": spec.get("access_key_expiry_seconds"),
+                "accessKeyExpiresAt": resolve_time(spec.get("access_key_expires"), moment),
                 "notes": spec.get("notes"),
                 "dictionary": spec.get("dictionary"),
                 "outputObjectId": spec.get("output_object_id"),
                 "errDescription": spec.get("err_description"),
+                "externalTaskId": spec.get("external_task_id"),
+                "partnerData": spec.get("partner_data"),
+                "price": spec.get("price"),
+                "sourceCaptionAssetId": spec.get("source_caption"),
             }
-            item = store.get("catalog_items", spec["catalog_item"]) or {}
             feature = int(item.get("serviceFeature") or 1)
-            if feature == 2 and spec.get("source_caption"):
-                task_spec["taskJobData"] = kobj("KalturaTranslationVendorTaskData", entryDuration=None,
-                                                vendorComment=None, captionAssetId=spec["source_caption"])
             if feature == 8 and spec.get("schedule_event"):
                 event = store.get("schedule_events", spec["schedule_event"]) or {}
                 start = int(event.get("startDate") or moment) - int(item.get("startTimeBuffer") or 0)
                 end = int(event.get("endDate") or moment) + int(item.get("endTimeBuffer") or 0)
-                task_spec["taskJobData"] = kobj("KalturaScheduledVendorTaskData", entryDuration=None,
+                entry = store.get("entries", spec["entry"]) or {}
+                task_spec["taskJobData"] = kobj("KalturaScheduledVendorTaskData",
+                                                entryDuration=int(entry.get("msDuration") or 0) or None,
                                                 vendorComment=None, startDate=start, endDate=end,
                                                 scheduledEventId=int(spec["schedule_event"]))
             task = create_task(store, task_spec, now=moment)
+            if spec.get("turn_around_time") is not None:
+                # a task may carry its own turnaround (the item's was changed after ordering)
+                task["turnAroundTime"] = _enum(spec["turn_around_time"], TURNAROUND)
+                if spec.get("expected_finish_time") is None and task.get("queueTime"):
+                    task["expectedFinishTime"] = expected_finish(int(task["createdAt"]), int(task["turnAroundTime"]))
             if feature == 8 and spec.get("schedule_event"):
                 add_live_caption_feature(store, int(spec["schedule_event"]), int(task["id"]),
                                          language=str(item.get("sourceLanguage", "English"))[:3].lower(),
@@ -256,17 +344,44 @@ def build_store(scenario: dict[str, Any], media_dir: Path, now: int | None = Non
     return store
 
 
-def credentials(scenario: dict[str, Any], service_url: str) -> dict[str, Any]:
-    """The service URL and secrets of a scenario (what ``reachflow sandbox credentials`` prints)."""
+def _expand_batches(customer: dict[str, Any]) -> list[dict[str, Any]]:
+    """The customer's tasks plus ``task_batches`` (``count`` tasks alike, ``created`` spaced by
+    ``spacing`` seconds; e.g. 600 PENDING tasks to exercise paging)."""
+    specs = list(customer.get("tasks", []))
+    for batch in customer.get("task_batches", []) or []:
+        first_id = int(batch.get("first_id", 100000))
+        spacing = int(batch.get("spacing", 1))
+        for n in range(int(batch["count"])):
+            spec = {k: v for k, v in batch.items() if k not in ("count", "first_id", "spacing", "created")}
+            spec["id"] = first_id + n
+            spec["created"] = resolve_time(batch.get("created", "-1d"), int(time.time())) + n * spacing  # type: ignore[operator]
+            specs.append(spec)
+    return specs
+
+
+def credentials(scenario: Scenario, service_url: str) -> dict[str, Any]:
+    """The service URL and secrets of a scenario (what ``reachflow sandbox credentials`` prints).
+
+    Args:
+        scenario: a loaded scenario.
+        service_url: where the sandbox is served.
+
+    Returns:
+        ``{"service_url", "vendor_partner_id", "vendor_admin_secret", "app_token_id", "app_token",
+        "app_token_hash_type", "customers": [{"partner_id", "admin_secret"}]}``; the app token is
+        the vendor's first ACTIVE one.
+    """
     vendor = scenario["vendor"]
-    token = vendor.get("app_token") or {}
+    tokens = [t for t in _app_tokens(vendor)
+              if str(t.get("status", "ACTIVE" if t.get("active", True) else "DISABLED")).upper() in ("ACTIVE", "2")]
+    token = tokens[0] if tokens else {}
     return {
         "service_url": service_url,
         "vendor_partner_id": int(vendor["partner_id"]),
         "vendor_admin_secret": str(vendor["admin_secret"]),
         "app_token_id": token.get("id"),
         "app_token": token.get("token"),
-        "app_token_hash_type": token.get("hash_type", "SHA256"),
+        "app_token_hash_type": str(token.get("hash_type") or "SHA1").upper() if token else None,
         "customers": [
             {"partner_id": int(c["partner_id"]), "admin_secret": str(c["admin_secret"])}
             for c in scenario.get("customers", [])

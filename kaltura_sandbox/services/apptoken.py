@@ -12,7 +12,7 @@ from typing import Any
 
 from kaltura_sandbox import ks as ks_module
 from kaltura_sandbox.framework import CallContext, action, as_int, raise_error
-from kaltura_sandbox.services.session import issue_for_partner, session_info
+from kaltura_sandbox.services.session import issue_for_partner, max_expiry, session_info
 
 ACTIVE = 2
 RESERVED_PRIVILEGES = {"disableentitlement", "setrole", "privacycontext", "enablechangeaccount", "sessionid", "apptoken"}
@@ -34,24 +34,31 @@ def start_session(
         raise_error("APP_TOKEN_ID_NOT_FOUND", ID=id)
     if int(token.get("status", ACTIVE)) != ACTIVE:
         raise_error("APP_TOKEN_NOT_ACTIVE", ID=id)
-    token_expiry = as_int(token.get("expiry"))
-    if token_expiry and token_expiry <= time.time():
-        raise_error("APP_TOKEN_EXPIRED", ID=id)
+    # AppTokenService::startSessionAction checks, in this order: found, ACTIVE, hash, expiry.
     hash_type = str(token.get("hashType") or "SHA1").lower()
-    expected = hashlib.new(hash_type, (session.ks + token["_token"]).encode()).hexdigest()
-    if tokenHash.lower() != expected:
+    try:
+        hasher = hashlib.new(hash_type)
+    except ValueError:
+        hasher = hashlib.sha1()
+    hasher.update((session.ks + token["_token"]).encode())
+    if tokenHash.lower() != hasher.hexdigest():
         raise_error("INVALID_APP_TOKEN_HASH")
+    token_expiry = as_int(token.get("expiry"))
+    if token_expiry and token_expiry - time.time() < 0:
+        raise_error("APP_TOKEN_EXPIRED", ID=id)
     partner = ctx.store.get("partners", token["partnerId"])
     assert partner is not None
+    # Token-side settings win over the request; the token's duration (default: the partner's
+    # KS max expiry) and its own expiry cap the session.
     session_type = as_int(token.get("sessionType"))
     if session_type is None:
         session_type = as_int(type, 0) or 0
-    user = token.get("sessionUserId") or userId or ""
-    seconds = as_int(expiry, 86400) or 86400
-    if token.get("sessionDuration"):
-        seconds = min(seconds, int(token["sessionDuration"]))
+    user = token.get("sessionUserId") if token.get("sessionUserId") is not None else (userId or "")
+    token_seconds = as_int(token.get("sessionDuration")) or max_expiry(partner)
     if token_expiry:
-        seconds = min(seconds, max(1, int(token_expiry - time.time())))
+        token_seconds = min(token_seconds, int(token_expiry - time.time()))
+    requested = as_int(expiry)
+    seconds = token_seconds if not requested else min(requested, token_seconds)
     privileges = [f"sessionid:{id}", f"apptoken:{id}"]
     if token.get("sessionPrivileges"):
         privileges.append(str(token["sessionPrivileges"]))

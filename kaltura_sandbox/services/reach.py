@@ -33,19 +33,27 @@ MAY_START = {PENDING, PENDING_MODERATION, PENDING_ENTRY_READY, SCHEDULED}
 HUMAN, MACHINE, HYBRID = 1, 2, 3
 CAPTIONS_FEATURE = 1
 
-CATALOG_ITEM_CLASSES = {
-    1: "KalturaVendorCaptionsCatalogItem",
-    2: "KalturaVendorTranslationCatalogItem",
-    3: "KalturaVendorAlignmentCatalogItem",
-    4: "KalturaVendorAudioDescriptionCatalogItem",
-    5: "KalturaVendorChapteringCatalogItem",
-    6: "KalturaVendorIntelligentTaggingCatalogItem",
-    7: "KalturaVendorDubbingCatalogItem",
-    8: "KalturaVendorLiveCaptionCatalogItem",
-    9: "KalturaVendorExtendedAudioDescriptionCatalogItem",
-    10: "KalturaVendorClipsCatalogItem",
-    11: "KalturaVendorLiveTranslationCatalogItem",
+# KalturaVendorServiceFeature (client 23.10.0)
+FEATURE_NAMES = {
+    1: "CAPTIONS", 2: "TRANSLATION", 3: "ALIGNMENT", 4: "AUDIO_DESCRIPTION", 5: "CHAPTERING",
+    6: "INTELLIGENT_TAGGING", 7: "DUBBING", 8: "LIVE_CAPTION", 9: "EXTENDED_AUDIO_DESCRIPTION", 10: "CLIPS",
+    11: "LIVE_TRANSLATION", 12: "QUIZ", 13: "SUMMARY", 14: "VIDEO_ANALYSIS", 15: "MODERATION",
+    16: "METADATA_ENRICHMENT", 17: "SENTIMENT_ANALYSIS", 18: "DOCUMENT_ENRICHMENT", 19: "SIGN_LANGUAGE",
+    20: "SPEECH_TO_VIDEO", 21: "IMMERSIVE_AGENT_CALL", 22: "IMMERSIVE_AGENT_CHAT", 23: "AVATAR_VOD",
+    24: "LLM_MODELS", 25: "IMMERSIVE_AGENT_EVAL", 26: "IMMERSIVE_AGENT_PREVIEW", 27: "VIDEO_GENERATION",
+    28: "VISUAL_DESCRIPTION",
 }
+# ReachPlugin::getCatalogItemName: "KalturaVendor" + CamelCase(feature) + "CatalogItem"
+CATALOG_ITEM_CLASSES = {
+    value: "KalturaVendor" + "".join(part.capitalize() for part in name.split("_")) + "CatalogItem"
+    for value, name in FEATURE_NAMES.items()
+}
+
+
+def catalog_item_class(feature: int) -> str:
+    """The API class of a catalog item; an unknown feature falls back to the captions class."""
+    return CATALOG_ITEM_CLASSES.get(int(feature), "KalturaVendorCaptionsCatalogItem")
+
 
 TASK_FIELDS = [
     "id", "partnerId", "vendorPartnerId", "createdAt", "updatedAt", "queueTime", "finishTime", "entryId",
@@ -125,8 +133,71 @@ def output_moderated(profile: dict[str, Any], service_type: int) -> bool:
     return value is not None and int(value) == 0
 
 
+def initial_status(store: Store, item: dict[str, Any], profile: dict[str, Any], entry: dict[str, Any] | None) -> int:
+    """``kReachManager::getEntryVendorTaskStatus``: moderation first, then entry readiness."""
+    moderation_key = {MACHINE: "enableMachineModeration", HUMAN: "enableHumanModeration",
+                      HYBRID: "enableHybridModeration"}.get(int(item["serviceType"]))
+    if moderation_key and int(profile.get(moderation_key) or 0) == 1:
+        return PENDING_MODERATION
+    if entry is not None and str(entry.get("status")) != "2":
+        return PENDING_ENTRY_READY
+    return PENDING
+
+
+def task_price(item: dict[str, Any], entry: dict[str, Any] | None) -> float:
+    """``kReachUtils::calcPricePerMinute`` (and friends): price per started unit of the entry's duration."""
+    pricing = item.get("pricing") or {}
+    per_unit = float(pricing.get("pricePerUnit") or 0.0)
+    seconds = int((entry or {}).get("msDuration") or 0) / 1000.0
+    function = str(pricing.get("priceFunction") or "kReachUtils::calcPricePerMinute")
+    unit = {"kReachUtils::calcPricePerHour": 3600, "kReachUtils::calcPricePerSecond": 1}.get(function, 60)
+    return round(per_unit * max(1, -(-int(seconds) // unit)) if seconds else per_unit, 2)
+
+
+def default_task_job_data(store: Store, item: dict[str, Any], entry: dict[str, Any] | None,
+                          source_caption: str | None = None) -> dict[str, Any] | None:
+    """``VendorCatalogItem::getTaskJobData`` per feature: none for plain captions, the source caption
+    for translation (required when the item says ``requireSource``), the widened event window for
+    live captions is added by the scenario loader (it knows the event)."""
+    duration = int((entry or {}).get("msDuration") or 0) or None
+    feature = int(item["serviceFeature"])
+    if feature == 2:  # TRANSLATION
+        caption_id = source_caption
+        if caption_id is None and entry is not None:
+            for caption in store.rows("caption_assets"):
+                if (caption.get("entryId") == entry["id"] and caption.get("language") == item.get("sourceLanguage")
+                        and int(caption.get("status") or 0) == 2):
+                    caption_id = caption["id"]
+                    break
+        if caption_id is None and item.get("requireSource"):
+            raise ValueError(f"REQUIRE_CAPTION: catalog item {item['id']} needs a {item.get('sourceLanguage')} "
+                             f"caption on entry {(entry or {}).get('id')}")
+        if caption_id is None:
+            return None
+        return kobj("KalturaTranslationVendorTaskData", entryDuration=duration, vendorComment=None,
+                    captionAssetId=caption_id)
+    if feature in (4, 7, 9):  # AUDIO_DESCRIPTION, DUBBING, EXTENDED_AUDIO_DESCRIPTION
+        cls = {4: "KalturaAudioDescriptionVendorTaskData", 7: "KalturaDubbingVendorTaskData"}.get(feature)
+        return kobj(cls, entryDuration=duration, vendorComment=None) if cls else None
+    return None
+
+
 def create_task(store: Store, spec: dict[str, Any], now: int | None = None) -> dict[str, Any]:
-    """Add a task as Kaltura does when a customer orders one (``kReachManager::addEntryVendorTask``)."""
+    """Add a task as Kaltura does when a customer orders one (``kReachManager::addEntryVendorTask``).
+
+    Args:
+        store: the sandbox state (catalog items, REACH profiles and partners must be there).
+        spec: task fields in Kaltura names: ``partnerId``, ``entryId``, ``catalogItemId``,
+            ``reachProfileId``; optional ``id``, ``status`` (default: the server's initial status),
+            ``createdAt``, ``expectedFinishTime`` (default: from the turnaround time),
+            ``accessKeyExpirySeconds`` / ``accessKeyExpiresAt`` (override), ``notes``,
+            ``dictionary`` (default: the profile's dictionary for the item's source language),
+            ``taskJobData``, ``outputObjectId``, ``errDescription``, ``price``, ``externalTaskId``.
+        now: the creation moment (default: now).
+
+    Returns:
+        The stored task (private keys included).
+    """
     moment = now or int(time.time())
     item = store.get("catalog_items", spec["catalogItemId"])
     profile = store.get("reach_profiles", spec["reachProfileId"])
@@ -134,36 +205,43 @@ def create_task(store: Store, spec: dict[str, Any], now: int | None = None) -> d
         raise ValueError(f"task {spec.get('id')}: unknown catalog item {spec['catalogItemId']}")
     if profile is None:
         raise ValueError(f"task {spec.get('id')}: unknown REACH profile {spec['reachProfileId']}")
+    entry = store.get("entries", spec["entryId"])
     task_id = int(spec.get("id") or store.next_int("task_id", 1000))
-    created_at = int(spec.get("createdAt", moment))
+    created_at = int(spec.get("createdAt") or moment)
     tat = int(item["turnAroundTime"])
-    status = int(spec.get("status", PENDING))
+    status = spec.get("status")
+    status = initial_status(store, item, profile, entry) if status is None else int(status)
     dictionary = spec.get("dictionary")
     if dictionary is None:
-        for entry in profile.get("dictionaries") or []:
-            if entry.get("language") == item.get("sourceLanguage"):
-                dictionary = entry.get("data")
+        for dictionary_item in profile.get("dictionaries") or []:
+            if dictionary_item.get("language") == item.get("sourceLanguage"):
+                dictionary = dictionary_item.get("data")
+    job_data = spec.get("taskJobData")
+    if job_data is None:
+        job_data = default_task_job_data(store, item, entry, spec.get("sourceCaptionAssetId"))
+    queued = status not in (PENDING_MODERATION, PENDING_ENTRY_READY)
+    final = status in FINAL
     task: dict[str, Any] = kobj(
         "KalturaEntryVendorTask",
         id=task_id,
         partnerId=int(spec["partnerId"]),
         vendorPartnerId=int(item["vendorPartnerId"]),
         createdAt=created_at,
-        updatedAt=created_at,
-        queueTime=int(spec.get("queueTime", created_at)) if status in (PENDING, PROCESSING, SCHEDULED) else None,
-        finishTime=None,
+        updatedAt=int(spec.get("updatedAt") or created_at),
+        queueTime=int(spec.get("queueTime") or created_at) if queued else None,
+        finishTime=int(spec.get("finishTime") or moment) if status in (READY, ERROR) else None,
         entryId=spec["entryId"],
         status=status,
         reachProfileId=int(profile["id"]),
         catalogItemId=int(item["id"]),
-        price=float(spec.get("price", 0.0)),
+        price=float(spec["price"]) if spec.get("price") is not None else task_price(item, entry),
         userId=spec.get("userId", "customer-admin"),
         entryObjectType=1,
         unitsUsed=None,
         moderatingUser=None,
         errDescription=spec.get("errDescription"),
         accessKey=None,
-        version=str(spec.get("version", "1")),
+        version=str(spec.get("version") or (entry or {}).get("version") or "1"),
         notes=spec.get("notes"),
         dictionary=dictionary,
         context=spec.get("context"),
@@ -171,18 +249,24 @@ def create_task(store: Store, spec: dict[str, Any], now: int | None = None) -> d
         outputObjectId=spec.get("outputObjectId"),
         partnerData=spec.get("partnerData"),
         creationMode=int(spec.get("creationMode", 1)),
-        taskJobData=spec.get("taskJobData"),
+        taskJobData=job_data,
         expectedFinishTime=int(spec["expectedFinishTime"]) if spec.get("expectedFinishTime") is not None
-        else expected_finish(created_at, tat),
+        else (expected_finish(created_at, tat) if queued else None),
         serviceType=int(item["serviceType"]),
         serviceFeature=int(item["serviceFeature"]),
         turnAroundTime=tat,
-        externalTaskId=None,
+        externalTaskId=spec.get("externalTaskId"),
         externalObjectId=None,
     )
     task["_output_moderated"] = output_moderated(profile, int(item["serviceType"]))
     task["_access_key_seconds"] = int(spec.get("accessKeyExpirySeconds") or access_key_seconds(tat))
-    task["accessKey"] = mint_access_key(store, task, task["_access_key_seconds"])
+    first_key_seconds = task["_access_key_seconds"]
+    if spec.get("accessKeyExpiresAt") is not None:
+        # a scenario may hand out a key that is about to expire (or already has)
+        first_key_seconds = int(spec["accessKeyExpiresAt"]) - int(time.time())
+    task["accessKey"] = mint_access_key(store, task, first_key_seconds)
+    if final and status == READY:
+        ks_module.revoke(store, task["accessKey"])
     store.put("tasks", task_id, task)
     return task
 
@@ -213,6 +297,14 @@ def _apply_filter(tasks: list[dict[str, Any]], f: dict[str, Any]) -> list[dict[s
             ("reachProfileIdEqual", lambda v: int(t["reachProfileId"]) == int(v)),
             ("catalogItemIdEqual", lambda v: int(t["catalogItemId"]) == int(v)),
             ("catalogItemIdIn", lambda v: str(t["catalogItemId"]) in _ids(v)),
+            ("vendorPartnerIdIn", lambda v: str(t["vendorPartnerId"]) in _ids(v)),
+            ("reachProfileIdIn", lambda v: str(t["reachProfileId"]) in _ids(v)),
+            ("entryObjectTypeEqual", lambda v: int(t.get("entryObjectType") or 1) == int(v)),
+            ("entryObjectTypeIn", lambda v: str(t.get("entryObjectType") or 1) in _ids(v)),
+            ("queueTimeGreaterThanOrEqual", lambda v: int(t.get("queueTime") or 0) >= int(v)),
+            ("queueTimeLessThanOrEqual", lambda v: t.get("queueTime") is not None and int(t["queueTime"]) <= int(v)),
+            ("finishTimeGreaterThanOrEqual", lambda v: int(t.get("finishTime") or 0) >= int(v)),
+            ("finishTimeLessThanOrEqual", lambda v: t.get("finishTime") is not None and int(t["finishTime"]) <= int(v)),
             ("userIdEqual", lambda v: t.get("userId") == v),
             ("contextEqual", lambda v: t.get("context") == v),
             ("createdAtGreaterThanOrEqual", lambda v: int(t["createdAt"]) >= int(v)),
@@ -374,6 +466,9 @@ def update_job(ctx: CallContext, id: str, entryVendorTask: dict[str, Any]) -> di
         if new is not None and new != old:
             if new == PENDING:
                 task["queueTime"] = now
+                task["expectedFinishTime"] = expected_finish(now, int(task["turnAroundTime"]))
+            if new in (ERROR, ABORTED):
+                _remove_scheduling_data(ctx.store, task)
             if new in (READY, ERROR):
                 task["finishTime"] = now
             if new == READY:
@@ -382,6 +477,16 @@ def update_job(ctx: CallContext, id: str, entryVendorTask: dict[str, Any]) -> di
                     ks_module.revoke(ctx.store, key)
                 _add_label_addition(ctx.store, task)
     return _public(task)
+
+
+def _remove_scheduling_data(store: Store, task: dict[str, Any]) -> None:
+    """``EntryVendorTask::removeSchedulingData``: drop the task's live feature from its event."""
+    job_data = task.get("taskJobData") or {}
+    event = store.get("schedule_events", job_data.get("scheduledEventId")) if job_data.get("scheduledEventId") else None
+    if event is None:
+        return
+    name = f"LiveCaptionFeature-reach-{task['id']}"
+    event["liveFeatures"] = [f for f in event.get("liveFeatures") or [] if f.get("systemName") != name]
 
 
 def _add_label_addition(store: Store, task: dict[str, Any]) -> None:

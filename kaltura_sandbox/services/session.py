@@ -7,7 +7,12 @@ from typing import Any
 from kaltura_sandbox import ks as ks_module
 from kaltura_sandbox.framework import CallContext, action, as_int, kobj, raise_error
 
-MAX_EXPIRY = 30 * 86400
+DEFAULT_MAX_EXPIRY = 86400  # Partner::getKsMaxExpiryInSeconds default
+
+
+def max_expiry(partner: dict[str, Any]) -> int:
+    """The partner's KS max expiry in seconds (scenario ``ks_max_expiry_seconds``)."""
+    return int(partner.get("_ks_max_expiry") or DEFAULT_MAX_EXPIRY)
 
 
 def partner_or_none(ctx: CallContext, partner_id: Any) -> dict[str, Any] | None:
@@ -38,7 +43,8 @@ def start(
     valid = secret in admin_secrets or (session_type == 0 and secret == partner.get("_secret"))
     if not valid:
         raise_error("START_SESSION_ERROR", PID=partner["id"])
-    seconds = min(as_int(expiry, 86400) or 86400, MAX_EXPIRY)
+    # kSessionUtils::startKSession caps the expiry at the partner's KS max expiry
+    seconds = min(as_int(expiry, 86400) or 86400, max_expiry(partner))
     return issue_for_partner(partner, user=userId or "", type_=session_type, expiry_seconds=seconds,
                              privileges=privileges or "")
 
@@ -49,7 +55,7 @@ def start_widget_session(ctx: CallContext, widgetId: str, expiry: str = "86400")
     partner = partner_or_none(ctx, partner_id)
     if partner is None:
         raise_error("INVALID_WIDGET_ID", WIDGET_ID=widgetId)
-    seconds = min(as_int(expiry, 86400) or 86400, MAX_EXPIRY)
+    seconds = min(as_int(expiry, 86400) or 86400, max_expiry(partner))
     ks = issue_for_partner(partner, user="0", type_=0, expiry_seconds=seconds, privileges="view:*,widget:1")
     return kobj("KalturaStartWidgetSessionResponse", partnerId=int(partner["id"]), ks=ks, userId="0")
 
