@@ -226,6 +226,8 @@ def dispatch(store: Store, service: str, action: str, params: dict[str, Any], ba
     if faults is not None:
         rule = faults.pick(service, action, kinds=("kaltura_error",))
         if rule is not None:
+            if rule.message is not None:
+                return KalturaAPIError(rule.code, rule.message)
             return _error(rule.code)
     raw_ks = params.get("ks") or None
     session, ks_error = (None, None) if not spec.needs_ks else _session_for(store, raw_ks)
@@ -249,21 +251,29 @@ def dispatch(store: Store, service: str, action: str, params: dict[str, Any], ba
         return _error("INTERNAL_SERVERL_ERROR")
 
 
+# The actions that issue a KS, and where the new KS is in their result.
+_ISSUERS = {
+    ("session", "start"): None,
+    ("session", "startwidgetsession"): "ks",
+    ("apptoken", "startsession"): "ks",
+    ("reach_entryvendortask", "extendaccesskey"): "accessKey",
+}
+
+
 def _maybe_expire_early(store: Store, faults: FaultPlan, service: str, action: str, result: Any) -> None:
+    """An ``expire_session`` fault: the KS this call just issued dies early."""
+    key = (service.lower(), action.lower())
+    if key not in _ISSUERS:
+        return
+    field = _ISSUERS[key]
+    issued = result if field is None else (result.get(field) if isinstance(result, dict) else None)
+    if not isinstance(issued, str):
+        return
     rule = faults.pick(service, action, kinds=("expire_session",))
     if rule is None:
         return
-    issued: list[str] = []
-    if isinstance(result, str):
-        issued.append(result)
-    elif isinstance(result, dict):
-        for key in ("ks", "accessKey"):
-            if isinstance(result.get(key), str):
-                issued.append(result[key])
     with store.lock:
-        early = store.extra.setdefault("early_expiry", {})
-        for ks in issued:
-            early[ks] = time.time() + rule.expire_after_seconds
+        store.extra.setdefault("early_expiry", {})[issued] = time.time() + rule.expire_after_seconds
 
 
 def _error(code: str, **args: Any) -> KalturaAPIError:
@@ -421,6 +431,8 @@ def create_app(store: Store, faults: FaultPlan | None = None) -> FastAPI:
             log.exception("request %s failed", request.url.path)
             result = _error("INTERNAL_SERVERL_ERROR")
         elapsed = time.perf_counter() - started
+        if rule is not None and rule.kind == "drop_after":
+            return _DroppedResponse()  # the work is done, but the answer never arrives
         if isinstance(result, RawResponse):
             return Response(result.content, media_type=result.media_type, headers=result.headers)
         if str(params.get("format", "2")) == "1":

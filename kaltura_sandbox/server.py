@@ -24,7 +24,15 @@ def serve(
     media_dir: Path | None = None,
     faults_path: Path | None = None,
 ) -> None:
-    """Build the scenario's state (synthesising media the first time) and serve it until stopped."""
+    """Build the scenario's state (synthesising media the first time) and serve it until stopped.
+
+    Args:
+        host: the interface to listen on.
+        port: the TCP port.
+        scenario_path: a scenario YAML file (None: ``scenarios/default.yaml``).
+        media_dir: where synthesised media is cached (default ``var/sandbox-media``).
+        faults_path: a fault-plan YAML file (default: the scenario's ``faults:`` section, else none).
+    """
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     scenario = load_scenario(scenario_path)
     store = build_store(scenario, media_dir or DEFAULT_MEDIA_DIR)
@@ -38,4 +46,10 @@ def serve(
 
 
 def credentials(scenario_path: Path | None = None, service_url: str = "http://127.0.0.1:8765") -> dict[str, Any]:
+    """What a vendor needs to talk to a sandbox serving ``scenario_path`` at ``service_url``.
+
+    Returns:
+        ``{"service_url", "vendor_partner_id", "vendor_admin_secret", "app_token_id", "app_token",
+        "app_token_hash_type", "customers": [{"partner_id", "admin_secret"}, ...]}``.
+    """
     return scenario_credentials(load_scenario(scenario_path), service_url)

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import uvicorn
 
 from kaltura_sandbox.app import create_app
@@ -23,8 +22,14 @@ from kaltura_sandbox.scenario import build_store, credentials, load_scenario
 __all__ = ["RunningSandbox", "running_sandbox"]
 
 
+# Media is cached by content hash, so one folder can serve every sandbox of a machine.
+DEFAULT_MEDIA_DIR = Path(tempfile.gettempdir()) / "kaltura-sandbox-media"
+
+
 @dataclass
 class RunningSandbox:
+    """A sandbox served in the background: where it is, its secrets, state and fault plan."""
+
     base_url: str
     credentials: dict[str, Any]
     store: Store
@@ -32,6 +37,7 @@ class RunningSandbox:
     scenario: dict[str, Any]
 
     def url(self, path: str) -> str:
+        """An absolute URL on the sandbox, e.g. ``url("/api_v3/service/system/action/ping")``."""
         return f"{self.base_url}/{path.lstrip('/')}"
 
 
@@ -47,25 +53,34 @@ def running_sandbox(
     faults: FaultPlan | dict[str, Any] | None = None,
     media_dir: Path | None = None,
 ) -> Iterator[RunningSandbox]:
-    """Serve a sandbox on a free loopback port in a background thread for the ``with`` block."""
+    """Serve a sandbox on a free loopback port in a background thread for the ``with`` block.
+
+    Args:
+        scenario: a scenario file, an inline scenario dict, or None for the default scenario.
+        faults: a fault plan (or its dict form); default: the scenario's ``faults:`` section,
+            else none. The plan stays mutable through ``sandbox.faults``.
+        media_dir: where entry media is synthesised (default: a shared cache in the temp dir).
+
+    Yields:
+        The running sandbox (``base_url``, ``credentials``, ``store``, ``faults``, ``url()``).
+    """
     data = load_scenario(scenario)
-    folder = Path(media_dir) if media_dir else Path(tempfile.mkdtemp(prefix="sandbox-media-"))
+    folder = Path(media_dir) if media_dir else DEFAULT_MEDIA_DIR
     store = build_store(data, folder)
     plan = faults if isinstance(faults, FaultPlan) else FaultPlan.from_dict(faults or data.get("faults"))
     app = create_app(store, plan)
     port = _free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
     server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
+    thread = threading.Thread(target=server.run, name=f"kaltura-sandbox-{port}", daemon=True)
     thread.start()
     base_url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            httpx.post(f"{base_url}/api_v3/service/system/action/ping", timeout=1)
-            break
-        except httpx.HTTPError:
-            time.sleep(0.05)
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            server.should_exit = True
+            raise RuntimeError(f"the sandbox did not start on {base_url}")
+        time.sleep(0.02)
     try:
         yield RunningSandbox(base_url, credentials(data, base_url), store, plan, data)
     finally:
