@@ -137,18 +137,19 @@ def fetch_media(active: ActiveJob, workdir: Path) -> Path:
                 target = download_hls(source.url, workdir / f"source-{flavor.id}-hls.ts", **limits)
             probe = probe_media(target)
         except MediaError as exc:
-            problems.append(f"flavor {flavor.id}: {exc.message}")
+            reason = "undecodable" if "could not be decoded" in exc.message else exc.message
+            problems.append(f"{flavor.id} {reason}")
             continue
         if not probe.has_audio:
-            problems.append(f"flavor {flavor.id}: no audio track")
+            problems.append(f"{flavor.id} has no audio track")
             continue
         logger.info("Fetched flavor %s (%s bytes, %.1f s)", flavor.id, target.stat().st_size, probe.duration)
         return target
     if problems and all(p.endswith("no audio track") for p in problems):
         raise MediaError("media has no audio track")
-    if problems and all("could not be decoded" in p for p in problems):
-        raise MediaError("media could not be decoded (" + "; ".join(problems) + ")")
-    raise MediaError("no usable flavor: " + "; ".join(problems))
+    if problems and all(p.endswith("undecodable") for p in problems):
+        raise MediaError("media could not be decoded (" + ", ".join(problems) + ")")
+    raise MediaError("no usable flavor: " + ", ".join(problems))
 
 
 @task(name="decode-audio", cache_policy=NO_CACHE)

@@ -42,7 +42,7 @@ from prefect.client.schemas.filters import (
 from prefect.client.schemas.objects import StateType
 from prefect.states import Scheduled
 
-from flows.lifecycle import load_account
+from flows.lifecycle import aload_account
 from reachflow.enums import EntryVendorTaskStatus
 from reachflow.errors import ReachError, TaskAlreadyFinal
 from reachflow.fairness import fair_order
@@ -104,7 +104,7 @@ async def discover(max_in_flight: int = 50, account_block: str | None = None) ->
     settings = get_settings()
     started_at = datetime.now(UTC)
     report = DiscoveryReport(started_task_ids=[])
-    account = await asyncio.to_thread(load_account, account_block)
+    account = await aload_account(account_block)
     vendor = VendorApi(account)
     pending: list[EntryVendorTask] = await asyncio.to_thread(vendor.get_pending_jobs)
     report.pending = len(pending)
@@ -204,11 +204,11 @@ async def discover(max_in_flight: int = 50, account_block: str | None = None) ->
 async def _existing_keys(client: Any, keys: list[str]) -> set[str]:
     """The idempotency keys among ``keys`` that already have a flow run."""
     found: set[str] = set()
-    for start in range(0, len(keys), 200):
-        batch = keys[start : start + 200]
+    for start in range(0, len(keys), 100):
+        batch = keys[start : start + 100]
         runs = await client.read_flow_runs(
             flow_run_filter=FlowRunFilter(idempotency_key=FlowRunFilterIdempotencyKey(any_=batch)),
-            limit=len(batch) * 2,
+            limit=200,  # the server's maximum page
         )
         found.update(run.idempotency_key for run in runs if run.idempotency_key)
     return found

@@ -68,12 +68,21 @@ STARTABLE_STATUSES = {
 # Kaltura mints an accessKey valid for max(2 x turnaround, 7 days): 7 days is the shortest life a
 # key can have, so a job that has held its key for almost that long extends it first.
 SHORTEST_ACCESS_KEY_LIFE = timedelta(days=7)
-KALTURA_RETRIES = dict(retries=4, retry_delay_seconds=[2, 5, 15, 45], retry_condition_fn=retry_condition)
+KALTURA_RETRIES: dict[str, Any] = dict(
+    retries=4,
+    retry_delay_seconds=[d * get_settings().retry_delay_scale for d in (2, 5, 15, 45)],
+    retry_condition_fn=retry_condition,
+)
 
 
 def load_account(block_name: str | None = None) -> KalturaVendorAccount:
     """The vendor's Kaltura account block (``REACHFLOW_ACCOUNT_BLOCK``, default ``reachflow-vendor``)."""
-    return KalturaVendorAccount.load(block_name or get_settings().account_block)
+    return KalturaVendorAccount.load(block_name or get_settings().account_block, _sync=True)  # type: ignore[call-arg]
+
+
+async def aload_account(block_name: str | None = None) -> KalturaVendorAccount:
+    """:func:`load_account` for async flows."""
+    return await KalturaVendorAccount.aload(block_name or get_settings().account_block)
 
 
 def artifact_key(prefix: str, job: Job | EntryVendorTask) -> str:
@@ -184,13 +193,13 @@ def begin(account: KalturaVendorAccount, task_id: int) -> ActiveJob | State:
         return Completed(message=f"Task {task_id} is not listed for this vendor; nothing to do.")
     if task_.status in FINAL_STATUSES:
         return Completed(message=f"Task {task_id} is already {task_.status.name}; nothing to do.")
-    job = read_job(account, task_)
     issued_at = task_.queue_time or task_.created_at
     if task_.status in STARTABLE_STATUSES:
         set_processing(account, task_id)
         logger.info("Task %s of partner %s is PROCESSING", task_id, task_.partner_id)
     else:
         logger.info("Task %s was already %s: resuming it", task_id, task_.status.name)
+    job = read_job(account, task_)
     deadline = Deadline.for_job(task_.created_at, task_.turn_around_time, task_.expected_finish_time)
     active = ActiveJob(account=account, job=job, deadline=deadline, key_issued_at=issued_at)
     logger.info("Deadline of task %s: %s (%s left)", task_id, deadline.due.isoformat(), deadline.remaining())

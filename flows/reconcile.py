@@ -20,7 +20,7 @@ from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterTags
 from prefect.client.schemas.objects import FlowRun, StateType
 from prefect.client.schemas.sorting import FlowRunSort
 
-from flows.lifecycle import load_account
+from flows.lifecycle import aload_account
 from reachflow.enums import EntryVendorTaskStatus
 from reachflow.errors import TaskAlreadyFinal, one_line
 from reachflow.routing import TAG_PREFIX_TASK, idempotency_key, route_for, run_name, run_tags
@@ -43,7 +43,7 @@ async def reconcile_flow(account_block: str | None = None) -> dict[str, Any]:
 async def reconcile(account_block: str | None = None) -> dict[str, Any]:
     logger = get_run_logger()
     settings = get_settings()
-    account = await asyncio.to_thread(load_account, account_block)
+    account = await aload_account(account_block)
     vendor = VendorApi(account)
     processing = await asyncio.to_thread(vendor.list_tasks, [EntryVendorTaskStatus.PROCESSING])
     served = settings.served_pairs()

@@ -33,7 +33,7 @@ async def drain(deployment_name: str = DISCOVERY_DEPLOYMENT) -> int:
             flow_run_filter=FlowRunFilter(
                 state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.SCHEDULED]))
             ),
-            limit=1000,
+            limit=200,
         )
         for run in queued:
             await client.delete_flow_run(run.id)

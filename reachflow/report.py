@@ -49,12 +49,18 @@ async def _runs_by_task(task_ids: list[int]) -> dict[int, Any]:
     from reachflow.routing import TAG_PREFIX_TASK
 
     found: dict[int, Any] = {}
+    runs: list[Any] = []
     async with get_client() as client:
-        runs = await client.read_flow_runs(
-            flow_run_filter=FlowRunFilter(tags=FlowRunFilterTags(all_=["reachflow"])),
-            sort=FlowRunSort.EXPECTED_START_TIME_DESC,
-            limit=10000,
-        )
+        while True:
+            page = await client.read_flow_runs(
+                flow_run_filter=FlowRunFilter(tags=FlowRunFilterTags(all_=["reachflow"])),
+                sort=FlowRunSort.EXPECTED_START_TIME_DESC,
+                limit=200,
+                offset=len(runs),
+            )
+            runs.extend(page)
+            if len(page) < 200:
+                break
     for run in runs:
         for tag in run.tags:
             if tag.startswith(TAG_PREFIX_TASK):

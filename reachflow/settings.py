@@ -58,6 +58,10 @@ class Settings(BaseSettings):
         description="When a human job's deadline passes with no submission: keep waiting (and "
         "alert) or end the task in ERROR.",
     )
+    retry_delay_scale: float = Field(
+        default=1.0, ge=0.0, le=10.0,
+        description="Multiplies every retry delay (tests use 0 to retry at once).",
+    )
     served: str = Field(
         default="1:2",
         description="Comma-separated serviceFeature:serviceType pairs ReachFlow serves "

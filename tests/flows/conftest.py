@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -9,7 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from prefect.testing.utilities import prefect_test_harness
+
+# Retries happen at once in tests (the delays are a production concern, measured in bench/).
+os.environ.setdefault("REACHFLOW_RETRY_DELAY_SCALE", "0")
+
+from prefect.testing.utilities import prefect_test_harness  # noqa: E402
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -19,10 +25,38 @@ def prefect_server() -> Iterator[None]:
         yield
 
 
+@pytest.fixture(autouse=True)
+def fresh_settings() -> Iterator[None]:
+    from reachflow.settings import get_settings
+
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def no_leftover_runs() -> Iterator[None]:
+    """Each test starts without the flow runs of earlier tests (they would take discovery slots)."""
+    yield
+    from prefect.client.orchestration import get_client
+
+    async def wipe() -> None:
+        async with get_client() as client:
+            for run in await client.read_flow_runs(limit=200):
+                await client.delete_flow_run(run.id)
+
+    asyncio.run(wipe())
+
+
+@pytest.fixture(scope="session")
+def media_cache(session_dir: Path) -> Path:
+    folder = session_dir / "sandbox-media"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 @contextmanager
-def vendor_sandbox(
-    scenario: dict[str, Any] | Path | None, media_dir: Path, faults: Any = None
-) -> Iterator[tuple[Any, str]]:
+def vendor_sandbox(scenario: dict[str, Any] | Path | None, media_dir: Path, faults: Any = None) -> Iterator[tuple[Any, str]]:
     """A running sandbox and the name of a saved KalturaVendorAccount block pointing at it."""
     from blocks.kaltura import KalturaVendorAccount
     from kaltura_sandbox.testing import running_sandbox
@@ -41,8 +75,34 @@ def vendor_sandbox(
         yield sandbox, block_name
 
 
-@pytest.fixture(scope="session")
-def media_cache(session_dir: Path) -> Path:
-    folder = session_dir / "sandbox-media"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+def customer_client(sandbox: Any, partner_id: int) -> Any:
+    """An official KalturaClient with the customer's admin KS: how tests look at results."""
+    from KalturaClient import KalturaClient, KalturaConfiguration
+    from KalturaClient.Plugins.Core import KalturaSessionType
+
+    secret = next(c["admin_secret"] for c in sandbox.credentials["customers"] if c["partner_id"] == partner_id)
+    client = KalturaClient(KalturaConfiguration(sandbox.base_url))
+    client.setKs(client.session.start(secret, "", KalturaSessionType.ADMIN, partner_id))
+    return client
+
+
+def vendor_task(sandbox: Any, task_id: int) -> Any:
+    """The task as Kaltura reports it to the vendor (entryVendorTask.list, vendor KS)."""
+    from KalturaClient import KalturaClient, KalturaConfiguration
+    from KalturaClient.Plugins.Core import KalturaSessionType
+    from KalturaClient.Plugins.Reach import KalturaEntryVendorTaskFilter
+
+    creds = sandbox.credentials
+    client = KalturaClient(KalturaConfiguration(sandbox.base_url))
+    client.setKs(client.session.start(creds["vendor_admin_secret"], "", KalturaSessionType.ADMIN,
+                                      creds["vendor_partner_id"]))
+    f = KalturaEntryVendorTaskFilter()
+    f.idEqual = task_id
+    return client.reach.entryVendorTask.list(f).objects[0]
+
+
+VENDOR = {
+    "partner_id": 9000,
+    "admin_secret": "vendor-secret",
+    "app_token": {"id": "0_apptok", "token": "app-token-value-123", "hash_type": "SHA256"},
+}
