@@ -355,8 +355,10 @@ def _reach_vendor_view(ctx: CallContext, task: dict[str, Any]) -> dict[str, Any]
     view = {k: (v if (k == "objectType" or k in REACH_VENDOR_TASK_FIELDS) else None) for k, v in _public(task).items()}
     job_data = task.get("taskJobData")
     if isinstance(job_data, dict):
+        # the include list filters nested properties too; filtered ones stay null (empty elements)
         view["taskJobData"] = {
-            k: v for k, v in job_data.items() if k == "objectType" or k in REACH_VENDOR_TASK_FIELDS
+            k: (v if k == "objectType" or k in REACH_VENDOR_TASK_FIELDS else None)
+            for k, v in job_data.items() if not k.startswith("_")
         }
     item = ctx.store.get("catalog_items", task["catalogItemId"])
     profile = ctx.store.get("reach_profiles", task["reachProfileId"])
