@@ -226,7 +226,7 @@ def test_get_with_the_reach_vendor_profile(url: str) -> None:
     assert profile.maxCharactersPerCaptionLine == 42
     assert profile.labelAdditionForMachineServiceType == "auto"
     assert profile.contentDeletionPolicy.getValue() == 3 and profile.vendorTaskProcessingRegion.getValue() == 2
-    assert profile.id is None and profile.dictionaries == [] or profile.dictionaries is None
+    assert profile.id is None and profile.dictionaries == [] and profile.rules == []
     assert profile.autoDisplayMachineCaptionsOnPlayer is None and profile.credit is None
 
 
@@ -255,8 +255,8 @@ def test_live_task_job_data(url: str) -> None:
 
 def test_get_without_a_profile_returns_every_field(url: str) -> None:
     task = client(url, access_key(url, 3101)).reach.entryVendorTask.get(3101)
-    assert task.serviceType.getValue() == 2 and task.price == 0.5 and task.relatedObjects == {} or \
-        task.relatedObjects is NotImplemented
+    assert task.serviceType.getValue() == 2 and task.price == 0.5 and task.turnAroundTime.getValue() == 7200
+    assert task.relatedObjects is NotImplemented  # no <relatedObjects> element at all
 
 
 def test_get_applies_the_partner_filter(url: str, vks: str) -> None:
