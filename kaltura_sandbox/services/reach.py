@@ -7,7 +7,9 @@ From ``plugins/reach`` of Kaltura's server (reach-spec.md §2.1, §4.2–4.4, §
 * get: the partner filter applies (a customer's task is read with its accessKey); the
   ``reach_vendor`` response profile keeps an include list and adds the catalog item and REACH
   profile as ``relatedObjects``.
-* updateJob: vendor KS; found by id *and* vendorPartnerId; final states (READY, ERROR, ABORTED,
+* getJobs, updateJob, extendAccessKey: only partners with the REACH vendor permission
+  (SERVICE_FORBIDDEN otherwise, from the action permission items).
+* updateJob: found by id *and* vendorPartnerId; final states (READY, ERROR, ABORTED,
   REJECTED) never change; PROCESSING and ABORTED only from PENDING, PENDING_MODERATION,
   PENDING_ENTRY_READY or SCHEDULED; READY kills the accessKey; queueTime/finishTime side effects.
 * extendAccessKey: vendor KS; only PROCESSING or SCHEDULED tasks; a fresh key, same privileges.
@@ -381,9 +383,7 @@ def _reach_vendor_view(ctx: CallContext, task: dict[str, Any]) -> dict[str, Any]
 
 @action("reach_entryvendortask", "getJobs")
 def get_jobs(ctx: CallContext, filter: dict[str, Any] | None = None, pager: dict[str, Any] | None = None) -> dict[str, Any]:
-    session = ctx.require_session()
-    if not _is_vendor(ctx.store, session):
-        raise_error("SERVICE_FORBIDDEN", SERVICE="reach_entryvendortask->getJobs")
+    session = _require_vendor_permission(ctx)
     f = dict(filter or {})
     f["vendorPartnerIdEqual"] = session.partner_id
     wanted = _ids(f.get("statusIn")) | ({str(f["statusEqual"])} if f.get("statusEqual") else set())
@@ -417,10 +417,19 @@ def get(ctx: CallContext, id: str) -> dict[str, Any]:
     return _reach_vendor_view(ctx, task) if _wants_reach_vendor(ctx) else _public(task)
 
 
-def _vendor_task(ctx: CallContext, id: str) -> tuple[Session, dict[str, Any]]:
+def _require_vendor_permission(ctx: CallContext) -> Session:
+    """getJobs, updateJob and extendAccessKey need REACH_VENDOR_PARTNER_PERMISSION: it is on their
+    action permission items (deployment/permissions/service.reach.entryVendorTask.ini), so a
+    partner without it is stopped by kPermissionManager with SERVICE_FORBIDDEN before the action's
+    own VENDOR_TASK_SERVICE__GET_JOB_NOT_ALLOWED check could run."""
     session = ctx.require_session()
     if not _is_vendor(ctx.store, session):
-        raise_error("VENDOR_TASK_SERVICE__GET_JOB_NOT_ALLOWED", ID=session.partner_id)
+        raise_error("SERVICE_FORBIDDEN", SERVICE=f"{ctx.service}->{ctx.action}")
+    return session
+
+
+def _vendor_task(ctx: CallContext, id: str) -> tuple[Session, dict[str, Any]]:
+    session = _require_vendor_permission(ctx)
     task = ctx.store.get("tasks", as_int(id))
     if task is None or int(task["vendorPartnerId"]) != session.partner_id:
         raise_error("ENTRY_VENDOR_TASK_NOT_FOUND", ID=id)

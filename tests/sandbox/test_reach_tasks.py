@@ -355,11 +355,11 @@ def test_partner_data_must_be_json(url: str, vks: str) -> None:
 
 
 def test_update_job_needs_the_vendor_and_its_task(url: str, vks: str) -> None:
-    ks = admin_ks(url, CUSTOMER_A)
-    error = _error(lambda: _update(url, ks, 3101, status=S.PROCESSING))
-    assert error.code == "VENDOR_TASK_SERVICE__GET_JOB_NOT_ALLOWED"
-    assert error.message == ("Vendor task service 'Get Job' action not allowed. Vendor partner Type is not "
-                             f"enabled on partner [{CUSTOMER_A}]")
+    # REACH_VENDOR_PARTNER_PERMISSION is on the action's permission items: SERVICE_FORBIDDEN
+    for ks in (admin_ks(url, CUSTOMER_A), access_key(url, 3101)):
+        error = _error(lambda: _update(url, ks, 3101, status=S.PROCESSING))
+        assert (error.code, error.message) == (
+            "SERVICE_FORBIDDEN", "The access to service [reach_entryvendortask->updateJob] is forbidden")
     error = _error(lambda: _update(url, vks, 999999, status=S.PROCESSING))
     assert (error.code, error.message) == ("ENTRY_VENDOR_TASK_NOT_FOUND",
                                            "Entry vendor task item with id provided not found [999999]")
@@ -377,7 +377,7 @@ def test_extend_access_key_rules(url: str, vks: str) -> None:
     assert _error(lambda: c.reach.entryVendorTask.extendAccessKey(3105)).code == "CANNOT_EXTEND_ACCESS_KEY"
     assert _error(lambda: c.reach.entryVendorTask.extendAccessKey(424242)).code == "ENTRY_VENDOR_TASK_NOT_FOUND"
     error = _error(lambda: client(url, admin_ks(url, CUSTOMER_A)).reach.entryVendorTask.extendAccessKey(3112))
-    assert error.code == "VENDOR_TASK_SERVICE__GET_JOB_NOT_ALLOWED"
+    assert error.message == "The access to service [reach_entryvendortask->extendAccessKey] is forbidden"
     # SCHEDULED works too
     assert c.reach.entryVendorTask.extendAccessKey(3103).status.getValue() == S.SCHEDULED
 
