@@ -111,6 +111,8 @@ SCENARIO: dict[str, Any] = {
                 {"id": 3111, "entry": "0_a2", "catalog_item": 209, "reach_profile": 401, "created": "-20m"},
                 {"id": 3112, "entry": "0_a3", "catalog_item": 206, "reach_profile": 401, "created": "-10m",
                  "status": "PROCESSING", "access_key_expiry_seconds": 3600},
+                {"id": 3113, "entry": "0_a3", "catalog_item": 201, "reach_profile": 401, "created": "-9d",
+                 "status": "PROCESSING", "access_key_expires": "-1m"},
             ],
         },
         {

@@ -1,0 +1,123 @@
+"""Scenarios: relative times, the server's task-creation rules, validation, the default scenario
+and the credentials it hands out."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from datetime import UTC, datetime
+
+import pytest
+from KalturaClient.exceptions import KalturaException
+from KalturaClient.Plugins.Reach import KalturaEntryVendorTaskFilter
+
+from kaltura_sandbox.scenario import build_store, credentials, load_scenario, resolve_time
+from kaltura_sandbox.server import credentials as server_credentials
+from kaltura_sandbox.services.reach import access_key_seconds, expected_finish
+from reach_fixtures import MEDIA_DIR, SECRETS, SILENCE, VENDOR, access_key, client, shared_sandbox, vendor_ks
+
+
+def _epoch(text: str) -> int:
+    return int(datetime.fromisoformat(text).replace(tzinfo=UTC).timestamp())
+
+
+def test_relative_and_absolute_times() -> None:
+    now = 1_700_000_000
+    assert resolve_time("-2h", now) == now - 7200
+    assert resolve_time("+30m", now) == now + 1800
+    assert resolve_time("-3d", now) == now - 3 * 86400
+    assert resolve_time("+1w", now) == now + 604800
+    assert resolve_time(1_600_000_000, now) == 1_600_000_000
+    assert resolve_time(None, now) is None
+
+
+def test_turnaround_deadlines() -> None:
+    friday = _epoch("2026-11-20T15:00:00")
+    assert expected_finish(friday, 1) == _epoch("2026-11-23T15:00:00")  # Monday
+    assert expected_finish(friday, 5) == _epoch("2026-11-27T15:00:00")
+    assert expected_finish(friday, -1) == friday + 7 * 86400  # BEST_EFFORT
+    assert expected_finish(friday, 7200) == friday + 7200
+    assert access_key_seconds(7200) == 7 * 86400
+    assert access_key_seconds(864000) == 2 * 864000
+
+
+def test_scenario_errors(tmp_path: Path) -> None:
+    base = {"vendor": {"partner_id": VENDOR, "admin_secret": "s"},
+            "catalog_items": [{"id": 1, "feature": "TRANSLATION", "require_source": True}],
+            "customers": [{"partner_id": 5, "admin_secret": "c", "reach_profiles": [{"id": 2}],
+                           "entries": [{"id": "0_x", "speech": SILENCE}],
+                           "tasks": [{"entry": "0_x", "catalog_item": 1, "reach_profile": 2}]}]}
+    with pytest.raises(ValueError, match="REQUIRE_CAPTION"):
+        build_store(base, MEDIA_DIR)
+    base["customers"][0]["tasks"][0]["catalog_item"] = 99
+    with pytest.raises(ValueError, match="unknown catalog item 99"):
+        build_store(base, MEDIA_DIR)
+    path = tmp_path / "bad.yaml"
+    path.write_text("customers: []\n")
+    with pytest.raises(ValueError, match="vendor"):
+        load_scenario(path)
+
+
+def test_an_expired_access_key_is_extended() -> None:
+    url = shared_sandbox().base_url
+    key = access_key(url, 3113)
+    with pytest.raises(KalturaException) as caught:
+        client(url, key).baseEntry.get("0_a3")
+    assert caught.value.message == 'Invalid KS "EXPIRED", Error "-1,INVALID_STR"'
+    fresh = client(url, vendor_ks(url)).reach.entryVendorTask.extendAccessKey(3113).accessKey
+    assert client(url, fresh).baseEntry.get("0_a3").id == "0_a3"
+    # the key lives the task's stored lifetime: max(2 x 2 h, 7 days)
+    assert abs(client(url, fresh).session.get().expiry - (time.time() + 7 * 86400)) < 5
+
+
+def test_the_default_scenario() -> None:
+    scenario = load_scenario(None)
+    creds = credentials(scenario, "http://127.0.0.1:8765")
+    assert creds == server_credentials(None)
+    assert set(creds) == {"service_url", "vendor_partner_id", "vendor_admin_secret", "app_token_id", "app_token",
+                          "app_token_hash_type", "customers"}
+    assert creds["service_url"] == "http://127.0.0.1:8765"
+    assert creds["app_token_hash_type"] == "SHA256"
+    assert len(creds["customers"]) >= 3
+    assert all(set(c) == {"partner_id", "admin_secret"} for c in creds["customers"])
+    store = build_store(scenario, MEDIA_DIR)
+    features = {int(i["serviceFeature"]) for i in store.rows("catalog_items")}
+    assert {1, 2, 4, 5, 7, 8, 9} <= features
+    types = {(int(i["serviceFeature"]), int(i["serviceType"])) for i in store.rows("catalog_items")}
+    assert {(1, 1), (1, 2)} <= types  # human and machine captions
+    translations = [i for i in store.rows("catalog_items") if int(i["serviceFeature"]) == 2]
+    assert {bool(i["requireSource"]) for i in translations} == {True, False}
+    tasks = list(store.rows("tasks"))
+    assert {int(t["serviceFeature"]) for t in tasks} >= {1, 2, 4, 5, 7, 8, 9}
+    assert all(t["accessKey"] for t in tasks)
+    profiles = list(store.rows("reach_profiles"))
+    assert {p["defaultOutputFormat"] for p in profiles} == {1, 2, 3}
+    live = next(t for t in tasks if int(t["serviceFeature"]) == 8)
+    assert live["taskJobData"]["objectType"] == "KalturaScheduledVendorTaskData"
+
+
+def test_a_small_inline_scenario_served_with_a_v1_vendor() -> None:
+    from kaltura_sandbox.testing import running_sandbox
+
+    scenario = {"vendor": {"partner_id": VENDOR, "admin_secret": SECRETS[VENDOR], "ks_version": 1,
+                           "app_token": {"id": "0_t", "token": "tok"}},
+                "catalog_items": [{"id": 1}],
+                "customers": [{"partner_id": 7, "admin_secret": "c7", "reach_profiles": [{"id": 2}],
+                               "entries": [{"id": "0_x", "speech": SILENCE}],
+                               "tasks": [{"id": 1, "entry": "0_x", "catalog_item": 1, "reach_profile": 2}]}]}
+    with running_sandbox(scenario, media_dir=MEDIA_DIR) as sandbox:
+        assert sandbox.credentials["app_token_hash_type"] == "SHA1"
+        ks = vendor_ks_for(sandbox.base_url)
+        assert not ks.startswith("djJ8")  # v1
+        jobs = client(sandbox.base_url, ks).reach.entryVendorTask.getJobs(KalturaEntryVendorTaskFilter())
+        assert [j.id for j in jobs.objects] == [1]
+        assert sandbox.url("/api_v3/x") == f"{sandbox.base_url}/api_v3/x"
+
+
+def vendor_ks_for(url: str) -> str:
+    import hashlib
+
+    c = client(url)
+    widget = c.session.startWidgetSession(f"_{VENDOR}").ks
+    c.setKs(widget)
+    return c.appToken.startSession("0_t", hashlib.sha1((widget + "tok").encode()).hexdigest()).ks
