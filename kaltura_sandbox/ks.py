@@ -40,6 +40,7 @@ class KSError(Exception):
 
 
 def privileges_to_text(privileges: dict[str, str]) -> str:
+    """``{"edit": "0_x", "disableentitlement": ""}`` -> ``"edit:0_x,disableentitlement"``."""
     return ",".join(f"{k}:{v}" if v else k for k, v in privileges.items())
 
 
@@ -64,7 +65,21 @@ def issue_ks(
     version: int = 2,
     now: float | None = None,
 ) -> str:
-    """A KS for ``partner_id`` signed with ``secret`` (the partner's admin secret)."""
+    """A KS for ``partner_id`` signed with ``secret`` (the partner's admin secret).
+
+    Args:
+        secret: the partner's admin secret (v1: SHA1 signature key; v2: AES key source).
+        partner_id: the partner the session belongs to.
+        user: the user id (``""`` = anonymous).
+        type_: 0 USER or 2 ADMIN.
+        expiry_seconds: lifetime from ``now`` (negative values give an already expired KS).
+        privileges: comma-separated ``name[:value]`` list, e.g. ``"edit:0_x,setrole:REACH_VENDOR_ROLE"``.
+        version: 1 (``base64(sha1|info)``) or 2 (``v2|pid|AES``), per the partner's setting.
+        now: the issuing moment (default: now).
+
+    Returns:
+        The KS string (v2 starts with ``djJ8``).
+    """
     expiry = int(now if now is not None else time.time()) + int(expiry_seconds)
     if version == 1:
         rand = str(random.randint(0, 2**31))
@@ -115,7 +130,18 @@ def partner_of(ks: str) -> int | None:
 
 
 def parse_ks(ks: str, secrets: list[str]) -> ParsedKS:
-    """Decrypt/verify ``ks`` with any of ``secrets``; raises KSError('INVALID_STR') otherwise."""
+    """Decrypt (v2) or verify (v1) ``ks`` with any of ``secrets``.
+
+    Args:
+        ks: the KS string.
+        secrets: the admin secrets of the partner the KS claims.
+
+    Returns:
+        Its fields (expiry is not checked here).
+
+    Raises:
+        KSError: ``INVALID_STR`` when the KS cannot be read or no secret matches.
+    """
     try:
         raw = _b64decode(ks)
     except (ValueError, TypeError) as exc:
@@ -165,13 +191,27 @@ def parse_ks(ks: str, secrets: list[str]) -> ParsedKS:
 
 
 def revoke(store: Store, ks: str) -> None:
-    """Kill a KS (Kaltura's invalidation list): later use gives LOGOUT."""
+    """Kill a KS (Kaltura's invalidation list, e.g. a task's accessKey on READY): later use gives LOGOUT."""
     with store.lock:
         store.extra.setdefault("revoked_ks", set()).add(ks)
 
 
 def validate_ks(store: Store, ks: str, now: float | None = None) -> Session:
-    """The session of a KS, checked against its partner's admin secrets, expiry and kill list."""
+    """The session of a KS, checked as ``kSessionBase::tryToValidateKS`` does.
+
+    Args:
+        store: the sandbox state (partners, the kill list, early expiries from faults).
+        ks: the KS string.
+        now: the moment to check expiry at (default: now).
+
+    Returns:
+        The validated session.
+
+    Raises:
+        KSError: ``INVALID_STR`` (unreadable, bad signature), ``INVALID_PARTNER`` (unknown
+            partner), ``EXPIRED`` (``valid_until <= now``, or expired early by a fault), ``LOGOUT``
+            (killed).
+    """
     partner_id = partner_of(ks)
     if partner_id is None:
         raise KSError("INVALID_STR", ks)
