@@ -544,11 +544,26 @@ def list_catalog_items(ctx: CallContext, filter: dict[str, Any] | None = None, p
     ctx.require_session()
     f = filter or {}
     items = [i for i in ctx.store.rows("catalog_items")]
-    for name, field in (("serviceFeatureEqual", "serviceFeature"), ("serviceTypeEqual", "serviceType"),
-                        ("idEqual", "id"), ("vendorPartnerIdEqual", "vendorPartnerId")):
-        if f.get(name) not in (None, ""):
-            items = [i for i in items if str(i[field]) == str(f[name])]
-    items.sort(key=lambda i: int(i["id"]))
+    checks = {
+        "idEqual": ("id", "eq"), "idIn": ("id", "in"), "idNotIn": ("id", "notin"),
+        "vendorPartnerIdEqual": ("vendorPartnerId", "eq"), "vendorPartnerIdIn": ("vendorPartnerId", "in"),
+        "statusEqual": ("status", "eq"), "statusIn": ("status", "in"),
+        "serviceTypeEqual": ("serviceType", "eq"), "serviceTypeIn": ("serviceType", "in"),
+        "serviceFeatureEqual": ("serviceFeature", "eq"), "serviceFeatureIn": ("serviceFeature", "in"),
+        "turnAroundTimeEqual": ("turnAroundTime", "eq"), "turnAroundTimeIn": ("turnAroundTime", "in"),
+        "catalogItemIdEqual": ("id", "eq"),
+    }
+    for name, (field, mode) in checks.items():
+        value = f.get(name)
+        if value in (None, ""):
+            continue
+        if mode == "eq":
+            items = [i for i in items if str(i[field]) == str(value)]
+        elif mode == "in":
+            items = [i for i in items if str(i[field]) in _ids(value)]
+        else:
+            items = [i for i in items if str(i[field]) not in _ids(value)]
+    items = _order(items, f.get("orderBy") or "+id")
     page = [{k: v for k, v in i.items() if not k.startswith("_")} for i in _page(items, pager)]
     return _list_response("KalturaVendorCatalogItemListResponse", page, len(items))
 

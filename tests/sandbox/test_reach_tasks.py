@@ -417,6 +417,10 @@ def test_catalog_items(url: str, vks: str) -> None:
     f.serviceFeatureEqual = 2
     listed = c.reach.vendorCatalogItem.list(f)
     assert [i.id for i in listed.objects] == [203, 209] and listed.totalCount == 2
+    f = KalturaVendorCatalogItemFilter()
+    f.serviceFeatureIn = "7,8"
+    f.orderBy = "-id"
+    assert [i.id for i in c.reach.vendorCatalogItem.list(f).objects] == [205, 204]
     assert {type(i).__name__ for i in c.reach.vendorCatalogItem.list().objects} >= {
         "KalturaVendorCaptionsCatalogItem", "KalturaVendorChapteringCatalogItem",
         "KalturaVendorLiveCaptionCatalogItem", "KalturaVendorAudioDescriptionCatalogItem"}
