@@ -457,7 +457,7 @@ def update_job(ctx: CallContext, id: str, entryVendorTask: dict[str, Any]) -> di
                             REASON=f"Entry vendor task item with id [{task['id']}] could not be updated to status [{new}]")
         if "unitsUsed" in changes and old in FINAL and str(changes["unitsUsed"]) != str(task.get("unitsUsed")):
             raise_error("CANNOT_UPDATE_UNIT_USED_OF_TASK_WHICH_IS_IN_FINAL_STATE",
-                        OLD_UNITS_USED=task.get("unitsUsed"), NEW_UNITS_USED=changes["unitsUsed"], ID=task["id"])
+                        OLD_UNITS_USED=_php_text(task.get("unitsUsed")), NEW_UNITS_USED=_php_text(changes["unitsUsed"]), ID=task["id"])
         if changes.get("partnerData"):
             try:
                 json.loads(changes["partnerData"])
@@ -488,6 +488,11 @@ def update_job(ctx: CallContext, id: str, entryVendorTask: dict[str, Any]) -> di
                     ks_module.revoke(ctx.store, key)
                 _add_label_addition(ctx.store, task)
     return _public(task)
+
+
+def _php_text(value: Any) -> str:
+    """How PHP prints a value into an error message (null is the empty string)."""
+    return "" if value is None else str(value)
 
 
 def _remove_scheduling_data(store: Store, task: dict[str, Any]) -> None:

@@ -302,7 +302,7 @@ def test_final_states_never_change(url: str, vks: str, task_id: int, status: int
     assert same.status.getValue() == status and same.notes == "seen"
     error = _error(lambda: _update(url, vks, task_id, unitsUsed=5))
     assert error.code == "CANNOT_UPDATE_UNIT_USED_OF_TASK_WHICH_IS_IN_FINAL_STATE"
-    assert error.message == (f"Cannot update unitsUsed from [None] to [5] for task with id [{task_id}], "
+    assert error.message == (f"Cannot update unitsUsed from [] to [5] for task with id [{task_id}], "
                              "since task is in final state")
 
 
