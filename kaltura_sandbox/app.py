@@ -406,12 +406,13 @@ def create_app(store: Store, faults: FaultPlan | None = None) -> FastAPI:
     async def api_v3(request: Request, rest: str = "") -> Response:
         started = time.perf_counter()
         params: dict[str, Any] = {}
+        rule = None
         try:
             service, action, params = await decode_params(request)
             base_url = str(request.base_url).rstrip("/")
             service = (service or "").lower()
             action = action or ""
-            rule = plan.pick(service, action, kinds=("http_error", "delay", "drop"))
+            rule = plan.pick(service, action, kinds=("http_error", "delay", "drop", "drop_after"))
             if rule is not None and rule.kind == "delay":
                 await asyncio.sleep(rule.delay_seconds)
             elif rule is not None and rule.kind == "http_error":
@@ -432,7 +433,7 @@ def create_app(store: Store, faults: FaultPlan | None = None) -> FastAPI:
             result = _error("INTERNAL_SERVERL_ERROR")
         elapsed = time.perf_counter() - started
         if rule is not None and rule.kind == "drop_after":
-            return _DroppedResponse()  # the work is done, but the answer never arrives
+            return await _drop_connection(request)  # the work is done, but the answer never arrives
         if isinstance(result, RawResponse):
             return Response(result.content, media_type=result.media_type, headers=result.headers)
         if str(params.get("format", "2")) == "1":

@@ -10,6 +10,8 @@ calls, and/or on every ``every_nth`` matching call. Kinds:
   envelope. The Python client cannot find ``<result>``: ``KalturaClientException`` -8.
 * ``delay``: answer after ``delay_seconds`` (a client with a small ``requestTimeout`` times out:
   ``KalturaClientException`` -4 wrapping ``requests.ReadTimeout``).
+* ``drop_after``: do the work, then close the socket before answering: the client cannot know
+  whether its write happened (the case that makes naive retries duplicate assets).
 * ``drop``: close the socket without answering (``requests.ConnectionError``, wrapped by the
   client as ``KalturaClientException`` -4).
 * ``kaltura_error``: the Kaltura API error ``code`` (default ``INTERNAL_SERVERL_ERROR``) in the
@@ -43,8 +45,8 @@ import yaml
 
 __all__ = ["KINDS", "FaultPlan", "FaultRule"]
 
-Kind = Literal["http_error", "delay", "drop", "kaltura_error", "expire_session"]
-KINDS: tuple[str, ...] = ("http_error", "delay", "drop", "kaltura_error", "expire_session")
+Kind = Literal["http_error", "delay", "drop", "drop_after", "kaltura_error", "expire_session"]
+KINDS: tuple[str, ...] = ("http_error", "delay", "drop", "drop_after", "kaltura_error", "expire_session")
 
 
 @dataclass

@@ -42,7 +42,7 @@ MAX_ERR_DESCRIPTION = 250
 _SECRET_PATTERNS = [
     re.compile(r"djJ8[A-Za-z0-9_\-+/=]{8,}"),  # KS v2 ("v2|" base64)
     re.compile(r"\b[A-Za-z0-9+/_\-]{40,}={0,2}"),  # long base64/hex blobs (KS v1, tokens, secrets)
-    re.compile(r"(?i)((?:ks|secret|token|accesskey|captiontoken)[\"']?\s*[:=/]\s*)[^\s,;&\"']+"),
+    re.compile(r"(?i)(\b(?:ks|secret|token|accesskey|captiontoken)(?:[\"']?\s*=\s*|[\"']?:[\"']?|/))[^\s,;&\"'/]+"),
 ]
 
 

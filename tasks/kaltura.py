@@ -113,6 +113,31 @@ def _call(fn: Callable[[], T], context: str) -> T:
         raise map_kaltura_error(exc, context=context) from None
 
 
+CALL_RETRY_DELAYS = (0.5, 2.0)
+
+
+def _with_retries(fn: Callable[[], T], idempotent: bool) -> T:
+    """Retry a call that is safe to repeat a couple of times on transient faults, with backoff.
+
+    Writes that create something (``add``) are not repeated here: whether the lost attempt took
+    effect is unknown, so the caller's find-before-add (task-level retry) decides instead.
+    """
+    from reachflow.settings import get_settings
+
+    scale = get_settings().retry_delay_scale
+    attempts = len(CALL_RETRY_DELAYS) + 1 if idempotent else 1
+    for attempt in range(attempts):
+        try:
+            return fn()
+        except AccessKeyExpired:
+            raise
+        except TransientError:
+            if attempt + 1 >= attempts:
+                raise
+            time.sleep(CALL_RETRY_DELAYS[attempt] * scale)
+    raise AssertionError("unreachable")
+
+
 def retry_condition(task: Any, task_run: Any, state: Any) -> bool:
     """Prefect ``retry_condition_fn``: retry only transient faults."""
     try:
@@ -189,16 +214,16 @@ class VendorApi:
         client.setClientTag(f"{_base_tag(client)}_{self.account.vendor_name}-{self.account.vendor_partner_id}")
         return client
 
-    def _run(self, context: str, fn: Callable[[Any], T]) -> T:
+    def _run(self, context: str, fn: Callable[[Any], T], idempotent: bool = True) -> T:
         """Run ``fn(client)`` on the vendor KS; an expired KS is renewed once and the call repeated."""
         client = self._client()
         client.setKs(self._session.ks())
         try:
-            return _call(lambda: fn(client), context)
+            return _with_retries(lambda: _call(lambda: fn(client), context), idempotent)
         except AccessKeyExpired:
             client.setKs(self._session.ks(force=True))
             try:
-                return _call(lambda: fn(client), context)
+                return _with_retries(lambda: _call(lambda: fn(client), context), idempotent)
             except AccessKeyExpired as exc:
                 raise TransientError(exc.message) from None
 
@@ -332,14 +357,14 @@ class TaskApi:
         self._client_obj.setKs(self._access_key)
         return self._client_obj
 
-    def _run(self, context: str, fn: Callable[[Any], T]) -> T:
+    def _run(self, context: str, fn: Callable[[Any], T], idempotent: bool = True) -> T:
         try:
-            return _call(lambda: fn(self._client()), context)
+            return _with_retries(lambda: _call(lambda: fn(self._client()), context), idempotent)
         except AccessKeyExpired:
             if self._on_expired is None:
                 raise
             self._access_key = self._on_expired()
-            return _call(lambda: fn(self._client()), context)
+            return _with_retries(lambda: _call(lambda: fn(self._client()), context), idempotent)
 
     # Jobs and media ---------------------------------------------------------------------------
 
@@ -406,6 +431,7 @@ class TaskApi:
         from KalturaClient.Plugins.Core import KalturaUploadToken
 
         payload = Path(data).read_bytes() if isinstance(data, Path) else bytes(data)
+        # A lost answer only leaves an unused token behind: safe to repeat.
         token = self._run("create upload token", lambda c: c.uploadToken.add(
             KalturaUploadToken(fileName=file_name, fileSize=len(payload))))
         token_id = str(token.id)
@@ -466,7 +492,7 @@ class TaskApi:
             asset.fileExt = file_ext
             return client.caption.captionAsset.add(entry_id, asset)
 
-        return CaptionAssetInfo.from_kaltura(self._run("add caption asset", add))
+        return CaptionAssetInfo.from_kaltura(self._run("add caption asset", add, idempotent=False))
 
     def set_caption_content(self, asset_id: str, upload_token_id: str) -> CaptionAssetInfo:
         from KalturaClient.Plugins.Core import KalturaUploadedFileTokenResource
@@ -529,7 +555,7 @@ class TaskApi:
             asset.filename = filename
             return client.attachment.attachmentAsset.add(entry_id, asset)
 
-        return AttachmentAssetInfo.from_kaltura(self._run("add transcript", add))
+        return AttachmentAssetInfo.from_kaltura(self._run("add transcript", add, idempotent=False))
 
     def set_attachment_content(self, asset_id: str, upload_token_id: str) -> AttachmentAssetInfo:
         from KalturaClient.Plugins.Core import KalturaUploadedFileTokenResource
