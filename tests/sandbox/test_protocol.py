@@ -16,7 +16,7 @@ from lxml import etree
 
 from kaltura_sandbox.app import _normalise, unflatten
 from kaltura_sandbox.framework import action
-from reach_fixtures import CUSTOMER_A, SECRETS, VENDOR, access_key, admin_ks, client, shared_sandbox, vendor_ks
+from tests.sandbox.reach_fixtures import CUSTOMER_A, SECRETS, VENDOR, access_key, admin_ks, client, shared_sandbox, vendor_ks
 
 
 @action("sandboxtest", "boom", needs_ks=False)

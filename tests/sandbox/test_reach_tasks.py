@@ -21,7 +21,7 @@ from KalturaClient.Plugins.Reach import (
 
 from kaltura_sandbox.services.reach import expected_finish
 from kaltura_sandbox.testing import running_sandbox
-from reach_fixtures import (
+from tests.sandbox.reach_fixtures import (
     CUSTOMER_A, CUSTOMER_B, MEDIA_DIR, POOL, SECRETS, SILENCE, VENDOR, access_key, admin_ks, client,
     shared_sandbox, vendor_ks,
 )

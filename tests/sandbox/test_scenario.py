@@ -14,7 +14,7 @@ from KalturaClient.Plugins.Reach import KalturaEntryVendorTaskFilter
 from kaltura_sandbox.scenario import build_store, credentials, load_scenario, resolve_time
 from kaltura_sandbox.server import credentials as server_credentials
 from kaltura_sandbox.services.reach import access_key_seconds, expected_finish
-from reach_fixtures import MEDIA_DIR, SECRETS, SILENCE, VENDOR, access_key, client, shared_sandbox, vendor_ks
+from tests.sandbox.reach_fixtures import MEDIA_DIR, SECRETS, SILENCE, VENDOR, access_key, client, shared_sandbox, vendor_ks
 
 
 def _epoch(text: str) -> int:

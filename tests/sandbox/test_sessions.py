@@ -13,7 +13,7 @@ from KalturaClient.exceptions import KalturaException
 from KalturaClient.Plugins.Core import KalturaSessionType
 from KalturaClient.Plugins.Reach import KalturaEntryVendorTaskFilter
 
-from reach_fixtures import (
+from tests.sandbox.reach_fixtures import (
     APP_TOKENS, CUSTOMER_A, CUSTOMER_B, SECRETS, VENDOR, access_key, admin_ks, client, shared_sandbox, vendor_ks,
 )
 
