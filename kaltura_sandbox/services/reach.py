@@ -353,6 +353,14 @@ def _wants_reach_vendor(ctx: CallContext) -> bool:
     return isinstance(profile, dict) and profile.get("systemName") == "reach_vendor"
 
 
+def _render(ctx: CallContext, task: dict[str, Any]) -> dict[str, Any]:
+    """A task as the call returns it. Every task-returning action applies the request's response
+    profile (``fromObject($db, $this->getResponseProfile())``), and the Python client re-sends a
+    profile it was given on every later call until it is popped: getJobs, list and updateJob
+    answers are then filtered by ``reach_vendor`` too, as on the real server."""
+    return _reach_vendor_view(ctx, task) if _wants_reach_vendor(ctx) else _public(task)
+
+
 def _reach_vendor_view(ctx: CallContext, task: dict[str, Any]) -> dict[str, Any]:
     view = {k: (v if (k == "objectType" or k in REACH_VENDOR_TASK_FIELDS) else None) for k, v in _public(task).items()}
     job_data = task.get("taskJobData")
@@ -391,7 +399,7 @@ def get_jobs(ctx: CallContext, filter: dict[str, Any] | None = None, pager: dict
         f.pop("statusIn", None)
         f["statusEqual"] = PENDING
     tasks = _order(_apply_filter(list(ctx.store.rows("tasks")), f), f.get("orderBy"))
-    return _list_response("KalturaEntryVendorTaskListResponse", [_public(t) for t in _page(tasks, pager)], len(tasks))
+    return _list_response("KalturaEntryVendorTaskListResponse", [_render(ctx, t) for t in _page(tasks, pager)], len(tasks))
 
 
 @action("reach_entryvendortask", "list")
@@ -404,7 +412,7 @@ def list_tasks(ctx: CallContext, filter: dict[str, Any] | None = None, pager: di
     else:
         rows = [t for t in rows if int(t["partnerId"]) == session.partner_id]
     tasks = _order(_apply_filter(rows, f), f.get("orderBy"))
-    return _list_response("KalturaEntryVendorTaskListResponse", [_public(t) for t in _page(tasks, pager)], len(tasks))
+    return _list_response("KalturaEntryVendorTaskListResponse", [_render(ctx, t) for t in _page(tasks, pager)], len(tasks))
 
 
 @action("reach_entryvendortask", "get")
@@ -414,7 +422,7 @@ def get(ctx: CallContext, id: str) -> dict[str, Any]:
     if task is None or int(task["partnerId"]) != session.partner_id:
         raise_error("ENTRY_VENDOR_TASK_NOT_FOUND", ID=id)
     assert task is not None
-    return _reach_vendor_view(ctx, task) if _wants_reach_vendor(ctx) else _public(task)
+    return _render(ctx, task)
 
 
 def _require_vendor_permission(ctx: CallContext) -> Session:
@@ -487,7 +495,7 @@ def update_job(ctx: CallContext, id: str, entryVendorTask: dict[str, Any]) -> di
                 for key in task.get("_issued_keys", []):
                     ks_module.revoke(ctx.store, key)
                 _add_label_addition(ctx.store, task)
-    return _public(task)
+    return _render(ctx, task)
 
 
 def _php_text(value: Any) -> str:
@@ -527,7 +535,7 @@ def extend_access_key(ctx: CallContext, id: str) -> dict[str, Any]:
         task.setdefault("_issued_keys", []).append(task["accessKey"])
         task["accessKey"] = mint_access_key(ctx.store, task, int(task["_access_key_seconds"]))
         task["updatedAt"] = int(time.time())
-    return _public(task)
+    return _render(ctx, task)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -440,3 +440,19 @@ def test_reach_profiles_are_for_the_owners_admin(url: str) -> None:
                                            "The access to service [reach_reachprofile->get] is forbidden")
     assert _error(lambda: client(url, admin_ks(url, CUSTOMER_B)).reach.reachProfile.get(401)).code == \
         "REACH_PROFILE_NOT_FOUND"
+
+
+def test_a_sticky_response_profile_filters_every_task_answer(url: str, vks: str) -> None:
+    # KalturaClient re-sends a response profile on every call until it is popped (reach-spec §5)
+    c = client(url, vks)
+    c.setResponseProfile(KalturaResponseProfileHolder(systemName="reach_vendor"))
+    jobs = c.reach.entryVendorTask.getJobs(_task_filter(entryIdEqual="0_a2", catalogItemIdEqual=201))
+    job = jobs.objects[0]
+    assert job.id == 3101 and job.serviceFeature is None and job.turnAroundTime is None
+    assert type(job.relatedObjects["reach_vendor_catalog_item"].objects[0]).__name__ == \
+        "KalturaVendorCaptionsCatalogItem"
+    updated = c.reach.entryVendorTask.updateJob(fresh_task(), KalturaEntryVendorTask(externalTaskId="x"))
+    assert updated.externalTaskId == "" and updated.entryId == "0_a1"  # not in the include list
+    c.requestConfiguration.pop("responseProfile")
+    job = c.reach.entryVendorTask.getJobs(_task_filter(entryIdEqual="0_a2", catalogItemIdEqual=201)).objects[0]
+    assert job.serviceFeature.getValue() == 1 and job.relatedObjects is NotImplemented
