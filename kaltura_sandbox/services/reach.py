@@ -136,13 +136,13 @@ def output_moderated(profile: dict[str, Any], service_type: int) -> bool:
 
 
 def initial_status(store: Store, item: dict[str, Any], profile: dict[str, Any], entry: dict[str, Any] | None) -> int:
-    """``kReachManager::getEntryVendorTaskStatus``: moderation first, then entry readiness."""
+    """``kReachManager::addEntryVendorTask``: an entry that is not READY wins over moderation."""
+    if entry is not None and str(entry.get("status")) != "2":
+        return PENDING_ENTRY_READY
     moderation_key = {MACHINE: "enableMachineModeration", HUMAN: "enableHumanModeration",
                       HYBRID: "enableHybridModeration"}.get(int(item["serviceType"]))
     if moderation_key and int(profile.get(moderation_key) or 0) == 1:
         return PENDING_MODERATION
-    if entry is not None and str(entry.get("status")) != "2":
-        return PENDING_ENTRY_READY
     return PENDING
 
 
@@ -519,11 +519,12 @@ def _add_label_addition(store: Store, task: dict[str, Any]) -> None:
         return
     caption = store.get("caption_assets", task["outputObjectId"])
     profile = store.get("reach_profiles", task["reachProfileId"]) or {}
+    # kReachManager::getLabelAdditionByType knows HUMAN and MACHINE only
     addition = {MACHINE: profile.get("labelAdditionForMachineServiceType"),
-                HUMAN: profile.get("labelAdditionForHumanServiceType"),
-                HYBRID: profile.get("labelAdditionForHybridServiceType")}.get(int(task["serviceType"]))
+                HUMAN: profile.get("labelAdditionForHumanServiceType")}.get(int(task["serviceType"]))
     if caption is not None and addition:
-        caption["label"] = f"{caption.get('label') or ''} ({addition})".strip()
+        caption["label"] = f"{caption.get('label') or ''} ({addition})"
+        caption["updatedAt"] = int(time.time())
 
 
 @action("reach_entryvendortask", "extendAccessKey")

@@ -85,7 +85,8 @@ SCENARIO: dict[str, Any] = {
                  "captions": [{"id": "0_a2src", "language": "English", "content": "1\n00:00:00,000 --> 00:00:01,000\nhi\n"}]},
                 {"id": "0_a3", "name": "Other", "speech": SILENCE},
             ],
-            "schedule_events": [{"id": 7101, "entry": "0_a2", "start": "+2h", "end": "+3h"}],
+            "schedule_events": [{"id": 7101, "entry": "0_a2", "start": "+2h", "end": "+3h"},
+                                {"id": 7102, "entry": "0_a3", "start": "+1d", "end": "+25h"}],
             "task_batches": [{"count": len(POOL), "first_id": POOL[0], "entry": "0_a1", "catalog_item": 201,
                               "reach_profile": 401, "created": "-5h", "spacing": 60}],
             "tasks": [
@@ -113,6 +114,8 @@ SCENARIO: dict[str, Any] = {
                  "status": "PROCESSING", "access_key_expiry_seconds": 3600},
                 {"id": 3113, "entry": "0_a3", "catalog_item": 201, "reach_profile": 401, "created": "-9d",
                  "status": "PROCESSING", "access_key_expires": "-1m"},
+                {"id": 3114, "entry": "0_a3", "catalog_item": 205, "reach_profile": 401, "created": "-1h",
+                 "status": "SCHEDULED", "schedule_event": 7102},
             ],
         },
         {

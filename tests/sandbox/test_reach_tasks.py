@@ -102,7 +102,7 @@ def test_get_jobs_forces_the_vendor_and_the_pending_status(url: str, vks: str) -
     # PENDING and/or SCHEDULED may be asked for
     jobs = c.reach.entryVendorTask.getJobs(_task_filter(entryIdEqual="0_a2", statusIn="1,9"))
     assert sorted(j.id for j in jobs.objects) == [3101, 3102, 3103, 3110, 3111]
-    jobs = c.reach.entryVendorTask.getJobs(_task_filter(statusEqual=S.SCHEDULED))
+    jobs = c.reach.entryVendorTask.getJobs(_task_filter(statusEqual=S.SCHEDULED, entryIdEqual="0_a2"))
     assert [j.id for j in jobs.objects] == [3103]
 
 
@@ -332,6 +332,31 @@ def test_error_sets_finish_time_and_keeps_the_description(url: str, vks: str) ->
     # an explicit None clears a field (sent as errDescription__null)
     cleared = _update(url, vks, task_id, errDescription=None)
     assert cleared.errDescription == ""
+
+
+def test_ready_appends_the_profiles_label_addition(url: str, vks: str) -> None:
+    from KalturaClient.Plugins.Caption import KalturaCaptionAsset, KalturaCaptionType
+    from KalturaClient.Plugins.Core import KalturaStringResource
+
+    task_id = fresh_task()
+    key = access_key(url, task_id)
+    _update(url, vks, task_id, status=S.PROCESSING)
+    c = client(url, key)
+    caption = c.caption.captionAsset.add("0_a1", KalturaCaptionAsset(language="English", label="English",
+                                                                   format=KalturaCaptionType.SRT))
+    c.caption.captionAsset.setContent(caption.id, KalturaStringResource(content="1\n00:00:00,000 --> 00:00:01,000\nhi\n"))
+    _update(url, vks, task_id, status=S.READY, outputObjectId=caption.id)
+    # profile 401 labels machine output "auto"; the accessKey is dead now, so read as the customer
+    label = client(url, admin_ks(url, CUSTOMER_A)).caption.captionAsset.get(caption.id).label
+    assert label == "English (auto)"
+
+
+def test_error_removes_the_live_feature(url: str, vks: str) -> None:
+    ks = admin_ks(url, CUSTOMER_A)
+    names = [f.systemName for f in client(url, ks).schedule.scheduleEvent.get(7102).liveFeatures]
+    assert names == ["LiveCaptionFeature-reach-3114"]
+    _update(url, vks, 3114, status=S.ERROR, errDescription="no relay")
+    assert client(url, ks).schedule.scheduleEvent.get(7102).liveFeatures == []
 
 
 def test_insert_only_fields_cannot_change(url: str, vks: str) -> None:
