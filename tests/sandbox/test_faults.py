@@ -153,3 +153,18 @@ def test_plans_from_yaml_and_from_a_scenario(tmp_path: Path) -> None:
             c.session.start(SECRETS[VENDOR], "", 2, VENDOR)
         assert caught.value.code == "START_SESSION_ERROR"
         assert c.session.start(SECRETS[VENDOR], "", 2, VENDOR).startswith("djJ8")
+
+
+def test_drop_after_the_work_is_done(sandbox: RunningSandbox) -> None:
+    from KalturaClient.Plugins.Reach import KalturaEntryVendorTask
+
+    ks = vendor_ks(sandbox.base_url)
+    sandbox.faults.add("drop_after", service="reach_entryvendortask", action="updateJob", first_n=1)
+    c = client(sandbox.base_url, ks)
+    with pytest.raises(KalturaClientException) as caught:
+        c.reach.entryVendorTask.updateJob(3301, KalturaEntryVendorTask(notes="written"))
+    assert isinstance(caught.value.message, requests.exceptions.ConnectionError)
+    # the client could not tell, but the write happened
+    f = KalturaEntryVendorTaskFilter()
+    f.idEqual = 3301
+    assert c.reach.entryVendorTask.list(f).objects[0].notes == "written"
