@@ -191,6 +191,8 @@ def _partner(spec: dict[str, Any], is_vendor: bool) -> dict[str, Any]:
         "_ks_max_expiry": int(spec.get("ks_max_expiry_seconds", 86400)),
         # the REACH_VENDOR_PARTNER permission (getJobs/updateJob/extendAccessKey)
         "_is_vendor": bool(spec.get("reach_vendor", is_vendor)),
+        # REACH enabled on the partner (else entryVendorTask answers FEATURE_FORBIDDEN)
+        "_reach_enabled": bool(spec.get("reach_enabled", True)),
     }
 
 

@@ -404,7 +404,7 @@ def get_jobs(ctx: CallContext, filter: dict[str, Any] | None = None, pager: dict
 
 @action("reach_entryvendortask", "list")
 def list_tasks(ctx: CallContext, filter: dict[str, Any] | None = None, pager: dict[str, Any] | None = None) -> dict[str, Any]:
-    session = ctx.require_session()
+    session = _require_reach(ctx)
     f = dict(filter or {})
     rows = list(ctx.store.rows("tasks"))
     if _is_vendor(ctx.store, session):
@@ -417,12 +417,21 @@ def list_tasks(ctx: CallContext, filter: dict[str, Any] | None = None, pager: di
 
 @action("reach_entryvendortask", "get")
 def get(ctx: CallContext, id: str) -> dict[str, Any]:
-    session = ctx.require_session()
+    session = _require_reach(ctx)
     task = ctx.store.get("tasks", as_int(id))
     if task is None or int(task["partnerId"]) != session.partner_id:
         raise_error("ENTRY_VENDOR_TASK_NOT_FOUND", ID=id)
     assert task is not None
     return _render(ctx, task)
+
+
+def _require_reach(ctx: CallContext) -> Session:
+    """``EntryVendorTaskService::initService``: the partner must have REACH (``ReachPlugin::isAllowedPartner``)."""
+    session = ctx.require_session()
+    partner = ctx.store.get("partners", session.partner_id) or {}
+    if not partner.get("_reach_enabled", True):
+        raise_error("FEATURE_FORBIDDEN", FEATURE="reach")
+    return session
 
 
 def _require_vendor_permission(ctx: CallContext) -> Session:
@@ -433,7 +442,7 @@ def _require_vendor_permission(ctx: CallContext) -> Session:
     session = ctx.require_session()
     if not _is_vendor(ctx.store, session):
         raise_error("SERVICE_FORBIDDEN", SERVICE=f"{ctx.service}->{ctx.action}")
-    return session
+    return _require_reach(ctx)
 
 
 def _vendor_task(ctx: CallContext, id: str) -> tuple[Session, dict[str, Any]]:

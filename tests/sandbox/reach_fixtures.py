@@ -136,6 +136,7 @@ SCENARIO: dict[str, Any] = {
             "entries": [{"id": "0_c1", "speech": SILENCE}],
             "tasks": [{"id": 3301, "entry": "0_c1", "catalog_item": 207, "reach_profile": 403, "created": "-6h"}],
         },
+        {"partner_id": 2104, "admin_secret": "delta-secret-2104", "reach_enabled": False},
     ],
 }
 

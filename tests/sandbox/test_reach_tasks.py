@@ -174,6 +174,12 @@ def test_list_with_a_customer_ks_shows_the_partners_own_tasks(url: str) -> None:
     assert tasks.totalCount == 2
 
 
+def test_a_partner_without_reach(url: str) -> None:
+    ks = client(url).session.start("delta-secret-2104", "", 2, 2104)
+    error = _error(lambda: client(url, ks).reach.entryVendorTask.list())
+    assert (error.code, error.message) == ("FEATURE_FORBIDDEN", "The usage of feature [reach] is forbidden")
+
+
 def test_moderation_and_creation_rules(url: str, vks: str) -> None:
     tasks = {t.id: t for t in client(url, vks).reach.entryVendorTask.list(
         _task_filter(entryIdEqual="0_b1", statusIn="1,4")).objects}
