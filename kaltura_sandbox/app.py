@@ -168,7 +168,8 @@ async def decode_params(request: Request) -> tuple[str | None, str | None, dict[
             body = _merge(body, unflatten({k: v for k, v in fields.items() if not isinstance(v, UploadedFile)}))
             for key, value in fields.items():
                 if isinstance(value, UploadedFile):
-                    body[key] = value
+                    # in a multirequest the client names file parts "<index>:<param>"
+                    _set_path(body, key.split(":") if ":" in key else [key], value)
         elif "application/x-www-form-urlencoded" in content_type:
             raw = (await request.body()).decode(errors="replace")
             body = unflatten(dict(parse_qsl(raw, keep_blank_values=True)))

@@ -236,3 +236,20 @@ def test_multirequest_inherits_the_top_level_ks(url: str) -> None:
     body["format"] = "1"
     results = requests.post(f"{url}/api_v3/?service=multirequest", json=body, timeout=5).json()
     assert [r.get("id") for r in results[:2]] == [201, 201] and results[2]["code"] == "INVALID_KS"
+
+
+def test_a_file_inside_a_multirequest(url: str) -> None:
+    import io
+
+    from KalturaClient.Plugins.Core import KalturaUploadToken
+
+    data = io.BytesIO(b"1\n00:00:00,000 --> 00:00:01,000\nhi\n")
+    data.name = "c.srt"  # without a name the part is a plain form field, not a file (as in PHP)
+    c = client(url, access_key(url, 3101))
+    c.startMultiRequest()
+    c.uploadToken.add(KalturaUploadToken(fileName="c.srt"))
+    c.uploadToken.upload("{1:result:id}", data, False, True, -1)  # the file part is "1:fileData"
+    token, uploaded = c.doMultiRequest()
+    assert token.status.getValue() == 0  # PENDING when added
+    assert uploaded.id == token.id and uploaded.status.getValue() == 2  # FULL_UPLOAD
+    assert uploaded.uploadedFileSize == len(data.getvalue())
