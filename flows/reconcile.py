@@ -4,7 +4,7 @@ A worker can die mid-job (machine lost, OOM, deploy). The task then stays PROCES
 and getJobs will never return it again. Every few minutes this flow lists the vendor's PROCESSING
 tasks (``entryVendorTask.list`` with the vendor KS) and, for each one with no live flow run
 (scheduled, pending, running, retrying or paused waiting for a person), starts a new run of its
-service. After ``max_restarts`` restarts the task ends in ERROR instead, with the last failure in
+service. Once it has restarted a task ``max_restarts`` times, the task ends in ERROR instead, with the last failure in
 its errDescription, so a job that crashes every time cannot loop forever.
 """
 
@@ -66,7 +66,8 @@ async def reconcile(account_block: str | None = None) -> dict[str, Any]:
                 continue
             route = route_for(int(task_.service_feature), int(task_.service_type), served)
             attempts = len(runs)
-            if route is None or attempts > settings.max_restarts:
+            restarts = sum(1 for run in runs if "restart" in run.tags)
+            if route is None or restarts >= settings.max_restarts:
                 reason = _last_failure(runs) or "no live run"
                 description = one_line(
                     f"Processing stopped after {attempts} attempts: {reason}"
@@ -88,7 +89,7 @@ async def reconcile(account_block: str | None = None) -> dict[str, Any]:
                 parameters={"task_id": task_.id, "partner_id": task_.partner_id},
                 name=run_name(route, task_.partner_id, task_.id),
                 tags=[*run_tags(task_.partner_id, task_.id, task_.service_feature, task_.service_type), "restart"],
-                idempotency_key=idempotency_key(task_.id, task_.queue_time_epoch, attempt=max(1, attempts)),
+                idempotency_key=idempotency_key(task_.id, task_.queue_time_epoch, attempt=restarts + 1),
             )
             restarted.append(task_.id)
             logger.info("Task %s had no live run: restarted (attempt %s)", task_.id, attempts + 1)
