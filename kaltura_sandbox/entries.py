@@ -37,6 +37,9 @@ class EntrySpec(BaseModel):
     status: int = Field(2, description="KalturaEntryStatus (2 = READY).")
     speech: list[SpeechSegment] = Field(default_factory=list, description="The sound track, in order.")
     pad_to_seconds: float | None = Field(None, description="Pad the end with silence up to this length.")
+    loop_to_seconds: float | None = Field(
+        None, description="Repeat the sound track up to this length (long entries for benchmarks)."
+    )
     flavors: list[FlavorKind] = Field(
         default_factory=lambda: ["source", "audio"],
         description="Flavors the entry has: source (MP4 video+audio), audio (M4A), video_only (MP4, "
@@ -102,6 +105,7 @@ def create_entry(store: Store, partner_id: int, spec: EntrySpec, media_dir: Path
     """Synthesise the entry's media and store the entry and its flavors."""
     segments = [Segment(**s.model_dump()) for s in spec.speech] or [Segment(silence=3.0)]
     bundle: MediaBundle = synthesize(segments, media_dir, pad_to_seconds=spec.pad_to_seconds,
+                                     loop_to_seconds=spec.loop_to_seconds,
                                      with_video=spec.media_type == "video" or "video_only" in spec.flavors)
     now = int(time.time())
     entry = kobj(

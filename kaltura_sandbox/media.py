@@ -74,10 +74,11 @@ def _segment_wav(segment: Segment, target: Path) -> None:
 
 
 def synthesize(segments: list[Segment], media_dir: Path, *, pad_to_seconds: float | None = None,
-               with_video: bool = True) -> MediaBundle:
+               with_video: bool = True, loop_to_seconds: float | None = None) -> MediaBundle:
     """Make (or reuse) the media of an entry whose timeline is ``segments``."""
     key = hashlib.sha256(json.dumps(
-        {"v": 3, "segments": [s.__dict__ for s in segments], "pad": pad_to_seconds, "video": with_video},
+        {"v": 3, "segments": [s.__dict__ for s in segments], "pad": pad_to_seconds, "video": with_video,
+         **({"loop": loop_to_seconds} if loop_to_seconds else {})},
         sort_keys=True).encode()).hexdigest()[:20]
     folder = Path(media_dir) / key
     done = folder / "bundle.json"
@@ -100,6 +101,12 @@ def synthesize(segments: list[Segment], media_dir: Path, *, pad_to_seconds: floa
         if pad_to_seconds:
             concat += ["-af", f"apad=whole_dur={pad_to_seconds}"]
         _run([*concat, "-ar", "16000", "-ac", "1", str(wav)])
+        if loop_to_seconds:
+            # Long entries (benchmarks): the timeline repeated up to the length, made by ffmpeg.
+            once = work / "once.wav"
+            wav.rename(once)
+            _run(["ffmpeg", "-y", "-loglevel", "error", "-stream_loop", "-1", "-i", str(once), "-t",
+                  str(loop_to_seconds), "-ar", "16000", "-ac", "1", str(wav)])
         duration = _duration(wav)
         files: dict[str, str] = {}
         # Audio-only flavor (AAC in M4A).
@@ -131,7 +138,8 @@ def synthesize(segments: list[Segment], media_dir: Path, *, pad_to_seconds: floa
             work.rename(folder)
         except OSError:  # another process made it first
             shutil.rmtree(work, ignore_errors=True)
-        return synthesize(segments, media_dir, pad_to_seconds=pad_to_seconds, with_video=with_video)
+        return synthesize(segments, media_dir, pad_to_seconds=pad_to_seconds, with_video=with_video,
+                          loop_to_seconds=loop_to_seconds)
     except Exception:
         shutil.rmtree(work, ignore_errors=True)
         raise
