@@ -183,7 +183,8 @@ async def discover(max_in_flight: int = 50, account_block: str | None = None) ->
                     deployment_id,
                     parameters={"task_id": task_.id, "partner_id": task_.partner_id},
                     name=run_name(route, task_.partner_id, task_.id),
-                    tags=run_tags(task_.partner_id, task_.id, task_.service_feature, task_.service_type),
+                    tags=[*run_tags(task_.partner_id, task_.id, task_.service_feature, task_.service_type),
+                          f"due:{_due(task_)}"],
                     idempotency_key=keys[task_.id],
                     state=Scheduled(scheduled_time=base_time + timedelta(milliseconds=index)),
                 )
@@ -199,6 +200,14 @@ async def discover(max_in_flight: int = 50, account_block: str | None = None) ->
     if report.started or report.unserved:
         await _report_artifact(report, [t for (t, _), ok in zip(chosen, results, strict=True) if ok])
     return report
+
+
+def _due(task_: EntryVendorTask) -> str:
+    """The job's deadline as a run tag, so operators see it (and can sort by it) in the UI."""
+    from reachflow.deadlines import derive_deadline
+
+    due = derive_deadline(task_.created_at, task_.turn_around_time, task_.expected_finish_time)
+    return due.strftime("%Y-%m-%dT%H:%MZ")
 
 
 async def _existing_keys(client: Any, keys: list[str]) -> set[str]:

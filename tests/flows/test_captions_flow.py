@@ -219,6 +219,18 @@ def test_retried_delivery_never_duplicates_assets_and_skips_recognition(sandbox:
 
     assert asyncio.run(recognize_states()) == ["Cached"]
 
+    # Ordered 28 minutes ago with a 30-minute turnaround: the job ran at risk, and says so.
+    async def report() -> str:
+        from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+        async with get_client() as prefect:
+            [artifact] = await prefect.read_artifacts(
+                artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["captions-report-2001-7007"])), limit=1)
+            return str(artifact.data)
+
+    markdown = asyncio.run(report())
+    assert "At risk before step" in markdown and "| caption asset | `" in markdown
+
 
 def test_expired_access_key_is_extended_and_the_job_finishes(sandbox: Any) -> None:
     import time
@@ -261,3 +273,17 @@ def test_permanent_kaltura_error_ends_in_error(media_cache: Path) -> None:
         task = vendor_task(box, 7001)
         assert task.status.getValue() == 6
         assert task.errDescription == "list flavors: the entry no longer exists or is not accessible (ENTRY_ID_NOT_FOUND)"
+
+
+def test_hls_is_used_when_progressive_download_is_refused(media_cache: Path) -> None:
+    plan = FaultPlan()
+    # Kaltura refuses the download URL of every flavor: the job falls back to HLS playback.
+    plan.add("kaltura_error", service="flavorasset", action="getUrl", code="FLAVOR_ASSET_ID_NOT_FOUND")
+    with vendor_sandbox(scenario(), media_cache, faults=plan) as (box, block):
+        captions_flow(task_id=7001, partner_id=2001, account_block=block)
+        assert vendor_task(box, 7001).status.getValue() == 2
+        client = customer_client(box, 2001)
+        [caption] = captions_of(client, "0_lecture1")
+        subs = pysubs2.SSAFile.from_string(content(client, caption.id), format_="srt")
+        text = " ".join(event.plaintext.replace("\n", " ") for event in subs)
+        assert wer(f"{LECTURE} {SWEAR}", text.replace("b*******", "bullshit")) <= WER_BOUND

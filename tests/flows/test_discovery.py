@@ -68,6 +68,7 @@ def test_fair_order_names_tags_and_unserved_error(media_cache: Path, captions_de
         first = runs[0]
         assert {"reachflow", "partner:2001", "feature:captions", "service-type:machine", "reach-task:6000"} <= set(first.tags)
         assert first.parameters == {"task_id": 6000, "partner_id": 2001}
+        assert any(t.startswith("due:20") for t in first.tags)  # the deadline is visible on the run
         dubbing = vendor_task(sandbox, 6100)
         assert dubbing.status.getValue() == 6
         assert dubbing.errDescription == "ReachFlow does not serve dubbing (machine) tasks"
