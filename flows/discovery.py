@@ -27,7 +27,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 from prefect import flow, get_run_logger
+from prefect.exceptions import PrefectHTTPStatusError
 from prefect.artifacts import acreate_table_artifact
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import (
@@ -74,6 +76,7 @@ class DiscoveryReport:
     started: int = 0
     deferred: int = 0
     failed_to_read: int = 0
+    failed_to_start: int = 0
     seconds: float = 0.0
     started_task_ids: list[int] | None = None
 
@@ -168,6 +171,7 @@ async def discover(max_in_flight: int = 50, account_block: str | None = None) ->
 
         jobs = await asyncio.gather(*(read(t) for t, _ in chosen))
         deployments = await _deployment_ids(client, {r for _, r in chosen})
+        create_slots = asyncio.Semaphore(4)
         base_time = datetime.now(UTC)
 
         async def start(index: int, task_: EntryVendorTask, route: ServiceRoute, job: Job | None) -> bool:
@@ -178,16 +182,27 @@ async def discover(max_in_flight: int = 50, account_block: str | None = None) ->
             if deployment_id is None:
                 logger.error("Deployment %s is missing: task %s waits", route.deployment, task_.id)
                 return False
-            async with semaphore:
-                await client.create_flow_run_from_deployment(
-                    deployment_id,
-                    parameters={"task_id": task_.id, "partner_id": task_.partner_id},
-                    name=run_name(route, task_.partner_id, task_.id),
-                    tags=[*run_tags(task_.partner_id, task_.id, task_.service_feature, task_.service_type),
-                          f"due:{_due(task_)}"],
-                    idempotency_key=keys[task_.id],
-                    state=Scheduled(scheduled_time=base_time + timedelta(milliseconds=index)),
-                )
+            for attempt in range(4):
+                try:
+                    async with create_slots:
+                        await client.create_flow_run_from_deployment(
+                            deployment_id,
+                            parameters={"task_id": task_.id, "partner_id": task_.partner_id},
+                            name=run_name(route, task_.partner_id, task_.id),
+                            tags=[*run_tags(task_.partner_id, task_.id, task_.service_feature, task_.service_type),
+                                  f"due:{_due(task_)}"],
+                            idempotency_key=keys[task_.id],
+                            state=Scheduled(scheduled_time=base_time + timedelta(milliseconds=index)),
+                        )
+                    break
+                except (PrefectHTTPStatusError, httpx.HTTPError) as exc:
+                    # A busy server (SQLite answers 503 under load): the idempotency key makes a
+                    # repeated create safe. A task still without a run is taken next cycle.
+                    if attempt == 3:
+                        logger.warning("Task %s: could not create its run (%s); next cycle", task_.id, exc)
+                        report.failed_to_start += 1
+                        return False
+                    await asyncio.sleep(0.5 * 2**attempt)
             return True
 
         results = await asyncio.gather(
@@ -198,7 +213,10 @@ async def discover(max_in_flight: int = 50, account_block: str | None = None) ->
 
     report.seconds = (datetime.now(UTC) - started_at).total_seconds()
     if report.started or report.unserved:
-        await _report_artifact(report, [t for (t, _), ok in zip(chosen, results, strict=True) if ok])
+        try:
+            await _report_artifact(report, [t for (t, _), ok in zip(chosen, results, strict=True) if ok])
+        except (PrefectHTTPStatusError, httpx.HTTPError) as exc:  # the report is a courtesy
+            logger.warning("Could not publish the discovery report artifact: %s", exc)
     return report
 
 
