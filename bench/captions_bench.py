@@ -22,10 +22,12 @@ import sys
 import tempfile
 import time
 
-TEXT = (
-    "Welcome to the course. Today we look at how captions are made for every lecture video, "
-    "from the recording to the finished file. Good captions follow the speaker closely."
-)
+from reachflow.asr.synthetic import ENGLISH_SENTENCES
+
+# Forty different sentences (about 4 minutes of speech), looped to the entry's length: varied
+# enough that recognition behaves as on real talk (a single repeated sentence sends Whisper into
+# its temperature fallbacks and is not representative).
+SPEECH = [{"text": sentence, "voice": ("en", "en+m3", "en+f3")[i % 3]} for i, sentence in enumerate(ENGLISH_SENTENCES)]
 
 
 def run_job(minutes: float) -> dict:
@@ -44,7 +46,7 @@ def run_job(minutes: float) -> dict:
         "catalog_items": [{"id": 101, "feature": "CAPTIONS", "service_type": "MACHINE", "turn_around_time": "TWO_HOURS"}],
         "customers": [{"partner_id": 2001, "admin_secret": "c", "reach_profiles": [{"id": 301}],
                        "entries": [{"id": "0_longent1", "media_type": "audio", "flavors": ["audio"],
-                                    "speech": [{"text": TEXT}, {"silence": 0.6}],
+                                    "speech": SPEECH,
                                     "loop_to_seconds": minutes * 60}],
                        "tasks": [{"id": 9901, "entry": "0_longent1", "catalog_item": 101, "reach_profile": 301}]}],
     }
@@ -66,17 +68,13 @@ def run_job(minutes: float) -> dict:
 
 
 def recognition_alone(minutes: float) -> dict:
-    """Recognition only, on the same kind of audio, with the same engine settings."""
+    """Recognition only, on the very audio the job decoded, with the same engine settings."""
+    from pathlib import Path
+
     from blocks.engines import SpeechEngineSettings
 
-    folder = tempfile.mkdtemp(prefix="bench-asr-")
-    once = os.path.join(folder, "once.wav")
-    wav = os.path.join(folder, "long.wav")
-    subprocess.run(["espeak-ng", "-w", os.path.join(folder, "raw.wav"), TEXT], check=True)
-    subprocess.run(["ffmpeg", "-y", "-loglevel", "error", "-i", os.path.join(folder, "raw.wav"), "-af",
-                    "apad=pad_dur=0.6", "-ar", "16000", "-ac", "1", once], check=True)
-    subprocess.run(["ffmpeg", "-y", "-loglevel", "error", "-stream_loop", "-1", "-i", once, "-t", str(minutes * 60),
-                    "-ar", "16000", "-ac", "1", wav], check=True)
+    home = Path(os.environ["BENCH_JOB_HOME"])
+    wav = str(next(home.rglob("audio-16k.wav")))
     engine = SpeechEngineSettings().build_engine("en")
     started = time.perf_counter()
     transcript = engine.transcribe(wav, language="en")
@@ -85,8 +83,9 @@ def recognition_alone(minutes: float) -> dict:
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
 
 
-def child(kind: str, minutes: float) -> dict:
-    out = subprocess.run([sys.executable, __file__, f"--child-{kind}", str(minutes)], capture_output=True, text=True)
+def child(kind: str, minutes: float, env: dict | None = None) -> dict:
+    out = subprocess.run([sys.executable, __file__, f"--child-{kind}", str(minutes)], capture_output=True, text=True,
+                         env={**os.environ, **(env or {})})
     if out.returncode != 0:
         raise SystemExit(out.stderr[-3000:])
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -104,8 +103,9 @@ def main() -> None:
     parser.add_argument("--minutes-memory", type=float, default=180)
     args = parser.parse_args()
     if args.minutes_ratio:
-        job = child("job", args.minutes_ratio)
-        asr = child("asr", args.minutes_ratio)
+        home = tempfile.mkdtemp(prefix="bench-job-home-")
+        job = child("job", args.minutes_ratio, {"REACHFLOW_HOME": home})
+        asr = child("asr", args.minutes_ratio, {"BENCH_JOB_HOME": home})
         ratio = job["job_wall_s"] / max(asr["recognition_alone_s"], 0.001)
         print(f"[ratio] {args.minutes_ratio:g} min entry: whole job {job['job_wall_s']} s "
               f"(recognition inside the job {job['recognition_seconds']} s), recognition alone "
