@@ -40,12 +40,9 @@ def _public(obj: dict[str, Any]) -> dict[str, Any]:
 
 
 def _entry(ctx: CallContext, entry_id: str, privilege: str) -> dict[str, Any]:
-    entry = ctx.store.get("entries", entry_id)
-    if entry is None:
-        raise_error("ENTRY_ID_NOT_FOUND", ENTRY_ID=entry_id)
-    assert entry is not None
-    check_entry_access(ctx, entry, privilege)
-    return entry
+    from kaltura_sandbox.services.entries import entry_for
+
+    return entry_for(ctx, entry_id, privilege)
 
 
 def _asset(ctx: CallContext, table: str, asset_id: str, missing: str, privilege: str = "sview") -> dict[str, Any]:
