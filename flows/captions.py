@@ -35,7 +35,7 @@ from reachflow.captions.model import CaptionStyle, Cue, NonSpeech, Word
 from reachflow.captions.quality import style_findings
 from reachflow.captions.segment import build_cues
 from reachflow.enums import VendorServiceType
-from reachflow.errors import MediaError, PermanentError
+from reachflow.errors import MediaError, PermanentError, UnsupportedJob
 from reachflow.settings import get_settings
 
 __all__ = ["CaptionProduct", "captions_flow"]
@@ -59,6 +59,10 @@ def captions_flow(task_id: int, partner_id: int = 0, account_block: str | None =
 
 
 def _caption_job(active: ActiveJob) -> JobResult | State:
+    if active.job.service_type == VendorServiceType.HUMAN:
+        # The person-in-the-loop step (flows/review.py) is not wired in yet: a human job must never
+        # be delivered as if a person had checked it.
+        raise UnsupportedJob("human captions are not served yet")
     started = time.monotonic()
     workdir = _workdir(active)
     checkpoint(active, "fetch media")
@@ -70,13 +74,6 @@ def _caption_job(active: ActiveJob) -> JobResult | State:
     recognition_seconds = recognized.seconds
     checkpoint(active, "make captions")
     product = make_captions(active, recognized, audio)
-    if active.job.task.service_type == VendorServiceType.HUMAN:
-        from flows.review import human_review
-
-        reviewed = human_review(active, product)
-        if isinstance(reviewed, State):
-            return reviewed
-        product = reviewed
     checkpoint(active, "deliver")
     delivery = deliver_captions(active, product)
     _apply_deletion_policy(active, workdir)
