@@ -147,6 +147,10 @@ _TIMING = re.compile(
 )
 
 
+# Formatting markup of SRT/WebVTT (italics, voices, classes...): dropped; any other text is kept.
+_FORMATTING = re.compile(r"</?(?:i|b|u|v|c|font|lang|ruby|rt)(?:[\s.][^>]*)?>", re.IGNORECASE)
+
+
 def _seconds(text: str) -> float:
     parts = text.replace(",", ".").split(":")
     value = 0.0
@@ -180,7 +184,7 @@ def _cue_from(block_line: int, lines: list[str], timing_index: int) -> Cue:
     start, end = _seconds(match.group("s")), _seconds(match.group("e"))
     if end <= start:
         raise CaptionParseError(f"line {block_line + timing_index}: the cue ends before it starts")
-    text = [re.sub(r"<[^>]+>", "", line).strip() for line in lines[timing_index + 1 :]]
+    text = [_FORMATTING.sub("", line).strip() for line in lines[timing_index + 1 :]]
     text = [t.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&") for t in text if t]
     if not text:
         raise CaptionParseError(f"line {block_line + timing_index}: the cue has no text")

@@ -16,6 +16,7 @@ Rules (the REACH profile plus common broadcast practice):
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 
 from reachflow.captions.model import CaptionStyle, Cue, NonSpeech, Word
@@ -166,5 +167,9 @@ def _time(cues: list[Cue], style: CaptionStyle) -> list[Cue]:
         end = max(end, min(cue.end, next_start) if next_start is not None else cue.end)
         if end <= start:
             end = start + 0.001
-        timed.append(Cue(round(start, 3), round(end, 3), cue.lines, cue.speaker, cue.kind))
+        # Times are kept to the millisecond; the end rounds up so a minimum duration still holds.
+        end = math.ceil(round(end * 1000, 6)) / 1000
+        if next_start is not None:
+            end = min(end, next_start)
+        timed.append(Cue(round(start, 3), end, cue.lines, cue.speaker, cue.kind))
     return timed
