@@ -157,8 +157,8 @@ def _with_sound_cues(cues: list[Cue], regions: list[NonSpeech], style: CaptionSt
 def _time(cues: list[Cue], style: CaptionStyle) -> list[Cue]:
     timed: list[Cue] = []
     for index, cue in enumerate(cues):
-        next_start = cues[index + 1].start if index + 1 < len(cues) else None
-        start = cue.start if not timed else max(cue.start, timed[-1].end)
+        next_start = round(cues[index + 1].start, 3) if index + 1 < len(cues) else None
+        start = round(cue.start, 3) if not timed else max(round(cue.start, 3), timed[-1].end)
         wanted = max(style.min_duration, len(cue.text) / style.max_cps)
         end = max(cue.end, start + wanted)
         end = min(end, start + max(style.max_duration, cue.end - start))
