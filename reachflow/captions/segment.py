@@ -62,6 +62,7 @@ _BALANCE_PER_CHAR = 0.3
 _CUE_COST = 4.0  # per cue: fewer, fuller cues are easier to read than many flashes
 _COST_INNER_SENTENCE = 5.0
 _COST_INNER_SENTENCE_AT_LINE = 1.0
+_COST_INNER_PAUSE = 3.0
 _CUE_BREAK_WEIGHT = 2.0  # a bad cue break hurts more than a bad line break
 _RATE_PENALTY = 5.0  # per second of reading time missing
 _SHORT_PENALTY = 5.0  # per second under the minimum duration
@@ -299,6 +300,7 @@ def _best_groups(words: Sequence[Word], labels: Sequence[str], next_start: float
     layout = _Lines(tokens, style.max_chars_per_line, style.max_lines, style.pause_break)
     capacity = style.max_chars_per_line * style.max_lines
     sentence_ends = [w.text.endswith(SENTENCE_END) for w in words]
+    pauses = [k + 1 < n and words[k + 1].start - w.end >= style.pause_break for k, w in enumerate(words)]
     best: list[float] = [math.inf] * (n + 1)
     choice: list[tuple[int, list[int]]] = [(0, [])] * (n + 1)
     best[0] = 0.0
@@ -325,9 +327,12 @@ def _best_groups(words: Sequence[Word], labels: Sequence[str], next_start: float
             cost = best[i] + _CUE_COST + layout_cost + boundary
             # A sentence that ends inside a cue and another that starts there: allowed, but a
             # cue that closes at the sentence end reads better (unless a line break is there).
+            # Likewise a pause inside a cue: the text after it shows before it is spoken.
             for k in range(i, j - 1):
                 if sentence_ends[k]:
                     cost += _COST_INNER_SENTENCE_AT_LINE if k + 1 + offset in cuts else _COST_INNER_SENTENCE
+                elif pauses[k]:
+                    cost += _COST_INNER_SENTENCE_AT_LINE if k + 1 + offset in cuts else _COST_INNER_PAUSE
             if needed > available:
                 cost += _RATE_PENALTY * (needed - available)
             if available < style.min_duration:
