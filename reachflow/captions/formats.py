@@ -283,7 +283,8 @@ def _timestamp(text: str, pattern: re.Pattern[str], line: int, example: str) -> 
     hours, minutes, seconds, fraction = match.groups()
     if int(minutes) > 59 or int(seconds) > 59:
         raise CaptionParseError(f"bad timestamp {text!r} (minutes and seconds must be 00–59)", line)
-    return int(hours or 0) * 3600 + int(minutes) * 60 + int(seconds) + int(fraction.ljust(3, "0")) / 1000
+    # Whole milliseconds, then one division: the same float a renderer's ms/1000 gives.
+    return ((int(hours or 0) * 3600 + int(minutes) * 60 + int(seconds)) * 1000 + int(fraction.ljust(3, "0"))) / 1000
 
 
 def _timing(line_text: str, line: int, pattern: re.Pattern[str], example: str) -> tuple[float, float]:
@@ -382,12 +383,12 @@ def _ttml_time(value: str, line: int | None, frame_rate: float, tick_rate: float
             total += float(f"0.{fraction}")
         if frames:
             total += float(frames) / frame_rate
-        return total
+        return round(total, 6)
     offset = _OFFSET.match(value)
     if offset:
         number, unit = float(offset.group(1)), offset.group(2)
         scale = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001, "f": 1 / frame_rate, "t": 1 / tick_rate}[unit]
-        return number * scale
+        return round(number * scale, 6)
     raise CaptionParseError(f"bad time {value!r} (expected hh:mm:ss.fff or an offset such as 1.5s)", line)
 
 
@@ -421,12 +422,13 @@ def parse_dfxp(text: str) -> list[Cue]:
     def times(element: etree._Element, parent_begin: float) -> tuple[float | None, float | None]:
         begin_attr, end_attr, dur_attr = element.get("begin"), element.get("end"), element.get("dur")
         line = element.sourceline
-        begin = parent_begin + _ttml_time(begin_attr, line, frame_rate, tick_rate) if begin_attr else None
+        begin = round(parent_begin + _ttml_time(begin_attr, line, frame_rate, tick_rate), 6) if begin_attr else None
         end = None
         if end_attr:
-            end = parent_begin + _ttml_time(end_attr, line, frame_rate, tick_rate)
+            end = round(parent_begin + _ttml_time(end_attr, line, frame_rate, tick_rate), 6)
         elif dur_attr:
-            end = (begin if begin is not None else parent_begin) + _ttml_time(dur_attr, line, frame_rate, tick_rate)
+            start = begin if begin is not None else parent_begin
+            end = round(start + _ttml_time(dur_attr, line, frame_rate, tick_rate), 6)
         return begin, end
 
     def text_lines(p: etree._Element) -> tuple[str, ...]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
@@ -71,6 +72,14 @@ class CaptionFindings:
                     or self.cues_over_max_duration or self.cues_outside_media)
 
 
+_LABELS = re.compile(r"^(?:>>\s*)?(?:\[[^\]]*\]\s*)?")
+
+
+def _spoken_words(cue: Cue) -> int:
+    """Words of a speech cue, its speaker labels left out."""
+    return len(_LABELS.sub("", cue.text).split())
+
+
 def _long_line(line: str, limit: int) -> bool:
     # A single word longer than the limit cannot be broken, so it is not a finding.
     return len(line) > limit and " " in line.strip()
@@ -92,7 +101,7 @@ def style_findings(cues: Sequence[Cue], style: CaptionStyle, media_duration: flo
         cues=len(cues),
         speech_cues=len(speech),
         sound_cues=len(cues) - len(speech),
-        words=sum(len(c.text.split()) for c in speech),
+        words=sum(_spoken_words(c) for c in speech),
         mean_cps=round(sum(cps) / len(cps), 1) if cps else 0.0,
         max_cps=round(max(cps), 1) if cps else 0.0,
         cues_over_cps=sum(1 for v in cps if v > style.max_cps + _EPS),
@@ -143,7 +152,7 @@ def validate_submission(
         for line in cue.lines:
             if _long_line(line, style.max_chars_per_line):
                 problems.append(
-                    f"cue {index}: a line has {len(line)} characters (the limit is {style.max_chars_per_line}): {line[:50]!r}"
+                    f"cue {index}: a line has {len(line)} characters (the limit is {style.max_chars_per_line}): {line[:60]!r}"
                 )
         if len(cue.lines) > style.max_lines:
             problems.append(f"cue {index} has {len(cue.lines)} lines (the limit is {style.max_lines})")
