@@ -378,7 +378,7 @@ def _ttml_time(value: str, line: int | None, frame_rate: float, tick_rate: float
         hours, minutes, seconds, fraction, frames = clock.groups()
         if int(minutes) > 59 or int(seconds) > 59:
             raise CaptionParseError(f"bad time {value!r} (minutes and seconds must be 00–59)", line)
-        total = int(hours) * 3600 + int(minutes) * 60 + int(seconds)
+        total: float = int(hours) * 3600 + int(minutes) * 60 + int(seconds)
         if fraction:
             total += float(f"0.{fraction}")
         if frames:

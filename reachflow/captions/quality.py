@@ -152,7 +152,8 @@ def validate_submission(
         for line in cue.lines:
             if _long_line(line, style.max_chars_per_line):
                 problems.append(
-                    f"cue {index}: a line has {len(line)} characters (the limit is {style.max_chars_per_line}): {line[:60]!r}"
+                    f"cue {index}: a line has {len(line)} characters"
+                    f" (the limit is {style.max_chars_per_line}): {line[:60]!r}"
                 )
         if len(cue.lines) > style.max_lines:
             problems.append(f"cue {index} has {len(cue.lines)} lines (the limit is {style.max_lines})")

@@ -280,7 +280,9 @@ def _segments(words: Sequence[Word], speakers: Sequence[int | None], sounds: Seq
     return bounds
 
 
-def _best_groups(words: Sequence[Word], labels: Sequence[str], next_start: float, style: CaptionStyle) -> list[tuple[int, int, list[str]]]:
+def _best_groups(
+    words: Sequence[Word], labels: Sequence[str], next_start: float, style: CaptionStyle
+) -> list[tuple[int, int, list[str]]]:
     """Split one segment's words into cues by minimum total cost (dynamic programming).
 
     Args:
