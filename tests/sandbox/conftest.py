@@ -1,0 +1,182 @@
+"""Fixtures of the sandbox tests: one small inline scenario served once per module, and a media
+cache shared by the whole test session (entry media is synthesised once).
+
+``kit`` wraps the official ``KalturaClient`` calls every module needs (admin sessions, the
+vendor's appToken sign-in, a task's accessKey) so tests read as Kaltura calls.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from KalturaClient import KalturaClient, KalturaConfiguration
+from KalturaClient.Plugins.Core import KalturaSessionType
+
+from kaltura_sandbox.testing import RunningSandbox, running_sandbox
+
+VENDOR = 9500
+CUSTOMER, OTHER_CUSTOMER = 2501, 2502
+SECRETS = {VENDOR: "vendor-secret-9500", CUSTOMER: "customer-secret-2501", OTHER_CUSTOMER: "other-secret-2502"}
+APP_TOKEN_ID, APP_TOKEN = "0_rfsbx01", "5e1f0c3b2a4d6e8f9a0b1c2d3e4f5a6b"
+
+SPEECH_ONE = "Captions make every lecture easier to follow."
+SPEECH_TWO = "The sandbox speaks so tests know the words."
+
+# Entries of the customer: short speech so synthesis stays cheap (and is cached by content).
+ENTRIES: list[dict[str, Any]] = [
+    {"id": "0_rfent001", "name": "Lecture one", "tags": "lecture,week one", "speech": [{"text": SPEECH_ONE}],
+     "flavors": ["source", "audio"]},
+    {"id": "0_rfent002", "name": "Silent b-roll", "speech": [{"text": SPEECH_TWO}],
+     "flavors": ["video_only", "broken"]},
+    {"id": "0_rfent003", "name": "Podcast", "media_type": "audio",
+     "speech": [{"text": SPEECH_ONE}, {"silence": 0.4}, {"text": SPEECH_TWO}], "flavors": ["audio"],
+     "captions": [{"id": "0_rfsrccap", "language": "English", "label": "English", "format": "SRT"}]},
+]
+
+
+def scenario(extra_tasks: list[dict[str, Any]] | None = None,
+             batches: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The shared scenario (vendor + two customers), optionally with more tasks for one module."""
+    tasks: list[dict[str, Any]] = [
+        {"id": 8001, "entry": "0_rfent001", "catalog_item": 601, "reach_profile": 701, "created": "-50m"},
+        {"id": 8002, "entry": "0_rfent003", "catalog_item": 602, "reach_profile": 701, "created": "-40m",
+         "notes": "Speaker names: Ann and Bob."},
+        {"id": 8003, "entry": "0_rfent002", "catalog_item": 601, "reach_profile": 702, "created": "-30m",
+         "status": "PROCESSING"},
+        {"id": 8004, "entry": "0_rfent001", "catalog_item": 601, "reach_profile": 701, "created": "-2d",
+         "status": "READY", "external_task_id": "ext-8004"},
+        {"id": 8005, "entry": "0_rfent001", "catalog_item": 602, "reach_profile": 701, "created": "-1d",
+         "status": "ERROR", "err_description": "no speech"},
+        {"id": 8006, "entry": "0_rfent003", "catalog_item": 603, "reach_profile": 701, "created": "-20m",
+         "source_caption": "0_rfsrccap"},
+        {"id": 8007, "entry": "0_rfent003", "catalog_item": 601, "reach_profile": 701, "created": "-10m",
+         "status": "PROCESSING", "access_key_expiry_seconds": 2},
+        {"id": 8008, "entry": "0_rfent001", "catalog_item": 601, "reach_profile": 701, "created": "-5m",
+         "status": "SCHEDULED"},
+    ]
+    return {
+        "vendor": {
+            "partner_id": VENDOR, "admin_secret": SECRETS[VENDOR],
+            "app_token": {"id": APP_TOKEN_ID, "token": APP_TOKEN, "hash_type": "SHA256", "session_type": "ADMIN",
+                          "session_privileges": "disableentitlement"},
+        },
+        "catalog_items": [
+            {"id": 601, "name": "English machine captions", "feature": "CAPTIONS", "service_type": "MACHINE",
+             "turn_around_time": "TWO_HOURS", "source_language": "English", "output_format": "SRT"},
+            {"id": 602, "name": "English human captions", "feature": "CAPTIONS", "service_type": "HUMAN",
+             "turn_around_time": "FOUR_BUSINESS_DAYS", "source_language": "English"},
+            {"id": 603, "name": "English to Spanish", "feature": "TRANSLATION", "service_type": "MACHINE",
+             "turn_around_time": "TWENTY_FOUR_HOURS", "source_language": "English", "target_language": "Spanish",
+             "require_source": True},
+        ],
+        "customers": [
+            {
+                "partner_id": CUSTOMER, "admin_secret": SECRETS[CUSTOMER], "ks_version": 2,
+                "reach_profiles": [
+                    {"id": 701, "name": "Shown", "label_addition_machine": "auto", "label_addition_human": "pro",
+                     "dictionaries": {"English": "Kaltura\nREACH"}},
+                    {"id": 702, "name": "Moderated", "auto_display_machine_captions": False},
+                ],
+                "entries": ENTRIES,
+                "tasks": tasks + list(extra_tasks or []),
+                "task_batches": list(batches or []),
+                "schedule_events": [{"id": 7501, "entry": "0_rfent001", "start": "+1h", "end": "+2h"}],
+            },
+            {
+                "partner_id": OTHER_CUSTOMER, "admin_secret": SECRETS[OTHER_CUSTOMER], "ks_version": 1,
+                "reach_profiles": [{"id": 703, "name": "Other"}],
+                "entries": [{"id": "0_rfoth001", "speech": [{"text": SPEECH_TWO}], "flavors": ["audio"]}],
+                "tasks": [{"id": 8101, "entry": "0_rfoth001", "catalog_item": 601, "reach_profile": 703,
+                           "created": "-45m"}],
+            },
+        ],
+    }
+
+
+class Kit:
+    """Official-client helpers bound to one running sandbox."""
+
+    def __init__(self, sandbox: RunningSandbox) -> None:
+        self.sandbox = sandbox
+        self.url = sandbox.base_url
+
+    def client(self, ks: str | bytes | None = None, timeout: float = 10) -> KalturaClient:
+        config = KalturaConfiguration(serviceUrl=self.url)
+        config.requestTimeout = timeout
+        client = KalturaClient(config)
+        if ks is not None:
+            client.setKs(ks.decode() if isinstance(ks, bytes) else ks)
+        return client
+
+    def admin_ks(self, partner_id: int = CUSTOMER, privileges: str = "") -> str:
+        return self.client().session.start(SECRETS[partner_id], "admin", KalturaSessionType.ADMIN, partner_id,
+                                           86400, privileges)
+
+    def admin(self, partner_id: int = CUSTOMER) -> KalturaClient:
+        return self.client(self.admin_ks(partner_id))
+
+    def vendor_ks(self) -> str:
+        client = self.client()
+        widget = client.session.startWidgetSession(f"_{VENDOR}", 86400)
+        client.setKs(widget.ks)
+        token_hash = hashlib.sha256((widget.ks + APP_TOKEN).encode()).hexdigest()
+        return client.appToken.startSession(APP_TOKEN_ID, token_hash, "", KalturaSessionType.ADMIN, 86400).ks
+
+    def vendor(self) -> KalturaClient:
+        return self.client(self.vendor_ks())
+
+    def access_key(self, task_id: int) -> str:
+        """The task's accessKey as the vendor reads it (entryVendorTask.list with the vendor KS)."""
+        from KalturaClient.Plugins.Reach import KalturaEntryVendorTaskFilter
+
+        f = KalturaEntryVendorTaskFilter()
+        f.idEqual = task_id
+        f.statusIn = "1,2,3,4,5,6,7,8,9"
+        tasks = self.vendor().reach.entryVendorTask.list(f).objects
+        assert len(tasks) == 1, task_id
+        return str(tasks[0].accessKey)
+
+    def with_key(self, task_id: int) -> KalturaClient:
+        return self.client(self.access_key(task_id))
+
+    def new_task(self, status: str = "PENDING", entry: str = "0_rfent001", catalog_item: int = 601,
+                 reach_profile: int = 701, **extra: Any) -> int:
+        """A fresh task, added as Kaltura does when the customer orders (tests mutate it freely)."""
+        from kaltura_sandbox.scenario import STATUSES
+        from kaltura_sandbox.services.reach import create_task
+
+        spec = {"partnerId": CUSTOMER, "entryId": entry, "catalogItemId": catalog_item,
+                "reachProfileId": reach_profile, "status": STATUSES[status], **extra}
+        return int(create_task(self.sandbox.store, spec)["id"])
+
+
+def named(data: bytes, name: str) -> io.BytesIO:
+    """A file object the client sends as a file part (it needs a ``.name``)."""
+    handle = io.BytesIO(data)
+    handle.name = name
+    return handle
+
+
+@pytest.fixture(scope="session")
+def media_cache(session_dir: Path) -> Path:
+    """Where entry media is synthesised, once for the whole test session."""
+    folder = session_dir / "sandbox-media"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def sandbox(media_cache: Path) -> Iterator[RunningSandbox]:
+    """The shared scenario, served for one test module."""
+    with running_sandbox(scenario(), media_dir=media_cache) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def kit(sandbox: RunningSandbox) -> Kit:
+    return Kit(sandbox)
