@@ -1,0 +1,146 @@
+"""Kaltura sessions: session.start, KS v1/v2 minted by the client's own helpers, expiry, foreign
+secrets, widget sessions, the appToken sign-in and session.get."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+
+import pytest
+from KalturaClient import KalturaClient
+from KalturaClient.exceptions import KalturaException
+from KalturaClient.Plugins.Core import KalturaSessionType
+
+from tests.sandbox.conftest import APP_TOKEN, APP_TOKEN_ID, CUSTOMER, OTHER_CUSTOMER, SECRETS, VENDOR, Kit
+
+
+def _code(call) -> KalturaException:  # type: ignore[no-untyped-def]
+    with pytest.raises(KalturaException) as caught:
+        call()
+    return caught.value
+
+
+def test_session_start_with_the_right_and_a_wrong_secret(kit: Kit) -> None:
+    ks = kit.client().session.start(SECRETS[CUSTOMER], "someone", KalturaSessionType.ADMIN, CUSTOMER, 3600,
+                                    "disableentitlement")
+    info = kit.client(ks).session.get()
+    assert info.partnerId == CUSTOMER and info.userId == "someone"
+    assert info.sessionType.getValue() == KalturaSessionType.ADMIN
+    assert "disableentitlement" in info.privileges.split(",")
+    assert abs(info.expiry - (time.time() + 3600)) < 5
+    error = _code(lambda: kit.client().session.start("not-the-secret", "x", KalturaSessionType.ADMIN, CUSTOMER))
+    assert error.code == "START_SESSION_ERROR"
+    assert error.message == f"Error while starting session for partner [{CUSTOMER}]"
+    # another partner's secret does not open this partner
+    error = _code(lambda: kit.client().session.start(SECRETS[OTHER_CUSTOMER], "", 2, CUSTOMER))
+    assert error.code == "START_SESSION_ERROR"
+
+
+def test_ks_version_follows_the_partner(kit: Kit) -> None:
+    v2 = kit.admin_ks(CUSTOMER)
+    v1 = kit.admin_ks(OTHER_CUSTOMER)
+    assert v2.startswith("djJ8")  # base64 of "v2|"
+    assert not v1.startswith("djJ8")
+    assert kit.client(v1).session.get().partnerId == OTHER_CUSTOMER
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_client_generated_sessions_are_accepted(kit: Kit, version: int) -> None:
+    generate = KalturaClient.generateSession if version == 1 else KalturaClient.generateSessionV2
+    ks = generate(SECRETS[CUSTOMER], "gen-user", KalturaSessionType.ADMIN, CUSTOMER, 600, "disableentitlement")
+    client = kit.client(ks)
+    info = client.session.get()
+    assert info.partnerId == CUSTOMER and info.userId == "gen-user"
+    assert info.sessionType.getValue() == 2
+    assert "disableentitlement" in info.privileges
+    assert client.baseEntry.get("0_rfent001").id == "0_rfent001"
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_expired_ks_is_invalid_ks_expired(kit: Kit, version: int) -> None:
+    generate = KalturaClient.generateSession if version == 1 else KalturaClient.generateSessionV2
+    ks = generate(SECRETS[CUSTOMER], "", KalturaSessionType.ADMIN, CUSTOMER, -10)
+    error = _code(lambda: kit.client(ks).baseEntry.get("0_rfent001"))
+    assert error.code == "INVALID_KS"
+    assert error.message == 'Invalid KS "EXPIRED", Error "-1,INVALID_STR"'
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_ks_signed_with_another_partners_secret(kit: Kit, version: int) -> None:
+    generate = KalturaClient.generateSession if version == 1 else KalturaClient.generateSessionV2
+    forged = generate(SECRETS[OTHER_CUSTOMER], "", KalturaSessionType.ADMIN, CUSTOMER, 600)
+    forged = forged.decode() if isinstance(forged, bytes) else forged
+    error = _code(lambda: kit.client(forged).baseEntry.get("0_rfent001"))
+    assert error.code == "INVALID_KS"
+    assert error.message == f'Invalid KS "{forged}", Error "-1,INVALID_STR"'
+
+
+def test_garbage_ks(kit: Kit) -> None:
+    error = _code(lambda: kit.client("not a ks at all").baseEntry.get("0_rfent001"))
+    assert error.code == "INVALID_KS"
+
+
+def test_a_ks_reaches_its_own_partner_only(kit: Kit) -> None:
+    error = _code(lambda: kit.admin(OTHER_CUSTOMER).baseEntry.get("0_rfent001"))
+    assert error.code == "ENTRY_ID_NOT_FOUND"
+    assert error.message == 'Entry id "0_rfent001" not found'
+
+
+def test_widget_session(kit: Kit) -> None:
+    widget = kit.client().session.startWidgetSession(f"_{VENDOR}")
+    assert type(widget).__name__ == "KalturaStartWidgetSessionResponse"
+    assert widget.partnerId == VENDOR and widget.userId == "0"
+    info = kit.client(widget.ks).session.get()
+    assert info.sessionType.getValue() == KalturaSessionType.USER
+    assert set(info.privileges.split(",")) >= {"view:*", "widget:1"}
+    error = _code(lambda: kit.client().session.startWidgetSession("_123456"))
+    assert error.code == "INVALID_WIDGET_ID"
+
+
+def test_app_token_sign_in_right_and_wrong_hash(kit: Kit) -> None:
+    client = kit.client()
+    widget = client.session.startWidgetSession(f"_{VENDOR}")
+    client.setKs(widget.ks)
+    good = hashlib.sha256((widget.ks + APP_TOKEN).encode()).hexdigest()
+    info = client.appToken.startSession(APP_TOKEN_ID, good, "", KalturaSessionType.ADMIN, 3600)
+    assert type(info).__name__ == "KalturaSessionInfo"
+    assert info.partnerId == VENDOR and info.sessionType.getValue() == KalturaSessionType.ADMIN
+    privileges = info.privileges.split(",")
+    assert f"sessionid:{APP_TOKEN_ID}" in privileges and f"apptoken:{APP_TOKEN_ID}" in privileges
+    assert "disableentitlement" in privileges
+    assert abs(info.expiry - (time.time() + 3600)) < 5
+    assert kit.client(info.ks).session.get().partnerId == VENDOR
+    # SHA1 of the right inputs is the wrong hash for a SHA256 token; so is a hash over another KS
+    sha1 = hashlib.sha1((widget.ks + APP_TOKEN).encode()).hexdigest()
+    assert _code(lambda: client.appToken.startSession(APP_TOKEN_ID, sha1)).code == "INVALID_APP_TOKEN_HASH"
+    other = hashlib.sha256((info.ks + APP_TOKEN).encode()).hexdigest()
+    error = _code(lambda: client.appToken.startSession(APP_TOKEN_ID, other))
+    assert error.code == "INVALID_APP_TOKEN_HASH" and error.message == "Invalid application token hash"
+    assert _code(lambda: client.appToken.startSession("0_nosuch", good)).code == "APP_TOKEN_ID_NOT_FOUND"
+    # without a KS there is nothing to hash against
+    assert _code(lambda: kit.client().appToken.startSession(APP_TOKEN_ID, good)).code == "MISSING_KS"
+
+
+def test_requested_reserved_privileges_are_dropped(kit: Kit) -> None:
+    client = kit.client()
+    widget = client.session.startWidgetSession(f"_{VENDOR}")
+    client.setKs(widget.ks)
+    token_hash = hashlib.sha256((widget.ks + APP_TOKEN).encode()).hexdigest()
+    info = client.appToken.startSession(APP_TOKEN_ID, token_hash, "", KalturaSessionType.ADMIN, 600,
+                                        "setrole:ADMIN,myprivilege:1")
+    privileges = info.privileges.split(",")
+    assert "setrole:ADMIN" not in privileges and "myprivilege:1" in privileges
+
+
+def test_session_get_of_another_ks(kit: Kit) -> None:
+    admin = kit.admin(CUSTOMER)
+    other = kit.admin_ks(OTHER_CUSTOMER)
+    info = admin.session.get(other)
+    assert info.partnerId == OTHER_CUSTOMER and info.ks == other
+    expired = KalturaClient.generateSessionV2(SECRETS[CUSTOMER], "", 2, CUSTOMER, -5).decode()
+    assert _code(lambda: admin.session.get(expired)).code == "INVALID_KS"
+
+
+def test_session_expiry_is_capped_at_the_partner_maximum(kit: Kit) -> None:
+    ks = kit.client().session.start(SECRETS[CUSTOMER], "", KalturaSessionType.ADMIN, CUSTOMER, 10 * 86400)
+    assert kit.client(ks).session.get().expiry <= time.time() + 86400 + 5
