@@ -1,0 +1,303 @@
+"""Outputs a vendor writes with a task's accessKey: chunked uploads, caption assets through every
+content resource, attachment/transcript assets, cue points (one by one and in bulk), schedule
+events' live features, and flavor assets."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from KalturaClient import KalturaClient
+from KalturaClient.exceptions import KalturaException
+from KalturaClient.Plugins.Attachment import KalturaAttachmentAssetFilter, KalturaAttachmentType
+from KalturaClient.Plugins.Caption import KalturaCaptionAsset, KalturaCaptionAssetFilter, KalturaCaptionType
+from KalturaClient.Plugins.Core import (
+    KalturaFlavorAsset,
+    KalturaNullableBoolean,
+    KalturaStringResource,
+    KalturaUploadedFileTokenResource,
+    KalturaUploadToken,
+    KalturaUploadTokenStatus,
+    KalturaUrlResource,
+)
+from KalturaClient.Plugins.CuePoint import KalturaCuePointFilter, KalturaThumbCuePointSubType
+from KalturaClient.Plugins.Schedule import KalturaLiveCaptionFeature
+from KalturaClient.Plugins.ThumbCuePoint import KalturaThumbCuePoint
+from KalturaClient.Plugins.Transcript import KalturaTranscriptAsset
+
+from kaltura_sandbox.services.assets import add_live_caption_feature
+from tests.sandbox.conftest import CUSTOMER, Kit, named
+
+SRT = "1\n00:00:00,000 --> 00:00:02,000\nCaptions make every lecture\n\n2\n00:00:02,000 --> 00:00:03,500\neasier to follow.\n"
+
+
+def _error(call) -> KalturaException:  # type: ignore[no-untyped-def]
+    with pytest.raises(KalturaException) as caught:
+        call()
+    return caught.value
+
+
+def _status(token: KalturaUploadToken) -> int:
+    return int(token.status.getValue())
+
+
+def _upload(client: KalturaClient, data: bytes, name: str = "captions.srt") -> str:
+    token = client.uploadToken.add(KalturaUploadToken(fileName=name, fileSize=len(data)))
+    done = client.uploadToken.upload(token.id, named(data, name), False, True, -1)
+    assert _status(done) == KalturaUploadTokenStatus.FULL_UPLOAD
+    return str(token.id)
+
+
+# ---------------------------------------------------------------------------------------------
+# Upload tokens
+
+
+def test_chunked_upload_in_three_chunks(kit: Kit) -> None:
+    client = kit.with_key(8001)
+    data = (SRT * 40).encode()
+    third = len(data) // 3
+    chunks = [data[:third], data[third:2 * third], data[2 * third:]]
+    token = client.uploadToken.add(KalturaUploadToken(fileName="big.srt", fileSize=len(data)))
+    assert _status(token) == KalturaUploadTokenStatus.PENDING
+    first = client.uploadToken.upload(token.id, named(chunks[0], "big.srt"), False, False, -1)
+    assert _status(first) == KalturaUploadTokenStatus.PARTIAL_UPLOAD and first.uploadedFileSize == third
+    second = client.uploadToken.upload(token.id, named(chunks[1], "big.srt"), True, False, third)
+    assert _status(second) == KalturaUploadTokenStatus.PARTIAL_UPLOAD and second.uploadedFileSize == 2 * third
+    last = client.uploadToken.upload(token.id, named(chunks[2], "big.srt"), True, True, 2 * third)
+    assert _status(last) == KalturaUploadTokenStatus.FULL_UPLOAD and last.uploadedFileSize == len(data)
+    assert _status(client.uploadToken.get(token.id)) == KalturaUploadTokenStatus.FULL_UPLOAD
+    caption = client.caption.captionAsset.add("0_rfent001", KalturaCaptionAsset(language="English",
+                                                                               format=KalturaCaptionType.SRT))
+    client.caption.captionAsset.setContent(caption.id, KalturaUploadedFileTokenResource(token=token.id))
+    assert httpx.get(client.caption.captionAsset.getUrl(caption.id)).content == data
+    # a used token is closed: a further upload is refused
+    error = _error(lambda: client.uploadToken.upload(token.id, named(b"x", "x.srt"), False, True, -1))
+    assert error.code == "UPLOAD_TOKEN_INVALID_STATUS_FOR_UPLOAD"
+
+
+def test_resumed_upload_after_an_interrupted_chunk(kit: Kit) -> None:
+    client = kit.with_key(8001)
+    data = bytes(range(256)) * 20
+    token = client.uploadToken.add(KalturaUploadToken(fileName="blob.bin", fileSize=len(data)))
+    client.uploadToken.upload(token.id, named(data[:2000], "blob.bin"), False, False, -1)
+    # the second chunk was cut short by the network: only part of it arrived
+    cut = client.uploadToken.upload(token.id, named(data[2000:2600], "blob.bin"), True, False, 2000)
+    assert cut.uploadedFileSize == 2600
+    # the client re-sends the whole chunk from its start offset: the partial bytes are replaced
+    client.uploadToken.upload(token.id, named(data[2000:4000], "blob.bin"), True, False, 2000)
+    done = client.uploadToken.upload(token.id, named(data[4000:], "blob.bin"), True, True, 4000)
+    assert _status(done) == KalturaUploadTokenStatus.FULL_UPLOAD and done.uploadedFileSize == len(data)
+    attachment = client.attachment.attachmentAsset.add("0_rfent001", KalturaTranscriptAsset(
+        fileExt="bin", format=KalturaAttachmentType.TEXT, language="English"))
+    client.attachment.attachmentAsset.setContent(attachment.id, KalturaUploadedFileTokenResource(token=token.id))
+    assert httpx.get(client.attachment.attachmentAsset.getUrl(attachment.id)).content == data
+
+
+def test_upload_token_errors(kit: Kit) -> None:
+    client = kit.with_key(8001)
+    assert _error(lambda: client.uploadToken.get("0_nosuch")).code == "UPLOAD_TOKEN_NOT_FOUND"
+    assert _error(lambda: client.uploadToken.upload("0_nosuch", named(b"x", "x"))).code == "UPLOAD_TOKEN_NOT_FOUND"
+    # resuming a token that never got a first chunk
+    token = client.uploadToken.add(KalturaUploadToken(fileName="a.srt"))
+    error = _error(lambda: client.uploadToken.upload(token.id, named(b"abc", "a.srt"), True, True, 0))
+    assert error.code == "UPLOAD_TOKEN_CANNOT_RESUME"
+    # resuming past what arrived
+    client.uploadToken.upload(token.id, named(b"abc", "a.srt"), False, False, -1)
+    error = _error(lambda: client.uploadToken.upload(token.id, named(b"def", "a.srt"), True, True, 10))
+    assert error.code == "UPLOAD_TOKEN_CANNOT_RESUME"
+    # the final size must match the announced one
+    sized = client.uploadToken.add(KalturaUploadToken(fileName="b.srt", fileSize=10))
+    error = _error(lambda: client.uploadToken.upload(sized.id, named(b"12345", "b.srt"), False, True, -1))
+    assert error.code == "UPLOAD_TOKEN_CANNOT_MATCH_EXPECTED_SIZE"
+    assert error.message == "Cannot match expected file size"
+    # a file object without a name is sent as a plain form field: no fileData arrives
+    import io
+
+    error = _error(lambda: client.uploadToken.upload(sized.id, io.BytesIO(b"1234567890"), False, True, -1))
+    assert error.code == "MISSING_MANDATORY_PARAMETER"
+    # a token that is not FULL_UPLOAD cannot feed an asset
+    caption = client.caption.captionAsset.add("0_rfent001", KalturaCaptionAsset(language="English"))
+    error = _error(lambda: client.caption.captionAsset.setContent(caption.id, KalturaUploadedFileTokenResource(token=sized.id)))
+    assert error.code == "UPLOADED_FILE_NOT_FOUND_BY_TOKEN"
+    # another partner's KS does not see the token
+    assert _error(lambda: kit.with_key(8101).uploadToken.get(token.id)).code == "UPLOAD_TOKEN_NOT_FOUND"
+
+
+# ---------------------------------------------------------------------------------------------
+# Caption assets
+
+
+def test_caption_round_trip_through_every_resource(kit: Kit) -> None:
+    key = kit.access_key(8002)
+    client = kit.client(key)
+    entry = "0_rfent003"
+    by_token = client.caption.captionAsset.add(entry, KalturaCaptionAsset(
+        language="English", label="English", format=KalturaCaptionType.SRT, accuracy=95))
+    assert by_token.status.getValue() == 0  # QUEUED until it has content
+    error = _error(lambda: client.caption.captionAsset.getUrl(by_token.id))
+    assert error.code == "CAPTION_ASSET_IS_NOT_READY"
+    ready = client.caption.captionAsset.setContent(
+        by_token.id, KalturaUploadedFileTokenResource(token=_upload(client, SRT.encode())))
+    assert ready.status.getValue() == 2 and ready.fileExt == "srt" and ready.accuracy == 95
+    url = client.caption.captionAsset.getUrl(by_token.id)
+    assert httpx.get(url).content == SRT.encode()
+    # a string resource
+    vtt = "WEBVTT\n\n00:00.000 --> 00:02.000\nCaptions make every lecture\n"
+    by_string = client.caption.captionAsset.add(entry, KalturaCaptionAsset(language="English",
+                                                                          format=KalturaCaptionType.WEBVTT))
+    client.caption.captionAsset.setContent(by_string.id, KalturaStringResource(content=vtt))
+    assert httpx.get(client.caption.captionAsset.getUrl(by_string.id)).content == vtt.encode()
+    # a URL resource pointing at the sandbox's own serve URL of the first asset
+    by_url = client.caption.captionAsset.add(entry, KalturaCaptionAsset(language="Spanish",
+                                                                       format=KalturaCaptionType.SRT))
+    client.caption.captionAsset.setContent(by_url.id, KalturaUrlResource(url=url))
+    assert httpx.get(client.caption.captionAsset.getUrl(by_url.id)).content == SRT.encode()
+    assert client.caption.captionAsset.get(by_url.id).languageCode.getValue() == "es"
+    # the client's own serve URL gives the same bytes
+    serve = client.caption.captionAsset.serve(by_token.id)
+    assert httpx.get(serve).content == SRT.encode()
+    # an unreachable URL fails the import
+    error = _error(lambda: client.caption.captionAsset.setContent(by_url.id, KalturaUrlResource(
+        url=f"{kit.url}/no/such/file.srt")))
+    assert error.code == "UPLOAD_ERROR"
+
+
+def test_moderated_profile_forces_display_off(kit: Kit) -> None:
+    moderated = kit.with_key(8003)  # profile 702: machine captions not auto-displayed
+    asset = moderated.caption.captionAsset.add("0_rfent002", KalturaCaptionAsset(
+        language="English", format=KalturaCaptionType.SRT, displayOnPlayer=True))
+    assert asset.displayOnPlayer is False
+    updated = moderated.caption.captionAsset.update(asset.id, KalturaCaptionAsset(displayOnPlayer=True))
+    assert updated.displayOnPlayer is False
+    shown = kit.with_key(8001).caption.captionAsset.add("0_rfent001", KalturaCaptionAsset(
+        language="English", format=KalturaCaptionType.SRT, displayOnPlayer=True))
+    assert shown.displayOnPlayer is True
+
+
+def test_is_default_moves_and_tag_filters(kit: Kit) -> None:
+    client = kit.with_key(8001)
+    entry = "0_rfent001"
+    first = client.caption.captionAsset.add(entry, KalturaCaptionAsset(
+        language="English", isDefault=KalturaNullableBoolean.TRUE_VALUE, tags="reach,machine,en"))
+    assert first.isDefault.getValue() == 1
+    second = client.caption.captionAsset.add(entry, KalturaCaptionAsset(
+        language="French", isDefault=KalturaNullableBoolean.TRUE_VALUE, tags="reach,fr"))
+    assert second.isDefault.getValue() == 1
+    assert client.caption.captionAsset.get(first.id).isDefault.getValue() == 0
+    client.caption.captionAsset.setAsDefault(first.id)
+    assert client.caption.captionAsset.get(first.id).isDefault.getValue() == 1
+    assert client.caption.captionAsset.get(second.id).isDefault.getValue() == 0
+    f = KalturaCaptionAssetFilter()
+    f.entryIdEqual = entry
+    f.tagsMultiLikeAnd = "reach,machine"
+    assert [c.id for c in client.caption.captionAsset.list(f).objects] == [first.id]
+    f.tagsMultiLikeAnd = None
+    f.tagsMultiLikeOr = "fr,machine"
+    assert {c.id for c in client.caption.captionAsset.list(f).objects} == {first.id, second.id}
+    # the accessKey lists its own entry's captions only
+    f = KalturaCaptionAssetFilter()
+    f.entryIdEqual = "0_rfent003"
+    assert client.caption.captionAsset.list(f).objects == []
+    client.caption.captionAsset.delete(second.id)
+    assert _error(lambda: client.caption.captionAsset.get(second.id)).code == "CAPTION_ASSET_ID_NOT_FOUND"
+
+
+def test_caption_errors(kit: Kit) -> None:
+    client = kit.with_key(8001)
+    error = _error(lambda: client.caption.captionAsset.get("0_nosuch"))
+    assert error.code == "CAPTION_ASSET_ID_NOT_FOUND" and error.message == 'Caption asset id "0_nosuch" not found'
+    error = _error(lambda: client.caption.captionAsset.setContent("0_nosuch", KalturaStringResource(content="x")))
+    assert error.code == "CAPTION_ASSET_ID_NOT_FOUND"
+    # another customer's caption asset is not found with this partner's key
+    other = kit.with_key(8101).caption.captionAsset.add("0_rfoth001", KalturaCaptionAsset(language="English"))
+    assert _error(lambda: client.caption.captionAsset.get(other.id)).code == "CAPTION_ASSET_ID_NOT_FOUND"
+
+
+# ---------------------------------------------------------------------------------------------
+# Attachments, cue points, live features, flavors
+
+
+def test_transcript_attachment(kit: Kit) -> None:
+    client = kit.with_key(8001)
+    transcript = client.attachment.attachmentAsset.add("0_rfent001", KalturaTranscriptAsset(
+        fileExt="json", format=KalturaAttachmentType.JSON, language="English", accuracy=0.93))
+    assert type(transcript).__name__ == "KalturaTranscriptAsset"
+    error = _error(lambda: client.attachment.attachmentAsset.getUrl(transcript.id))
+    assert error.code == "ATTACHMENT_ASSET_IS_NOT_READY"
+    body = b'[{"text": "Captions make every lecture easier to follow."}]'
+    client.attachment.attachmentAsset.setContent(transcript.id, KalturaStringResource(content=body.decode()))
+    assert httpx.get(client.attachment.attachmentAsset.getUrl(transcript.id)).content == body
+    got = client.attachment.attachmentAsset.get(transcript.id)
+    assert got.accuracy == 0.93 and got.language.getValue() == "English" and got.status.getValue() == 2
+    f = KalturaAttachmentAssetFilter()
+    f.entryIdEqual = "0_rfent001"
+    assert transcript.id in {a.id for a in client.attachment.attachmentAsset.list(f).objects}
+    caption = client.caption.captionAsset.add("0_rfent001", KalturaCaptionAsset(
+        language="English", associatedTranscriptIds=transcript.id))
+    assert caption.associatedTranscriptIds == transcript.id
+    assert _error(lambda: client.attachment.attachmentAsset.get("0_nosuch")).code == "ATTACHMENT_ASSET_ID_NOT_FOUND"
+
+
+def test_cue_points_one_by_one_and_in_bulk(kit: Kit) -> None:
+    client = kit.with_key(8002)  # entry 0_rfent003
+    chapter = client.cuePoint.cuePoint.add(KalturaThumbCuePoint(
+        entryId="0_rfent003", startTime=0, title="Intro", description="Opening",
+        subType=KalturaThumbCuePointSubType.CHAPTER))
+    assert type(chapter).__name__ == "KalturaThumbCuePoint"
+    assert chapter.title == "Intro" and chapter.subType.getValue() == KalturaThumbCuePointSubType.CHAPTER
+    xml = ('<?xml version="1.0" encoding="UTF-8"?>'
+           '<scenes xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+           '<scene-thumb-cue-point entryId="0_rfent003"><sceneStartTime>00:00:01.5</sceneStartTime>'
+           '<title>Second speaker</title><description>Bob talks</description><subType>2</subType>'
+           '<tags><tag>speaker</tag><tag>bob</tag></tags></scene-thumb-cue-point>'
+           '<scene-thumb-cue-point entryId="0_rfent003"><sceneStartTime>00:00:03</sceneStartTime>'
+           '<title>Outro</title><subType>2</subType></scene-thumb-cue-point></scenes>')
+    bulk = client.cuePoint.cuePoint.addFromBulk(named(xml.encode(), "chapters.xml"))
+    assert [c.title for c in bulk.objects] == ["Second speaker", "Outro"]
+    assert [c.startTime for c in bulk.objects] == [1500, 3000]
+    assert bulk.objects[0].tags == "speaker,bob"
+    f = KalturaCuePointFilter()
+    f.entryIdEqual = "0_rfent003"
+    listed = client.cuePoint.cuePoint.list(f)
+    assert listed.totalCount == 3
+    assert {c.title for c in listed.objects} == {"Intro", "Second speaker", "Outro"}
+    # a bulk line for another entry is refused for this key
+    other = xml.replace("0_rfent003", "0_rfent001")
+    error = _error(lambda: client.cuePoint.cuePoint.addFromBulk(named(other.encode(), "chapters.xml")))
+    assert error.code in ("ENTRY_ID_NOT_FOUND", "NO_PERMISSION_ON_ENTRY")
+
+
+def test_schedule_event_live_feature(kit: Kit) -> None:
+    add_live_caption_feature(kit.sandbox.store, 7501, 8008, language="eng", pre_start=300, post_end=300)
+    client = kit.with_key(8008)
+    event = client.schedule.scheduleEvent.get(7501)
+    assert type(event).__name__ == "KalturaLiveStreamScheduleEvent"
+    names = [f.systemName for f in event.liveFeatures]
+    assert "LiveCaptionFeature-reach-8008" in names
+    feature = KalturaLiveCaptionFeature(mediaUrl="rtmps://vendor/live", mediaKey="key1",
+                                        captionUrl="wss://vendor/captions", captionToken="tok")
+    updated = client.schedule.scheduleEvent.updateLiveFeature(7501, "LiveCaptionFeature-reach-8008", feature)
+    mine = next(f for f in updated.liveFeatures if f.systemName == "LiveCaptionFeature-reach-8008")
+    assert type(mine).__name__ == "KalturaLiveCaptionFeature"
+    assert (mine.mediaUrl, mine.mediaKey, mine.captionUrl, mine.captionToken) == (
+        "rtmps://vendor/live", "key1", "wss://vendor/captions", "tok")
+    assert mine.preStartTime == 300
+    error = _error(lambda: client.schedule.scheduleEvent.updateLiveFeature(7501, "LiveCaptionFeature-reach-1", feature))
+    assert error.code == "FEATURE_NAME_NOT_FOUND"
+    assert error.message == "LiveFeature with name [LiveCaptionFeature-reach-1] not found"
+    assert _error(lambda: client.schedule.scheduleEvent.get(99999)).code == "INVALID_OBJECT_ID"
+
+
+def test_flavor_asset_add_and_set_content(kit: Kit) -> None:
+    client = kit.with_key(8001)
+    audio = kit.sandbox.store.get("flavor_assets", next(
+        f["id"] for f in kit.sandbox.store.rows("flavor_assets") if f["entryId"] == "0_rfent001" and f["_kind"] == "audio"))
+    data = open(audio["_path"], "rb").read()
+    flavor = client.flavorAsset.add("0_rfent001", KalturaFlavorAsset(flavorParamsId=1507, language="Spanish",
+                                                                    label="Spanish dub"))
+    assert flavor.status.getValue() == 0 and flavor.flavorParamsId == 1507
+    done = client.flavorAsset.setContent(flavor.id, KalturaUploadedFileTokenResource(
+        token=_upload(client, data, "dub.m4a")))
+    assert done.status.getValue() == 2 and done.sizeInBytes == len(data) and done.fileExt == "m4a"
+    assert httpx.get(client.flavorAsset.getUrl(flavor.id)).content == data
+    got = kit.admin(CUSTOMER).flavorAsset.get(flavor.id)
+    assert got.language.getValue() == "Spanish" and got.label == "Spanish dub"
