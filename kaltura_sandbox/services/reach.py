@@ -31,6 +31,7 @@ PENDING, READY, PROCESSING, PENDING_MODERATION, REJECTED, ERROR, ABORTED, PENDIN
     1, 2, 3, 4, 5, 6, 7, 8, 9,
 )
 FINAL = {READY, ERROR, ABORTED, REJECTED}
+ALL_STATUSES = {PENDING, READY, PROCESSING, PENDING_MODERATION, REJECTED, ERROR, ABORTED, PENDING_ENTRY_READY, SCHEDULED}
 MAY_START = {PENDING, PENDING_MODERATION, PENDING_ENTRY_READY, SCHEDULED}
 HUMAN, MACHINE, HYBRID = 1, 2, 3
 CAPTIONS_FEATURE = 1
@@ -465,6 +466,10 @@ def update_job(ctx: CallContext, id: str, entryVendorTask: dict[str, Any]) -> di
                 raise_error("PROPERTY_VALIDATION_NOT_UPDATABLE", PROP_NAME=name)
         old = int(task["status"])
         new = as_int(changes.get("status"))
+        if "status" in changes and changes["status"] is not None and new not in ALL_STATUSES:
+            # KalturaRequestDeserializer validates enum values before the action runs
+            raise_error("INVALID_ENUM_VALUE", VALUE=changes["status"], PARAM_NAME="status",
+                        ENUM_TYPE="KalturaEntryVendorTaskStatus")
         if new is not None and new != old:
             if old in FINAL:
                 raise_error("CANNOT_UPDATE_STATUS_OF_TASK_WHICH_IS_IN_FINAL_STATE",

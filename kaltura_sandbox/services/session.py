@@ -40,7 +40,9 @@ def start(
     if partner is None:
         raise_error("START_SESSION_ERROR", PID=partnerId or "")
     admin_secrets = [s for s in str(partner["_admin_secret"]).split(",") if s]
-    valid = secret in admin_secrets or (session_type == 0 and secret == partner.get("_secret"))
+    user_secret = str(partner.get("_secret") or "")
+    # an empty secret never matches (a partner without a user secret has none to match)
+    valid = bool(secret) and (secret in admin_secrets or (session_type == 0 and bool(user_secret) and secret == user_secret))
     if not valid:
         raise_error("START_SESSION_ERROR", PID=partner["id"])
     # kSessionUtils::startKSession caps the expiry at the partner's KS max expiry

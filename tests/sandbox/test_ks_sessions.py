@@ -36,6 +36,13 @@ def test_session_start_with_the_right_and_a_wrong_secret(kit: Kit) -> None:
     assert error.code == "START_SESSION_ERROR"
 
 
+def test_an_empty_secret_never_opens_a_session(kit: Kit) -> None:
+    """The customer has no user secret: an empty secret must not match it (USER or ADMIN)."""
+    for session_type in (KalturaSessionType.USER, KalturaSessionType.ADMIN):
+        error = _code(lambda: kit.client().session.start("", "", session_type, CUSTOMER))
+        assert error.code == "START_SESSION_ERROR"
+
+
 def test_ks_version_follows_the_partner(kit: Kit) -> None:
     v2 = kit.admin_ks(CUSTOMER)
     v1 = kit.admin_ks(OTHER_CUSTOMER)

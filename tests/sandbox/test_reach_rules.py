@@ -293,6 +293,17 @@ def test_insert_only_fields_and_partner_data(kit: Kit) -> None:
     assert ok.partnerData == '{"job": 1}'
 
 
+def test_unknown_status_value_is_refused(kit: Kit) -> None:
+    task_id = kit.new_task()
+    client = kit.vendor()
+    error = _error(lambda: client.reach.entryVendorTask.updateJob(task_id, _update(99)))
+    assert error.code == "INVALID_ENUM_VALUE"
+    assert error.message == ('Invalid enumeration value "99" for parameter "status", '
+                             'expecting enumeration type "KalturaEntryVendorTaskStatus"')
+    listed = client.reach.entryVendorTask.list(KalturaEntryVendorTaskFilter(idEqual=task_id)).objects[0]
+    assert _status(listed) == S.PENDING
+
+
 def test_update_job_needs_the_vendor_and_its_task(kit: Kit) -> None:
     error = _error(lambda: kit.admin().reach.entryVendorTask.updateJob(8001, _update(S.PROCESSING)))
     assert error.code == "SERVICE_FORBIDDEN"
