@@ -399,6 +399,12 @@ def flavor_get_url(ctx: CallContext, id: str, storageId: str | None = None, forc
     return f"{ctx.base_url}/p/{pid}/sp/{pid}00/download/entry_id/{entry_id}/flavor/{id}/ks/{download_ks}/a.{flavor.get('fileExt') or 'mp4'}"
 
 
+@action("flavorasset", "getDownloadUrl")
+def flavor_get_download_url(ctx: CallContext, id: str, useCdn: str | None = None) -> str:
+    """FlavorAssetService::getDownloadUrlAction: the same signed download URL as getUrl."""
+    return flavor_get_url(ctx, id)
+
+
 @action("flavorasset", "add")
 def flavor_add(ctx: CallContext, entryId: str, flavorAsset: dict[str, Any]) -> dict[str, Any]:
     entry = _entry(ctx, entryId, "edit")

@@ -114,6 +114,7 @@ def test_flavor_assets_list_get_and_get_url(kit: Kit) -> None:
     streams = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "stream=codec_type", "-of", "csv=p=0", url],
                              capture_output=True, text=True, timeout=30).stdout.split()
     assert streams == ["video"]  # no sound to transcribe
+    assert httpx.get(client.flavorAsset.getDownloadUrl(video_only.id)).content == data
     broken_bytes = httpx.get(client.flavorAsset.getUrl(broken.id)).content
     assert subprocess.run(["ffprobe", "-v", "error", "-i", "-"], input=broken_bytes, capture_output=True).returncode != 0
     # the playback context offers no web source for the broken flavor
