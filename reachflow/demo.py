@@ -122,6 +122,8 @@ def run_demo(exit_when_done: bool = False, timeout: int = 900) -> int:
         "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
     }
     services = Services(logs)
+    # A terminated demo (SIGTERM, e.g. from a process manager) stops its children like Ctrl-C does.
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
         _log(f"starting Prefect server on {HOST}:{PREFECT_PORT} (logs in {logs})")
         services.start(
