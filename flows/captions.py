@@ -7,8 +7,12 @@ The flow reads top to bottom like the job::
     decode audio     16 kHz mono WAV; undecodable or silent media ends the job in ERROR
     recognize        language check, speech recognition with the REACH dictionary (persisted)
     make captions    speakers, audio tags, profanity, cues, SRT / WebVTT / DFXP, transcripts
+    [HUMAN jobs]     the steps above are the machine draft (persisted as one result); a work
+                     package is published and the run suspends until a person submits corrected
+                     captions (flows/review.py); they are validated, and invalid ones re-suspend
     deliver          transcripts, caption asset, entry tags: each found before it is added
     finish           READY with the caption asset as outputObjectId and the estimated accuracy
+                     (HUMAN: the accuracy the person vouches for)
 
 Recognition results are persisted under a stable cache key per task, so a retried, restarted or
 resumed run does not recognise the same media twice; delivery looks for what this task already
@@ -60,9 +64,9 @@ def captions_flow(task_id: int, partner_id: int = 0, account_block: str | None =
 
 def _caption_job(active: ActiveJob) -> JobResult | State:
     if active.job.service_type == VendorServiceType.HUMAN:
-        # The person-in-the-loop step (flows/review.py) is not wired in yet: a human job must never
-        # be delivered as if a person had checked it.
-        raise UnsupportedJob("human captions are not served yet")
+        return _human_caption_job(active)
+    if active.job.service_type != VendorServiceType.MACHINE:
+        raise UnsupportedJob(f"captions of service type {active.job.service_type_label} are not served")
     started = time.monotonic()
     workdir = _workdir(active)
     checkpoint(active, "fetch media")
@@ -221,7 +225,15 @@ def recognize(active: ActiveJob, audio: AudioTrack, workdir: Path) -> Recognized
         update_progress_artifact(progress_id, 100.0)
     if not transcript.words:
         raise PermanentError("no speech was recognised in the media")
-    words = [Word(start=w.start, end=w.end, text=w.text, probability=w.probability) for w in transcript.words]
+    # Whisper can hallucinate past the end of the audio (seen with a dictionary prompt): a word
+    # that starts after the media ends was never spoken, and none may end after it.
+    words = [
+        Word(start=w.start, end=min(w.end, audio.duration), text=w.text, probability=w.probability)
+        for w in transcript.words
+        if w.start < audio.duration - 0.05
+    ]
+    if not words:
+        raise PermanentError("no speech was recognised in the media")
     logger.info(
         "Recognised %s words in %.1f s of audio (%.1f s, RTF %.3f)",
         len(words), audio.duration, seconds, seconds / max(audio.duration, 0.001),
@@ -324,6 +336,211 @@ def deliver_captions(active: ActiveJob, product: CaptionProduct) -> dict[str, An
         human=product.human,
         keywords=product.keywords,
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Human captions: the machine draft, a person's corrections, delivery
+
+
+@dataclass
+class Draft:
+    """The machine draft of a human job, persisted once so a resumed run never redoes it."""
+
+    product: CaptionProduct
+    media_seconds: float
+    recognition_seconds: float
+    media_file: str
+    entry_name: str
+    editable_format: CaptionFormat
+    editable_text: str
+    workdir: str
+    language: str
+
+
+def _draft_cache_key(context: Any, parameters: dict[str, Any]) -> str:
+    active: ActiveJob = parameters["active"]
+    return f"{active.cache_scope()}-draft"
+
+
+@task(name="machine-draft", cache_key_fn=_draft_cache_key, persist_result=True, result_serializer="pickle")
+def prepare_draft(active: ActiveJob) -> Draft:
+    """Fetch, decode, recognise and caption the media: the draft a person corrects."""
+    workdir = _workdir(active)
+    checkpoint(active, "fetch media")
+    media = fetch_media(active, workdir)
+    checkpoint(active, "decode audio")
+    audio = decode_audio(media, workdir)
+    checkpoint(active, "recognize")
+    recognized = recognize(active, audio, workdir)
+    checkpoint(active, "make captions")
+    product = make_captions(active, recognized, audio)
+    # People edit SRT or WebVTT; a DFXP order is rendered from their cues at delivery.
+    editable = CaptionFormat.VTT if product.format == CaptionFormat.VTT else CaptionFormat.SRT
+    entry = active.api().get_entry(active.job.task.entry_id)
+    return Draft(
+        product=product,
+        media_seconds=audio.duration,
+        recognition_seconds=recognized.seconds,
+        media_file=str(media),
+        entry_name=entry.name or entry.id,
+        editable_format=editable,
+        editable_text=render(product.cues, editable, language=recognized.language),
+        workdir=str(workdir),
+        language=recognized.language,
+    )
+
+
+def _human_caption_job(active: ActiveJob) -> JobResult:
+    from flows.review import CaptionSubmission, ask_a_person, keep_answer, recall_answer
+
+    started = time.monotonic()
+    draft = prepare_draft(active)
+    style = style_for(active)
+    answer = recall_answer(active, "captions")
+    if answer is None:
+        checkpoint(active, "human review")
+        submission = ask_a_person(
+            active,
+            title=f"Correct the captions of “{draft.entry_name}”",
+            work_package=work_package(active, draft),
+            input_type=CaptionSubmission,
+            initial={"captions": draft.editable_text, "accuracy": 99, "note": ""},
+            validate=lambda s: check_submission(s.captions, style, draft.media_seconds),
+        )
+        answer = keep_answer(active, "captions", submission.model_dump(include={"captions", "accuracy", "note"}))
+    else:
+        get_run_logger().info("Task %s: delivering the person's answer kept by an earlier run", active.task_id)
+    checkpoint(active, "deliver")
+    product = human_product(active, draft, answer)
+    delivery = deliver_captions(active, product)
+    _apply_deletion_policy(active, Path(draft.workdir))
+    summary = _report(
+        active,
+        AudioTrack(wav=Path(draft.media_file), duration=draft.media_seconds, source=Path(draft.media_file).name),
+        product,
+        delivery,
+        draft.recognition_seconds,
+        time.monotonic() - started,
+    )
+    return JobResult(output_object_id=delivery["caption_asset_id"], accuracy=product.accuracy, summary=summary)
+
+
+def check_submission(text: str, style: CaptionStyle, media_seconds: float) -> list[str]:
+    """Why submitted captions cannot be delivered (empty list: they can)."""
+    from reachflow.captions.formats import CaptionParseError, parse_captions
+    from reachflow.captions.quality import validate_submission
+
+    try:
+        _fmt, cues = parse_captions(text or "")
+    except CaptionParseError as exc:
+        return [f"the captions could not be read: {exc}"]
+    return validate_submission(cues, style, media_seconds)
+
+
+def human_product(active: ActiveJob, draft: Draft, answer: dict[str, Any]) -> CaptionProduct:
+    """The delivery package made from a person's accepted captions, in the ordered format."""
+    from reachflow.captions.formats import parse_captions
+    from reachflow.captions.profanity import mask_profanity
+
+    job = active.job
+    _fmt, cues = parse_captions(answer["captions"])
+    style = style_for(active)
+    if style.profanity:
+        cues = [Cue(c.start, c.end, tuple(mask_profanity(line) for line in c.lines), c.speaker, c.kind) for c in cues]
+    language = draft.language
+    text = " ".join(c.text for c in cues if c.kind == "speech")
+    keywords = extract_keywords(text, language=language) if job.profile.enable_metadata_extraction else []
+    findings = style_findings(cues, style, media_duration=draft.media_seconds)
+    return CaptionProduct(
+        format=draft.product.format,
+        caption_text=render(cues, draft.product.format, language=language),
+        txt_transcript=render_txt(cues),
+        dfxp_transcript=render_dfxp(cues, language=language),
+        cues=cues,
+        accuracy=int(answer["accuracy"]),
+        language_name=draft.product.language_name,
+        keywords=keywords,
+        findings=findings if isinstance(findings, dict) else findings.as_dict(),
+        human=True,
+        reviewer_note=str(answer.get("note") or ""),
+    )
+
+
+def _turnaround_label(value: int | None) -> str:
+    from reachflow.enums import VendorServiceTurnAroundTime
+
+    if value is None:
+        return "not set"
+    try:
+        return f"{VendorServiceTurnAroundTime(int(value)).name} ({int(value)})"
+    except ValueError:
+        return f"{int(value)} s"
+
+
+def media_link(active: ActiveJob, media_file: str) -> str:
+    """Where a reviewer opens the media: the vendor's published jobs folder, else the file path.
+
+    Never a Kaltura URL: those carry the task's accessKey, a secret that must not reach artifacts.
+    """
+    base = get_settings().review_media_url
+    path = Path(media_file)
+    if base:
+        return f"[{path.name}]({base.rstrip('/')}/{path.parent.name}/{path.name})"
+    return f"`{path}` (on the vendor's media storage)"
+
+
+def work_package(active: ActiveJob, draft: Draft) -> str:
+    """Markdown with everything a captioner needs, published as the run's work-package artifact."""
+    job = active.job
+    task_ = job.task
+    profile = job.profile
+    yes_no = {True: "yes", False: "no"}
+    turnaround = _turnaround_label(task_.turn_around_time)
+    expected = task_.expected_finish_time.isoformat() if task_.expected_finish_time else "not set"
+    dictionary = "\n".join(f"- {t}" for t in job.dictionary_terms) or "- (none)"
+    fence = "~~~~"
+    return f"""**Entry:** {draft.entry_name} (`{task_.entry_id}`), {draft.media_seconds:.1f} s, partner {task_.partner_id}
+
+**Media:** {media_link(active, draft.media_file)}
+
+**Due:** {active.deadline.due:%Y-%m-%d %H:%M} UTC — expectedFinishTime {expected}, turnAroundTime {turnaround}
+
+## Customer notes
+
+{(task_.notes or "(none)").strip()}
+
+## Dictionary (spell these exactly)
+
+{dictionary}
+
+## Rules to follow
+
+| setting | value |
+|---|---|
+| language | {job.caption_language} |
+| delivered format | {draft.product.format.name} (submit SRT or WebVTT; the draft is {draft.editable_format.name}) |
+| max characters per line | {style_for(active).max_chars_per_line} |
+| lines per caption | at most 2 |
+| speaker id (`[Speaker N]`) | {yes_no[bool(job.catalog_item.enable_speaker_id)]} |
+| speaker change (`>>`) | {yes_no[bool(profile.enable_speaker_change_indication)]} |
+| audio tags (`[MUSIC]`) | {yes_no[bool(profile.enable_audio_tags)]} |
+| profanity removal | {yes_no[bool(profile.enable_profanity_removal)]} |
+
+## How to submit
+
+- **Prefect UI:** open this flow run, press **Resume**, paste the corrected captions, set the accuracy
+  you vouch for, add a note if needed, and submit.
+- **CLI:** `reachflow review submit <flow-run-name-or-id> --file corrected.{draft.editable_format.file_ext} --accuracy 99`
+
+Captions are checked before delivery (they parse, are not empty, stay inside the media, respect the
+line length); if something is wrong the run waits again and this page says what.
+
+## Machine draft ({draft.editable_format.name}, estimated accuracy {draft.product.accuracy} %)
+
+{fence}
+{draft.editable_text.strip()}
+{fence}
+"""
 
 
 def _apply_deletion_policy(active: ActiveJob, workdir: Path) -> None:

@@ -6,6 +6,12 @@ tasks (``entryVendorTask.list`` with the vendor KS) and, for each one with no li
 (scheduled, pending, running, retrying or paused waiting for a person), starts a new run of its
 service. Once it has restarted a task ``max_restarts`` times, the task ends in ERROR instead, with the last failure in
 its errDescription, so a job that crashes every time cannot loop forever.
+
+Runs that wait for a person (suspended, see ``flows/review.py``) are not running, so their deadline
+is watched here: at the at-risk point the ``reachflow.job.at-risk`` event is emitted once (the run
+is tagged ``at-risk``); once the deadline has passed, the ``human_deadline_policy`` applies —
+``wait``: emit ``reachflow.job.overdue`` once (tag ``overdue``) and keep waiting; ``error``: end the
+task in ERROR ("no human result arrived before the deadline …") and cancel the waiting run.
 """
 
 from __future__ import annotations
@@ -19,10 +25,14 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterTags
 from prefect.client.schemas.objects import FlowRun, StateType
 from prefect.client.schemas.sorting import FlowRunSort
+from prefect.events import emit_event
+from prefect.states import Cancelled
 
 from flows.lifecycle import aload_account
+from reachflow.deadlines import Deadline
 from reachflow.enums import EntryVendorTaskStatus
 from reachflow.errors import TaskAlreadyFinal, one_line
+from reachflow.reviews import WaitingRun, waiting_run
 from reachflow.routing import TAG_PREFIX_TASK, idempotency_key, route_for, run_name, run_tags
 from reachflow.settings import get_settings
 from tasks.kaltura import VendorApi
@@ -33,14 +43,20 @@ LIVE_STATES = {StateType.SCHEDULED, StateType.PENDING, StateType.RUNNING, StateT
 
 
 @flow(name="reach-reconcile")
-async def reconcile_flow(account_block: str | None = None) -> dict[str, Any]:
-    """Restart PROCESSING tasks whose flow run died; give up (ERROR) after too many restarts."""
-    result = await reconcile(account_block=account_block)
+async def reconcile_flow(account_block: str | None = None, as_of: datetime | None = None) -> dict[str, Any]:
+    """Restart PROCESSING tasks whose flow run died; give up (ERROR) after too many restarts;
+    apply the deadline policy to jobs waiting for a person.
+
+    Args:
+        account_block: KalturaVendorAccount block name (settings default).
+        as_of: Judge deadlines as of this moment instead of now (what-if checks and tests).
+    """
+    result = await reconcile(account_block=account_block, as_of=as_of)
     get_run_logger().info("Reconcile: %s", result)
     return result
 
 
-async def reconcile(account_block: str | None = None) -> dict[str, Any]:
+async def reconcile(account_block: str | None = None, as_of: datetime | None = None) -> dict[str, Any]:
     logger = get_run_logger()
     settings = get_settings()
     account = await aload_account(account_block)
@@ -49,8 +65,9 @@ async def reconcile(account_block: str | None = None) -> dict[str, Any]:
     served = settings.served_pairs()
     restarted: list[int] = []
     given_up: list[int] = []
+    waiting: dict[str, list[int]] = {"waiting": [], "at_risk": [], "overdue": [], "overdue_error": []}
     alive = 0
-    now = datetime.now(UTC)
+    now = as_of or datetime.now(UTC)
     async with get_client() as client:
         for task_ in processing:
             runs: list[FlowRun] = await client.read_flow_runs(
@@ -58,6 +75,12 @@ async def reconcile(account_block: str | None = None) -> dict[str, Any]:
                 sort=FlowRunSort.EXPECTED_START_TIME_DESC,
                 limit=50,
             )
+            person = next((w for w in map(waiting_run, runs) if w is not None), None)
+            if person is not None:
+                alive += 1
+                outcome = await _watch_waiting(client, vendor, task_, person, now)
+                waiting[outcome].append(task_.id)
+                continue
             if any(run.state_type in LIVE_STATES for run in runs):
                 alive += 1
                 continue
@@ -93,7 +116,62 @@ async def reconcile(account_block: str | None = None) -> dict[str, Any]:
             )
             restarted.append(task_.id)
             logger.info("Task %s had no live run: restarted (attempt %s)", task_.id, attempts + 1)
-    return {"processing": len(processing), "alive": alive, "restarted": restarted, "given_up": given_up}
+    return {"processing": len(processing), "alive": alive, "restarted": restarted, "given_up": given_up, **waiting}
+
+
+async def _watch_waiting(client: Any, vendor: VendorApi, task_: Any, person: WaitingRun, now: datetime) -> str:
+    """Deadline of a job waiting for a person: at-risk event, then the deadline policy."""
+    logger = get_run_logger()
+    settings = get_settings()
+    deadline = Deadline.for_job(task_.created_at, task_.turn_around_time, task_.expected_finish_time)
+    due = f"{deadline.due:%Y-%m-%d %H:%M} UTC"
+    run = await client.read_flow_run(person.id)
+    tags = list(run.tags)
+    if deadline.is_past(now):
+        if settings.human_deadline_policy == "error":
+            description = f"No human result arrived before the deadline ({due})"
+            try:
+                await asyncio.to_thread(
+                    vendor.update_job, task_.id, status=EntryVendorTaskStatus.ERROR, err_description=description
+                )
+            except TaskAlreadyFinal:
+                pass
+            await client.set_flow_run_state(person.id, Cancelled(message=description), force=True)
+            logger.warning("Task %s: %s -> ERROR; run %s cancelled", task_.id, description, person.name)
+            return "overdue_error"
+        if "overdue" not in tags:
+            _event("reachflow.job.overdue", task_, person, deadline, now)
+            await client.update_flow_run(person.id, tags=[*tags, "overdue"])
+        logger.warning("Task %s is past its deadline (%s) and still waits for a person (run %s)",
+                       task_.id, due, person.name)
+        return "overdue"
+    if deadline.is_at_risk(settings.at_risk_threshold, now):
+        if "at-risk" not in tags:
+            _event("reachflow.job.at-risk", task_, person, deadline, now)
+            await client.update_flow_run(person.id, tags=[*tags, "at-risk"])
+            logger.warning("Task %s waits for a person and is at risk (due %s)", task_.id, due)
+        return "at_risk"
+    return "waiting"
+
+
+def _event(name: str, task_: Any, person: WaitingRun, deadline: Deadline, now: datetime) -> None:
+    emit_event(
+        event=name,
+        resource={
+            "prefect.resource.id": f"reachflow.reach-task.{task_.id}",
+            "prefect.resource.name": f"REACH task {task_.id}",
+            "reachflow.partner-id": str(task_.partner_id),
+        },
+        payload={
+            "task_id": task_.id,
+            "partner_id": task_.partner_id,
+            "step": "waiting for a person",
+            "used_fraction": round(deadline.used_fraction(now), 3),
+            "due": deadline.due.isoformat(),
+            "flow_run_id": str(person.id),
+            "flow_run_name": person.name,
+        },
+    )
 
 
 def _last_failure(runs: list[FlowRun]) -> str | None:

@@ -7,6 +7,8 @@
 * ``reachflow account save``: store a ``KalturaVendorAccount`` block from flags or environment.
 * ``reachflow jobs``: every REACH task of this vendor and its status, from Kaltura.
 * ``reachflow drain`` / ``reachflow undrain``: stop / resume taking new jobs.
+* ``reachflow review list|show RUN|submit RUN --file F [--accuracy N] [--note T]``: jobs waiting
+  for a person; what one needs; hand in the person's work (resumes the run).
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ sandbox_app = typer.Typer(help="The local Kaltura api_v3 sandbox.")
 account_app = typer.Typer(help="The vendor's Kaltura account (a Prefect block).")
 app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(account_app, name="account")
+review_app = typer.Typer(help="Jobs waiting for a person (human captions and other human services).",
+                         no_args_is_help=True)
+app.add_typer(review_app, name="review")
 
 ScenarioOption = Annotated[
     Optional[Path],
@@ -120,6 +125,84 @@ def undrain_cmd() -> None:
 
     asyncio.run(undrain())
     typer.echo("discovery resumed")
+
+
+@review_app.command("list")
+def review_list() -> None:
+    """Every run waiting for a person: run name, REACH task, since when, which submission."""
+    import asyncio
+
+    from reachflow.reviews import waiting_runs
+
+    runs = asyncio.run(waiting_runs())
+    if not runs:
+        typer.echo("no run is waiting for a person")
+        return
+    typer.echo(f"{'flow run':<28} {'task':>7} {'partner':>7}  {'submission':>10}  waiting since (UTC)    id")
+    for run in runs:
+        since = run.since.strftime("%Y-%m-%d %H:%M") if run.since else "?"
+        typer.echo(f"{run.name:<28} {run.task_id or '?':>7} {run.partner_id or '?':>7}  {run.submission:>10}  "
+                   f"{since:<21}  {run.id}")
+
+
+@review_app.command("show")
+def review_show(
+    run: Annotated[str, typer.Argument(help="Flow run name (e.g. captions-2001-5003) or id.")],
+) -> None:
+    """The work package of a waiting run (media, draft, rules, notes) and what its form asks."""
+    import asyncio
+
+    from reachflow.reviews import ReviewError, show_run
+
+    try:
+        shown = asyncio.run(show_run(run))
+    except ReviewError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    waiting = shown["run"]
+    typer.echo(f"Flow run {waiting.name} ({waiting.id}), REACH task {waiting.task_id}, submission {waiting.submission}")
+    typer.echo("")
+    typer.echo(shown["description"])
+    fields = shown["schema"].get("properties", {})
+    typer.echo("\nForm fields: " + ", ".join(
+        f"{name} ({spec.get('type', '?')}{', default ' + repr(spec['default']) if 'default' in spec else ''})"
+        for name, spec in fields.items() if name != "metadata"))
+    typer.echo("")
+    typer.echo(shown["work_package"] or "(no work package artifact found)")
+
+
+@review_app.command("submit")
+def review_submit(
+    run: Annotated[str, typer.Argument(help="Flow run name (e.g. captions-2001-5003) or id.")],
+    file: Annotated[Path, typer.Option("--file", exists=True, dir_okay=False, readable=True,
+                                       help="The corrected work, e.g. corrected.srt or .vtt.")],
+    accuracy: Annotated[Optional[int], typer.Option(min=0, max=100, help="Accuracy you vouch for (%).")] = None,
+    note: Annotated[Optional[str], typer.Option(help="A note for the operations team.")] = None,
+) -> None:
+    """Hand in a person's work: resumes the run, which checks it and delivers it (or asks again)."""
+    import asyncio
+
+    from reachflow.reviews import ReviewError, submit
+
+    values: dict[str, object] = {}
+    if accuracy is not None:
+        values["accuracy"] = accuracy
+    if note is not None:
+        values["note"] = note
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        typer.echo(f"error: {file} is not UTF-8 text", err=True)
+        raise typer.Exit(2) from None
+    try:
+        waiting = asyncio.run(submit(run, values, file_text=text))
+    except ReviewError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(
+        f"submitted {file.name} to {waiting.name}: the run resumes, checks it and delivers it. "
+        f"If it is not accepted the run waits again; `reachflow review show {waiting.name}` then says why."
+    )
 
 
 @app.command("demo")

@@ -58,12 +58,18 @@ class Settings(BaseSettings):
         description="When a human job's deadline passes with no submission: keep waiting (and "
         "alert) or end the task in ERROR.",
     )
+    review_media_url: str | None = Field(
+        default=None,
+        description="Base URL where the vendor publishes the jobs folder (REACHFLOW_HOME/jobs) to "
+        "its reviewers, e.g. an internal web server; work packages link the media there. Without "
+        "it, a work package gives the media file's path on the vendor's storage.",
+    )
     retry_delay_scale: float = Field(
         default=1.0, ge=0.0, le=10.0,
         description="Multiplies every retry delay (tests use 0 to retry at once).",
     )
     served: str = Field(
-        default="1:2",
+        default="1:2,1:1",
         description="Comma-separated serviceFeature:serviceType pairs ReachFlow serves "
         "(1:2 = CAPTIONS/MACHINE, 1:1 = CAPTIONS/HUMAN).",
     )
