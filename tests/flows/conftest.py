@@ -6,7 +6,7 @@ import asyncio
 import os
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -108,99 +108,13 @@ VENDOR = {
 }
 
 
+
 @pytest.fixture(scope="session")
 def served_flows(session_dir: Path, prefect_server: None) -> Iterator[dict[str, Any]]:
-    """A real Prefect runner process serving the service flows as deployments.
-
-    ``suspend_flow_run`` needs a deployment: a suspended run's process exits, and on resume the
-    runner starts a new process that runs the flow again from the top, as a worker does in
-    production. Yields the deployment ids by name.
-    """
-    import subprocess
-    import sys
-    import time
-
-    from prefect.client.orchestration import get_client
+    """A real Prefect runner process serving the service flows as deployments (see tests/runner.py)."""
     from prefect.settings import PREFECT_API_URL
 
-    storage = session_dir / "prefect-results"
-    storage.mkdir(parents=True, exist_ok=True)
-    env = {
-        **os.environ,
-        "PREFECT_API_URL": str(PREFECT_API_URL.value()),
-        "PREFECT_RUNNER_POLL_FREQUENCY": "1",
-        "PREFECT_LOCAL_STORAGE_PATH": str(storage),
-        "REACHFLOW_RETRY_DELAY_SCALE": "0",
-    }
-    code = (
-        "from prefect import serve\n"
-        "from flows.captions import captions_flow\n"
-        "serve(captions_flow.to_deployment(name='captions'), limit=2)\n"
-    )
-    log_path = session_dir / "runner.log"
-    with open(log_path, "ab") as log:
-        proc = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=log, stderr=subprocess.STDOUT,
-                                cwd=Path(__file__).resolve().parents[2], start_new_session=True)
-    try:
-        deadline = time.monotonic() + 90
-        deployment_id = None
-        while deployment_id is None:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the runner did not start; see {log_path}:\n{log_path.read_text()[-3000:]}")
+    from tests.runner import serving_flows
 
-            async def find() -> Any:
-                async with get_client() as client:
-                    try:
-                        return (await client.read_deployment_by_name("reach-captions/captions")).id
-                    except Exception:
-                        return None
-
-            deployment_id = asyncio.run(find())
-            time.sleep(0.5)
-        yield {"captions": deployment_id, "log": log_path, "storage": storage}
-    finally:
-        import signal
-
-        with suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=30)
-
-
-def start_run(deployment_id: Any, task_id: int, partner_id: int, block: str) -> Any:
-    """A flow run of the deployment for one REACH task, named and tagged as discovery does."""
-    from prefect.client.orchestration import get_client
-
-    from reachflow.routing import CAPTIONS, run_name, run_tags
-
-    async def create() -> Any:
-        async with get_client() as client:
-            return await client.create_flow_run_from_deployment(
-                deployment_id,
-                parameters={"task_id": task_id, "partner_id": partner_id, "account_block": block},
-                name=run_name(CAPTIONS, partner_id, task_id),
-                tags=run_tags(partner_id, task_id, 1, 1),
-            )
-
-    return asyncio.run(create())
-
-
-def wait_for_run(run_id: Any, done: Any, timeout: float = 240, what: str = "") -> Any:
-    """Poll the flow run until ``done(run)``; fail with its state and the runner's log otherwise."""
-    import time
-
-    from prefect.client.orchestration import get_client
-
-    async def read() -> Any:
-        async with get_client() as client:
-            return await client.read_flow_run(run_id)
-
-    deadline = time.monotonic() + timeout
-    run = asyncio.run(read())
-    while not done(run):
-        if run.state is not None and run.state.is_final() and not done(run):
-            raise AssertionError(f"run ended {run.state.name}: {run.state.message} (waiting for {what})")
-        if time.monotonic() > deadline:
-            raise AssertionError(f"run still {run.state.name if run.state else '?'} after {timeout} s ({what})")
-        time.sleep(1)
-        run = asyncio.run(read())
-    return run
+    with serving_flows(str(PREFECT_API_URL.value()), session_dir / "runner") as served:
+        yield served

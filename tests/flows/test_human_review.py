@@ -20,7 +20,8 @@ from typer.testing import CliRunner
 from flows.reconcile import reconcile_flow
 from kaltura_sandbox.faults import FaultPlan
 from reachflow.cli import app
-from tests.flows.conftest import VENDOR, customer_client, start_run, vendor_sandbox, vendor_task, wait_for_run
+from tests.flows.conftest import VENDOR, customer_client, vendor_sandbox, vendor_task
+from tests.runner import completed, start_run, suspended, wait_for_run
 
 SPEECH = "Welcome to the seminar. Today we talk about captions for every lecture video."
 NOTES = "Speaker names: Dr. Rivera and Prof. Chen."
@@ -78,15 +79,6 @@ def cli(*args: str) -> str:
     result = CliRunner().invoke(app, list(args))
     assert result.exit_code == 0, result.output
     return result.output
-
-
-def suspended(key: str) -> Any:
-    return lambda run: (run.state is not None and run.state.is_paused()
-                        and run.state.state_details.pause_key == key)
-
-
-def completed(run: Any) -> bool:
-    return run.state is not None and run.state.is_completed()
 
 
 def task_runs(run_id: Any) -> list[Any]:
