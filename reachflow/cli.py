@@ -148,14 +148,20 @@ def review_list() -> None:
 @review_app.command("show")
 def review_show(
     run: Annotated[str, typer.Argument(help="Flow run name (e.g. captions-2001-5003) or id.")],
+    draft: Annotated[bool, typer.Option("--draft", help="Print only the text to correct (the form's "
+                                        "prefilled text), e.g. `> corrected.srt`.")] = False,
 ) -> None:
     """The work package of a waiting run (media, draft, rules, notes) and what its form asks."""
     import asyncio
 
-    from reachflow.reviews import ReviewError, show_run
+    from reachflow.reviews import ReviewError, show_run, text_field
 
     try:
         shown = asyncio.run(show_run(run))
+        if draft:
+            field = text_field(shown["schema"])
+            typer.echo(shown["schema"]["properties"][field].get("default", ""), nl=False)
+            return
     except ReviewError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
@@ -165,10 +171,18 @@ def review_show(
     typer.echo(shown["description"])
     fields = shown["schema"].get("properties", {})
     typer.echo("\nForm fields: " + ", ".join(
-        f"{name} ({spec.get('type', '?')}{', default ' + repr(spec['default']) if 'default' in spec else ''})"
-        for name, spec in fields.items() if name != "metadata"))
+        f"{name} ({spec.get('type', '?')}{_default_text(spec)})" for name, spec in fields.items() if name != "metadata"))
     typer.echo("")
     typer.echo(shown["work_package"] or "(no work package artifact found)")
+
+
+def _default_text(spec: dict) -> str:
+    if "default" not in spec:
+        return ""
+    value = spec["default"]
+    if isinstance(value, str) and ("\n" in value or len(value) > 40):
+        return f", prefilled: {value.count(chr(10)) + 1} lines, see `--draft`"
+    return f", default {value!r}"
 
 
 @review_app.command("submit")

@@ -6,6 +6,9 @@
 4. The ``reachflow`` process work pool, every deployment of ``prefect.yaml``, and a worker.
 5. A discovery run at once (then every 60 s on its schedule), and reconcile every 5 minutes.
 6. A table of every task once they settle; the Prefect UI stays up until Ctrl-C.
+7. Human captions tasks are left waiting for a person (machine draft made, run suspended): the
+   closing text says how to finish each from the UI form or the ``reachflow review`` CLI. Their
+   media is published to reviewers on 127.0.0.1:8770 (the jobs folder).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ __all__ = ["run_demo"]
 
 PREFECT_PORT = 4200
 SANDBOX_PORT = 8765
+REVIEW_MEDIA_PORT = 8770  # the jobs folder, published to reviewers (REACHFLOW_REVIEW_MEDIA_URL)
 HOST = "127.0.0.1"
 
 
@@ -96,7 +100,7 @@ def run_demo(exit_when_done: bool = False, timeout: int = 900) -> int:
     if not (project / "prefect.yaml").exists():
         _log("run me from the project folder (where prefect.yaml is)")
         return 2
-    for port, name in ((PREFECT_PORT, "Prefect"), (SANDBOX_PORT, "the sandbox")):
+    for port, name in ((PREFECT_PORT, "Prefect"), (SANDBOX_PORT, "the sandbox"), (REVIEW_MEDIA_PORT, "review media")):
         if not _port_free(port):
             _log(f"port {port} (for {name}) is busy: is another demo running? Stop it first.")
             return 2
@@ -119,6 +123,7 @@ def run_demo(exit_when_done: bool = False, timeout: int = 900) -> int:
         "PREFECT_UI_API_URL": api_url,
         "REACHFLOW_PROJECT_DIR": str(project),
         "REACHFLOW_HOME": str(root / "work"),
+        "REACHFLOW_REVIEW_MEDIA_URL": f"http://{HOST}:{REVIEW_MEDIA_PORT}",
         "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
     }
     services = Services(logs)
@@ -136,6 +141,14 @@ def run_demo(exit_when_done: bool = False, timeout: int = 900) -> int:
             "sandbox",
             [str(bin_dir / "reachflow"), "sandbox", "--host", HOST, "--port", str(SANDBOX_PORT),
              "--media-dir", str(project / "var" / "sandbox-media")],
+            env,
+        )
+        # Reviewers open a human job's media from its work package: the jobs folder, served read-only.
+        (root / "work" / "jobs").mkdir(parents=True, exist_ok=True)
+        services.start(
+            "review-media",
+            [sys.executable, "-m", "http.server", "--bind", HOST, "--directory", str(root / "work" / "jobs"),
+             str(REVIEW_MEDIA_PORT)],
             env,
         )
         _wait_http(f"{api_url}/health", "Prefect server", 120, services)
@@ -179,6 +192,7 @@ def run_demo(exit_when_done: bool = False, timeout: int = 900) -> int:
         print()
         print(table.stdout or table.stderr)
         _print_where_to_look(service_url, creds)
+        _print_waiting(env)
         if not settled:
             _log(f"some jobs were still running after {timeout} s; they go on in the background")
         if exit_when_done:
@@ -222,13 +236,43 @@ def _wait_until_settled(env: dict[str, str], timeout: int, services: Services) -
     return False
 
 
+def _print_waiting(env: dict[str, str]) -> None:
+    """How to finish the jobs that wait for a person, from the UI and from the CLI."""
+    code = (
+        "import asyncio, json; from reachflow.reviews import waiting_runs;"
+        "print(json.dumps([[str(r.id), r.name, r.task_id] for r in asyncio.run(waiting_runs())]))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    if result.returncode != 0:
+        return
+    runs = json.loads(result.stdout.strip().splitlines()[-1])
+    if not runs:
+        return
+    lines = ["\nWaiting for a person (human captions): correct the machine draft and the job is delivered."]
+    for run_id, name, task_id in runs:
+        lines.append(f"  task {task_id}: http://127.0.0.1:{PREFECT_PORT}/runs/flow-run/{run_id}  ({name})")
+    first = runs[0][1]
+    lines += [
+        "  In the Prefect UI: open the run, press Resume, edit the captions in the form, Submit.",
+        "  Or from a terminal in this folder:",
+        f"    export PREFECT_API_URL=http://127.0.0.1:{PREFECT_PORT}/api",
+        "    .venv/bin/reachflow review list",
+        f"    .venv/bin/reachflow review show {first}            # work package: media link, notes, rules, draft",
+        f"    .venv/bin/reachflow review show {first} --draft > corrected.srt",
+        f"    .venv/bin/reachflow review submit {first} --file corrected.srt --accuracy 99",
+        "  Then `.venv/bin/reachflow jobs` shows the task READY with its caption asset.",
+    ]
+    print("\n".join(lines) + "\n")
+
+
 def _print_where_to_look(service_url: str, creds: dict) -> None:
     customer = creds["customers"][0]
     print(
         "\nWhere to look:\n"
         f"  Prefect UI (runs, artifacts, job reports):  http://127.0.0.1:{PREFECT_PORT}\n"
         f"  Kaltura sandbox (api_v3):                   {service_url}\n"
-        "  Every task again:                           .venv/bin/reachflow jobs\n"
+        f"  Every task again:                           PREFECT_API_URL=http://127.0.0.1:{PREFECT_PORT}/api"
+        " .venv/bin/reachflow jobs\n"
         "  A customer's captions through the Kaltura API, e.g. partner "
         f"{customer['partner_id']}:\n"
         "    .venv/bin/python -c \"from KalturaClient import *; from KalturaClient.Plugins.Core import *;"

@@ -120,6 +120,8 @@ def test_a_person_corrects_the_draft_with_the_cli(
                          "turnAroundTime FOUR_BUSINESS_DAYS", "expectedFinishTime", "## Machine draft (SRT", "-->", "captions (string"):
             assert expected in shown, expected
         assert "seminar" in shown.split("## Machine draft", 1)[1].lower()  # the draft has the recognised words
+        draft = cli("review", "show", "captions-2001-8001", "--draft")
+        assert draft.startswith("1\n00:00:") and draft.strip() in shown  # the text to correct, alone
         access_key = box.store.get("tasks", 8001)["accessKey"]
         assert access_key not in shown  # no secret in the work package or the form
 
@@ -131,6 +133,7 @@ def test_a_person_corrects_the_draft_with_the_cli(
         assert "submission 2" in shown
         assert "the limit is 32" in shown and "cue 2 (540.0–542.0 s) is outside the media" in shown
         assert "This line is far too long" in shown  # the person's text is kept in the form
+        assert cli("review", "show", "captions-2001-8001", "--draft") == INVALID
         assert vendor_task(box, 8001).status.getValue() == 3
 
         good = tmp_path / "corrected.srt"
