@@ -195,6 +195,7 @@ def recognize(active: ActiveJob, audio: AudioTrack, workdir: Path) -> Recognized
     """Language check, then recognition with word timings, steered by the REACH dictionary."""
     from blocks.engines import load_engine_settings
     from reachflow.asr.accuracy import estimate_accuracy
+    from reachflow.asr.cleanup import trim_trailing_hallucination
     from reachflow.asr.language import check_language, identify_language
 
     logger = get_run_logger()
@@ -225,12 +226,11 @@ def recognize(active: ActiveJob, audio: AudioTrack, workdir: Path) -> Recognized
         update_progress_artifact(progress_id, 100.0)
     if not transcript.words:
         raise PermanentError("no speech was recognised in the media")
-    # Whisper can hallucinate past the end of the audio (seen with a dictionary prompt): a word
-    # that starts after the media ends was never spoken, and none may end after it.
+    # Whisper can end a file with words never spoken (seen with a dictionary prompt); none may
+    # start or end after the media either.
     words = [
-        Word(start=w.start, end=min(w.end, audio.duration), text=w.text, probability=w.probability)
-        for w in transcript.words
-        if w.start < audio.duration - 0.05
+        Word(start=w.start, end=w.end, text=w.text, probability=w.probability)
+        for w in trim_trailing_hallucination(transcript.words, audio.duration)
     ]
     if not words:
         raise PermanentError("no speech was recognised in the media")
@@ -406,6 +406,10 @@ def _human_caption_job(active: ActiveJob) -> JobResult:
             input_type=CaptionSubmission,
             initial={"captions": draft.editable_text, "accuracy": 99, "note": ""},
             validate=lambda s: check_submission(s.captions, style, draft.media_seconds),
+            brief=(
+                f"Media: {media_link(active, draft.media_file)}. At most 2 lines of "
+                f"{style.max_chars_per_line} characters per caption; SRT or WebVTT."
+            ),
         )
         answer = keep_answer(active, "captions", submission.model_dump(include={"captions", "accuracy", "note"}))
     else:

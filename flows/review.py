@@ -99,6 +99,7 @@ def ask_a_person(
     input_type: type[T],
     initial: dict[str, Any],
     validate: Callable[[T], list[str]],
+    brief: str = "",
 ) -> T:
     """Suspend until a person submits valid input of ``input_type``; return it.
 
@@ -109,6 +110,7 @@ def ask_a_person(
         input_type: The ``RunInput`` subclass of the form.
         initial: Prefilled form values (e.g. the draft).
         validate: Returns the problems with a submission (empty when it can be delivered).
+        brief: A few markdown lines shown in the form itself (e.g. the media link, key rules).
     """
     logger = get_run_logger()
     problems: list[str] = []
@@ -120,7 +122,7 @@ def ask_a_person(
             # A new question: publish what the person needs. (A replayed key already has its answer.)
             _publish(active, title, work_package, problems, attempt)
             logger.info("Task %s waits for a person (submission %s); no worker is held", active.task_id, attempt)
-        description = _form_description(title, active, problems)
+        description = _form_description(title, active, problems, brief)
         answer = suspend_flow_run(
             wait_for_input=input_type.with_initial_data(description=description, **initial),
             timeout=timeout,
@@ -165,11 +167,13 @@ def _fired_keys() -> set[str]:
     return set(run.empirical_policy.pause_keys or set())
 
 
-def _form_description(title: str, active: ActiveJob, problems: list[str]) -> str:
+def _form_description(title: str, active: ActiveJob, problems: list[str], brief: str = "") -> str:
     lines = [
         f"**{title}** (REACH task {active.task_id}, due {active.deadline.due:%Y-%m-%d %H:%M} UTC).",
         f"Everything you need is in the artifact `{artifact_key(WORK_PACKAGE, active.job)}` of this run.",
     ]
+    if brief:
+        lines += ["", brief]
     if problems:
         lines.append("\n**Your last submission could not be delivered:**")
         lines.extend(f"- {p}" for p in problems)

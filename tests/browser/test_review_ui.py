@@ -62,6 +62,7 @@ def test_resume_from_the_prefect_ui_form(
             page.get_by_role("button", name="Resume").click()
             page.get_by_text("Resume Flow Run").wait_for()
             page.get_by_text("Correct the captions of “Seminar in the browser”").wait_for()
+            page.get_by_text("At most 2 lines of 32 characters per caption").wait_for()
             labels = page.locator("label span").all_inner_texts()
             assert [label.split(" ")[0] for label in labels[:3]] == ["Captions", "Accuracy", "Note"]
             captions, note = page.locator("textarea").nth(0), page.locator("textarea").nth(1)
