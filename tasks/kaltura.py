@@ -157,11 +157,17 @@ class _VendorSession:
     """The vendor KS of one account, shared by the threads of a process and renewed in time."""
 
     _lock = threading.Lock()
-    _cache: dict[tuple[str, int], tuple[str, float]] = {}
+    _cache: dict[tuple[str, int, str], tuple[str, float]] = {}
 
     def __init__(self, account: KalturaVendorAccount) -> None:
         self.account = account
-        self.key = (account.service_url, account.vendor_partner_id)
+        # One session per account *and* credentials: a block saved with another app token (or a
+        # rotated one) never reuses a KS that its own credentials did not earn.
+        proof = "|".join(
+            str(v.get_secret_value() if hasattr(v, "get_secret_value") else v or "")
+            for v in (account.app_token_id, account.app_token, account.app_token_hash_type, account.admin_secret)
+        )
+        self.key = (account.service_url, account.vendor_partner_id, hashlib.sha256(proof.encode()).hexdigest())
 
     def ks(self, force: bool = False) -> str:
         with self._lock:
