@@ -9,6 +9,8 @@ no word covers is transcribed again without the prompt (or with ``guard_model``)
 
 from __future__ import annotations
 
+import ctypes
+import functools
 import os
 import threading
 from collections.abc import Sequence
@@ -43,6 +45,18 @@ _MODELS: dict[tuple[str, str, int], Any] = {}
 _MODELS_LOCK = threading.Lock()
 
 
+def _new_model(path: Path, compute_type: str, cpu_threads: int) -> Any:
+    from faster_whisper import WhisperModel
+
+    try:
+        model = WhisperModel(str(path), device="cpu", compute_type=compute_type, cpu_threads=cpu_threads)
+    except (RuntimeError, ValueError, OSError) as exc:
+        raise ModelUnavailable(f"cannot load speech model at {path}: {exc}") from exc
+    model.feature_extractor = _lean_feature_extractor(model.feature_extractor)
+    _use_lean_vad()
+    return model
+
+
 def _load_model(path: Path, compute_type: str, cpu_threads: int) -> Any:
     """One ``WhisperModel`` per (folder, compute type, threads) per process: loading costs 0.2–1 s
     and ~150–300 MB, and a worker runs many jobs."""
@@ -50,14 +64,151 @@ def _load_model(path: Path, compute_type: str, cpu_threads: int) -> Any:
     with _MODELS_LOCK:
         model = _MODELS.get(key)
         if model is None:
-            from faster_whisper import WhisperModel
-
-            try:
-                model = WhisperModel(str(path), device="cpu", compute_type=compute_type, cpu_threads=cpu_threads)
-            except (RuntimeError, ValueError, OSError) as exc:
-                raise ModelUnavailable(f"cannot load speech model at {path}: {exc}") from exc
+            model = _new_model(path, compute_type, cpu_threads)
             _MODELS[key] = model
         return model
+
+
+_libc: Any = None  # glibc, once looked up (False: not available)
+
+
+def release_memory() -> None:
+    """Hand freed heap memory back to the operating system (glibc ``malloc_trim``; else nothing).
+
+    CTranslate2 and numpy free their buffers, but glibc keeps most freed blocks under its mmap
+    threshold in the process: after a model is dropped or a window's arrays die, the resident
+    size only falls once the heap is trimmed.
+    """
+    global _libc
+    if _libc is None:
+        try:
+            _libc = ctypes.CDLL("libc.so.6")
+            _libc.malloc_trim.argtypes = [ctypes.c_size_t]
+        except (OSError, AttributeError):
+            _libc = False
+    if _libc:
+        _libc.malloc_trim(0)
+
+
+# --------------------------------------------------------------------------------------------
+# Log-mel features in bounded memory
+
+
+def _lean_feature_extractor(extractor: Any) -> Any:
+    """``extractor`` (faster-whisper's stock one) as a chunked one with the same settings."""
+    from faster_whisper.feature_extractor import FeatureExtractor
+
+    if type(extractor) is not FeatureExtractor:
+        return extractor
+    lean = chunked_feature_extractor_class().__new__(chunked_feature_extractor_class())
+    lean.__dict__.update(extractor.__dict__)
+    return lean
+
+
+@functools.cache
+def chunked_feature_extractor_class() -> type:
+    """The class is made on first use: importing faster-whisper loads CTranslate2 and PyAV."""
+    from faster_whisper.feature_extractor import FeatureExtractor
+
+    class ChunkedFeatureExtractor(FeatureExtractor):  # type: ignore[misc]
+        """faster-whisper's log-mel spectrogram, computed a few thousand frames at a time.
+
+        The stock extractor builds the whole STFT of its input at once: for a 300 s window that
+        is ~30,000 frames × 400 samples, then their complex spectrum, its copy and magnitudes,
+        about 250 MB for a fraction of a second, the job's highest memory peak. Here frames are
+        windowed, transformed and mel-filtered ``chunk_frames`` at a time into the output, then
+        the same log, clamp and scaling run on the whole spectrogram: the same numbers (every
+        frame's FFT and mel sum is computed exactly as before) in a few MB.
+        """
+
+        chunk_frames = 4096  # ~41 s of 10 ms frames
+
+        def __call__(self, waveform: np.ndarray, padding: int = 160, chunk_length: int | None = None) -> np.ndarray:
+            if chunk_length is not None:
+                self.n_samples = chunk_length * self.sampling_rate
+                self.nb_max_frames = self.n_samples // self.hop_length
+            if waveform.ndim != 1 or len(waveform) + padding <= self.n_fft:
+                return super().__call__(waveform, padding=padding)
+            n_fft, hop = self.n_fft, self.hop_length
+            half = n_fft // 2
+            # np.pad(np.pad(waveform, (0, padding)), half, mode="reflect") in one buffer.
+            length = len(waveform) + padding
+            padded = np.zeros(half + length + half, dtype=np.float32)
+            signal = padded[half : half + length]
+            signal[: len(waveform)] = waveform
+            padded[:half] = signal[half:0:-1]
+            padded[half + length :] = signal[length - 1 - half : length - 1][::-1]
+            n_frames = 1 + (len(padded) - n_fft) // hop
+            window = np.hanning(n_fft + 1)[:-1].astype("float32")
+            frames = np.lib.stride_tricks.as_strided(
+                padded, (n_frames, n_fft), (hop * padded.strides[0], padded.strides[0]), writeable=False
+            )
+            kept = n_frames - 1  # the stock extractor drops the last STFT frame
+            log_spec = np.empty((self.mel_filters.shape[0], kept), dtype=np.result_type(self.mel_filters, np.float32))
+            for start in range(0, kept, self.chunk_frames):
+                stop = min(kept, start + self.chunk_frames)
+                spectrum = np.fft.rfft(frames[start:stop] * window, n=n_fft, axis=-1).astype("complex64")
+                magnitudes = np.abs(spectrum.T) ** 2
+                log_spec[:, start:stop] = self.mel_filters @ magnitudes
+            del spectrum, magnitudes, frames, signal, padded
+            np.clip(log_spec, 1e-10, None, out=log_spec)
+            np.log10(log_spec, out=log_spec)
+            np.maximum(log_spec, log_spec.max() - 8.0, out=log_spec)
+            log_spec += 4.0
+            log_spec /= 4.0
+            return log_spec
+
+    return ChunkedFeatureExtractor
+
+
+@functools.cache
+def lean_vad_class() -> type:
+    """faster-whisper's Silero VAD, run on fewer windows per ONNX call (made on first use)."""
+    from faster_whisper.vad import SileroVADModel
+
+    class LeanSileroVAD(SileroVADModel):  # type: ignore[misc]
+        """The same speech probabilities from ``batch_windows`` windows per ONNX call, not 10,000.
+
+        The stock model hands the ONNX session up to 10,000 windows of 32 ms (5.3 minutes) at a
+        time; on a 300 s recognition window that is ~100 MB of activations at once. The LSTM
+        state is carried from call to call as the stock code does, so the output is the same
+        (identical on a 300 s window, batches of 500 against 10,000) for ~30 MB.
+        """
+
+        batch_windows = 500
+
+        def __call__(self, audio: np.ndarray, num_samples: int = 512, context_size_samples: int = 64) -> np.ndarray:
+            assert audio.ndim == 1, "Input should be a 1D array"
+            assert audio.shape[0] % num_samples == 0, "Input size should be a multiple of num_samples"
+            h = np.zeros((1, 1, 128), dtype="float32")
+            c = np.zeros((1, 1, 128), dtype="float32")
+            batched_audio = audio.reshape(-1, num_samples)
+            context = batched_audio[..., -context_size_samples:]
+            context[-1] = 0
+            context = np.roll(context, 1, 0)
+            batched_audio = np.concatenate([context, batched_audio], 1)
+            outputs = []
+            for i in range(0, batched_audio.shape[0], self.batch_windows):
+                output, h, c = self.session.run(
+                    None, {"input": batched_audio[i : i + self.batch_windows], "h": h, "c": c}
+                )
+                outputs.append(output)
+            return np.concatenate(outputs, axis=0)
+
+    return LeanSileroVAD
+
+
+def _use_lean_vad() -> None:
+    """Make faster-whisper's one shared VAD model (its own transcribe uses it too) the lean kind.
+
+    faster-whisper offers no way to pass a VAD model, so the cached instance changes class; only
+    the exact stock class is changed, so a faster-whisper with another VAD is left alone.
+    """
+    from faster_whisper.vad import SileroVADModel, get_vad_model
+
+    model = get_vad_model()
+    if type(model) is SileroVADModel:
+        model.__class__ = lean_vad_class()
 
 
 # --------------------------------------------------------------------------------------------
@@ -74,6 +225,7 @@ def speech_regions(samples: np.ndarray, offset: float = 0.0, *, min_silence_ms: 
 
     if len(samples) == 0:
         return []
+    _use_lean_vad()
     chunks = get_speech_timestamps(samples, VadOptions(min_silence_duration_ms=min_silence_ms), sampling_rate=SAMPLE_RATE)
     return [(offset + c["start"] / SAMPLE_RATE, offset + c["end"] / SAMPLE_RATE) for c in chunks]
 
@@ -136,7 +288,8 @@ class FasterWhisperEngine:
         cpu_threads: threads per model (0 = all cores).
         beam_size: beam width (5 was ~3 WER points better than greedy on tiny.en, notes §4.1).
         window_seconds: longest stretch decoded at once; bounds memory for hours-long media
-            (22 min of audio, tiny.en: peak RSS 635 MB with 300 s windows, 960 MB with 600 s).
+            (22 min of audio, tiny.en: peak RSS 635 MB with 300 s windows, 960 MB with 600 s,
+            measured before features and VAD were computed in chunks).
         overlap_seconds: context shared by neighbouring windows.
         models_dir: where ``base`` is joined (default :func:`reachflow.asr.models.models_dir`).
         dictionary_mode: how the REACH dictionary steers decoding: ``prompt`` (initial_prompt,
@@ -260,7 +413,8 @@ class FasterWhisperEngine:
                 recovered.extend(spliced)
             per_window.append((window, words))
             segments.extend(s for s in decoded.segments if window.keep_from <= (s.start + s.end) / 2 < window.keep_to or window is windows[-1])
-            del samples
+            del samples, decoded
+            release_memory()  # the window's audio, features and VAD buffers: gone, not just free
             if on_progress is not None:
                 on_progress(window.keep_to, info.duration)
 
