@@ -82,9 +82,15 @@ class SpeechEngineSettings(Block):
         )
 
     def build_language_engine(self) -> FasterWhisperEngine:
-        """Multilingual base for spoken-language ID (never tiny.en: it cannot tell)."""
+        """Multilingual base for spoken-language ID (never tiny.en: it cannot tell).
+
+        Its model is the engine's own (``keep_model_loaded=False``): language ID runs once per
+        job, and keeping base loaded beside tiny.en would cost ~150 MB for the whole job. A base
+        already loaded for recognition (non-English jobs) is shared, not loaded twice.
+        """
         return FasterWhisperEngine(
-            "base", compute_type=self.compute_type, cpu_threads=self.cpu_threads, models_dir=self.model_cache_dir
+            "base", compute_type=self.compute_type, cpu_threads=self.cpu_threads, models_dir=self.model_cache_dir,
+            keep_model_loaded=False,
         )
 
 

@@ -57,15 +57,21 @@ def _new_model(path: Path, compute_type: str, cpu_threads: int) -> Any:
     return model
 
 
-def _load_model(path: Path, compute_type: str, cpu_threads: int) -> Any:
+def _load_model(path: Path, compute_type: str, cpu_threads: int, *, keep: bool = True) -> Any:
     """One ``WhisperModel`` per (folder, compute type, threads) per process: loading costs 0.2–1 s
-    and ~150–300 MB, and a worker runs many jobs."""
+    and ~150–300 MB, and a worker runs many jobs.
+
+    With ``keep=False`` a model that is not already shared is loaded for the caller alone and not
+    kept (the caller drops it when done: language ID's base must not stay resident beside the
+    recognition model for the rest of the job).
+    """
     key = (str(path), compute_type, cpu_threads)
     with _MODELS_LOCK:
         model = _MODELS.get(key)
         if model is None:
             model = _new_model(path, compute_type, cpu_threads)
-            _MODELS[key] = model
+            if keep:
+                _MODELS[key] = model
         return model
 
 
@@ -297,6 +303,11 @@ class FasterWhisperEngine:
         guard: run the dropped-speech guard.
         guard_min_gap: shortest uncovered speech (s) the guard re-runs.
         guard_model: model for the guard's re-run (default: this model, without the prompt).
+        keep_model_loaded: share the loaded model with every engine of the process and keep it
+            for later jobs (the default: recognition models). ``False`` keeps it on this engine
+            only, until :meth:`release` or the engine's end (language ID's base, which is not
+            needed again in an English job and costs ~150 MB beside tiny.en). A model some
+            other engine already shares is used as it is.
 
     Example:
         >>> engine = FasterWhisperEngine("tiny.en", cpu_threads=2)
@@ -319,6 +330,7 @@ class FasterWhisperEngine:
         guard: bool = True,
         guard_min_gap: float = 2.0,
         guard_model: str | os.PathLike[str] | None = None,
+        keep_model_loaded: bool = True,
     ) -> None:
         self.model_name = str(model)
         self.compute_type = compute_type
@@ -331,6 +343,8 @@ class FasterWhisperEngine:
         self.guard = guard
         self.guard_min_gap = guard_min_gap
         self.guard_model = None if guard_model is None else str(guard_model)
+        self.keep_model_loaded = keep_model_loaded
+        self._own_models: dict[Path, Any] = {}
         self.model_path = resolve_model(self.model_name, models_dir)
         self.multilingual = is_multilingual(self.model_path)
 
@@ -338,7 +352,21 @@ class FasterWhisperEngine:
         return f"FasterWhisperEngine(model={self.model_name!r}, compute_type={self.compute_type!r}, beam_size={self.beam_size})"
 
     def _model(self, path: Path | None = None) -> Any:
-        return _load_model(path or self.model_path, self.compute_type, self.cpu_threads)
+        path = path or self.model_path
+        if self.keep_model_loaded:
+            return _load_model(path, self.compute_type, self.cpu_threads)
+        model = self._own_models.get(path)
+        if model is None:
+            model = _load_model(path, self.compute_type, self.cpu_threads, keep=False)
+            self._own_models[path] = model
+        return model
+
+    def release(self) -> None:
+        """Drop the models this engine loaded for itself (``keep_model_loaded=False``) and give
+        their memory back; shared models stay loaded. The engine reloads on next use."""
+        if self._own_models:
+            self._own_models.clear()
+            release_memory()
 
     # ---------------------------------------------------------------------------------------
 

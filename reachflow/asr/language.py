@@ -148,20 +148,33 @@ def identify_language(
         sample_seconds: length of each window (Whisper hears 30 s at a time).
         windows: how many windows to sample (start, middle, end of the speech).
         engine: a multilingual engine to use; else ``settings.build_language_engine()``; else
-            base with default settings.
+            base with default settings. An engine made here is released before returning (the
+            model it loaded for itself is freed; a model shared with recognition stays).
         settings: engine settings (the ``SpeechEngineSettings`` block).
         models_dir: where base is joined when neither ``engine`` nor ``settings`` is given.
 
     Returns:
         A guess whose probabilities average the windows, weighted by their speech.
     """
+    own = engine is None
     if engine is None:
         if settings is not None:
             engine = settings.build_language_engine()
         else:
             from reachflow.asr.faster import FasterWhisperEngine
 
-            engine = FasterWhisperEngine("base", models_dir=models_dir)
+            engine = FasterWhisperEngine("base", models_dir=models_dir, keep_model_loaded=False)
+    try:
+        return _identify(wav_path, engine, sample_seconds, windows)
+    finally:
+        # An engine made here is not used again: a model it loaded for itself (language ID's
+        # base beside an English job's tiny.en) must not stay resident for the rest of the job.
+        release = getattr(engine, "release", None) if own else None
+        if release is not None:
+            release()
+
+
+def _identify(wav_path: AudioSource, engine: _LanguageDetector, sample_seconds: float, windows: int) -> LanguageGuess:
     picks = _speech_windows(wav_path, sample_seconds, windows)
     totals: dict[str, float] = {}
     weight_sum = 0.0

@@ -2,7 +2,7 @@
 
 A 3-hour captions job must stay under 1 GB (bench/captions_bench.py measures the whole job); these
 tests pin the pieces: log-mel features and Silero VAD computed in chunks give faster-whisper's own
-results.
+results, and language ID's base model does not stay loaded beside the recognition model.
 """
 
 from __future__ import annotations
@@ -15,9 +15,11 @@ import pytest
 from faster_whisper.feature_extractor import FeatureExtractor
 from faster_whisper.vad import SileroVADModel, get_vad_model
 
+from blocks.engines import SpeechEngineSettings
 from reachflow.asr import faster
 from reachflow.asr.base import SAMPLE_RATE, read_wav
 from reachflow.asr.faster import FasterWhisperEngine, _lean_feature_extractor, lean_vad_class
+from reachflow.asr.language import identify_language
 
 
 def _speechlike(seconds: float, seed: int = 0) -> np.ndarray:
@@ -83,3 +85,41 @@ def test_loaded_models_and_the_shared_vad_use_the_lean_pieces(tiny: FasterWhispe
     model = tiny._model()
     assert isinstance(model.feature_extractor, faster.chunked_feature_extractor_class())
     assert isinstance(get_vad_model(), lean_vad_class())
+
+
+def test_language_id_does_not_keep_base_loaded(models_dir: Path, english_clip: tuple[Path, str]) -> None:
+    settings = SpeechEngineSettings(model_cache_dir=str(models_dir), cpu_threads=2)
+    engine = settings.build_language_engine()
+    assert engine.keep_model_loaded is False
+    key = (str(engine.model_path), engine.compute_type, engine.cpu_threads)
+    shared_before = faster._MODELS.get(key)
+
+    guess = identify_language(english_clip[0], settings=settings)
+
+    assert guess.code == "en"
+    # Nothing new was kept for the process: a base loaded only for language ID is gone with it.
+    assert faster._MODELS.get(key) is shared_before
+
+
+def test_an_engine_that_does_not_keep_its_model_releases_it(models_dir: Path, english_clip: tuple[Path, str]) -> None:
+    engine = FasterWhisperEngine("base", cpu_threads=2, models_dir=models_dir, keep_model_loaded=False)
+    key = (str(engine.model_path), engine.compute_type, engine.cpu_threads)
+    shared = faster._MODELS.pop(key, None)  # as in a worker that never ran a non-English job
+    try:
+        code, probability, _ = engine.detect_language(read_wav(english_clip[0], 0.0, 30.0))
+        assert code == "en" and probability > 0.5
+        own = engine._model()
+        assert engine._own_models and key not in faster._MODELS
+        engine.release()
+        assert not engine._own_models
+        assert engine._model() is not own  # loads again when used again
+        engine.release()
+        # A model another engine shares is used as it is, and never dropped by release().
+        keeper = FasterWhisperEngine("base", cpu_threads=2, models_dir=models_dir)
+        kept = keeper._model()
+        assert engine._model() is kept
+        engine.release()
+        assert faster._MODELS.get(key) is kept
+    finally:
+        if shared is not None:
+            faster._MODELS[key] = shared
