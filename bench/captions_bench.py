@@ -48,10 +48,18 @@ TASK_ID, PARTNER_ID = 9901, 2001
 
 
 def scenario(minutes: float) -> dict[str, Any]:
+    # --all-options: every profile option that adds work after recognition (speaker change and
+    # ids, audio tags, profanity, keywords): the heaviest captions job.
+    every = os.environ.get("BENCH_ALL_OPTIONS") == "1"
+    profile: dict[str, Any] = {"id": 301}
+    if every:
+        profile.update(enable_speaker_change_indication=True, enable_audio_tags=True,
+                       enable_profanity_removal=True, enable_metadata_extraction=True)
     return {
         "vendor": {"partner_id": 9000, "admin_secret": "v", "app_token": {"id": "0_t", "token": "t", "hash_type": "SHA256"}},
-        "catalog_items": [{"id": 101, "feature": "CAPTIONS", "service_type": "MACHINE", "turn_around_time": "TWO_HOURS"}],
-        "customers": [{"partner_id": PARTNER_ID, "admin_secret": "c", "reach_profiles": [{"id": 301}],
+        "catalog_items": [{"id": 101, "feature": "CAPTIONS", "service_type": "MACHINE", "turn_around_time": "TWO_HOURS",
+                           "enable_speaker_id": every}],
+        "customers": [{"partner_id": PARTNER_ID, "admin_secret": "c", "reach_profiles": [profile],
                        "entries": [{"id": "0_longent1", "media_type": "audio", "flavors": ["audio"],
                                     "speech": SPEECH,
                                     "loop_to_seconds": minutes * 60}],
@@ -318,7 +326,11 @@ def main() -> None:
     parser.add_argument("--minutes-ratio", type=float, default=10)
     parser.add_argument("--minutes-memory", type=float, default=180)
     parser.add_argument("--json", type=Path, help="Also write every figure (timelines included) to this file.")
+    parser.add_argument("--all-options", action="store_true",
+                        help="Turn on every profile option (speaker ids and change, audio tags, profanity, keywords).")
     args = parser.parse_args()
+    if args.all_options:
+        os.environ["BENCH_ALL_OPTIONS"] = "1"
     results: dict[str, Any] = {}
     if args.minutes_ratio:
         home = tempfile.mkdtemp(prefix="bench-job-home-")

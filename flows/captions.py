@@ -581,6 +581,7 @@ def _report(
 | transcripts | {', '.join(f'`{t}`' for t in delivery.get('transcript_ids', []))} |
 | keywords added to tags | {', '.join(product.keywords) or '—'} |
 | deadline | {active.deadline.due.isoformat()} |
+| checked by a person | {_reviewed(product)} |
 
 ## Caption statistics and style findings
 
@@ -604,6 +605,13 @@ def _report(
         "rtf": round(rtf, 4),
         "caption_asset_id": delivery["caption_asset_id"],
     }
+
+
+def _reviewed(product: CaptionProduct) -> str:
+    if not product.human:
+        return "no"
+    note = " ".join(product.reviewer_note.replace("|", "/").split())
+    return f"yes, note: {note}" if note else "yes"
 
 
 def _cleanup(path: Path) -> None:
