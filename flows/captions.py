@@ -391,14 +391,15 @@ def prepare_draft(active: ActiveJob) -> Draft:
 
 
 def _human_caption_job(active: ActiveJob) -> JobResult:
-    from flows.review import CaptionSubmission, ask_a_person, keep_answer, recall_answer
+    from flows.review import CaptionSubmission, ask_a_person, asked_before, keep_answer, recall_answer
 
     started = time.monotonic()
     draft = prepare_draft(active)
     style = style_for(active)
     answer = recall_answer(active, "captions")
     if answer is None:
-        checkpoint(active, "human review")
+        if not asked_before():  # a replay after a resume: reconcile watched the deadline meanwhile
+            checkpoint(active, "human review")
         submission = ask_a_person(
             active,
             title=f"Correct the captions of “{draft.entry_name}”",

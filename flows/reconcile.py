@@ -17,6 +17,7 @@ task in ERROR ("no human result arrived before the deadline …") and cancel the
 from __future__ import annotations
 
 import asyncio
+from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -24,15 +25,16 @@ from prefect import flow, get_run_logger
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterTags
 from prefect.client.schemas.objects import FlowRun, StateType
+from prefect.client.schemas.responses import SetStateStatus
 from prefect.client.schemas.sorting import FlowRunSort
 from prefect.events import emit_event
 from prefect.states import Cancelled
 
-from flows.lifecycle import aload_account
+from flows.lifecycle import FINAL_STATUSES, aload_account
 from reachflow.deadlines import Deadline
 from reachflow.enums import EntryVendorTaskStatus
 from reachflow.errors import TaskAlreadyFinal, one_line
-from reachflow.reviews import WaitingRun, waiting_run
+from reachflow.reviews import WaitingRun, waiting_run, waiting_runs
 from reachflow.routing import TAG_PREFIX_TASK, idempotency_key, route_for, run_name, run_tags
 from reachflow.settings import get_settings
 from tasks.kaltura import VendorApi
@@ -43,20 +45,21 @@ LIVE_STATES = {StateType.SCHEDULED, StateType.PENDING, StateType.RUNNING, StateT
 
 
 @flow(name="reach-reconcile")
-async def reconcile_flow(account_block: str | None = None, as_of: datetime | None = None) -> dict[str, Any]:
+async def reconcile_flow(account_block: str | None = None) -> dict[str, Any]:
     """Restart PROCESSING tasks whose flow run died; give up (ERROR) after too many restarts;
     apply the deadline policy to jobs waiting for a person.
 
     Args:
         account_block: KalturaVendorAccount block name (settings default).
-        as_of: Judge deadlines as of this moment instead of now (what-if checks and tests).
     """
-    result = await reconcile(account_block=account_block, as_of=as_of)
+    result = await reconcile(account_block=account_block)
     get_run_logger().info("Reconcile: %s", result)
     return result
 
 
 async def reconcile(account_block: str | None = None, as_of: datetime | None = None) -> dict[str, Any]:
+    """One reconcile pass (inside a flow run). ``as_of`` judges deadlines at another moment
+    (tests); it acts for real, so the deployed flow does not expose it."""
     logger = get_run_logger()
     settings = get_settings()
     account = await aload_account(account_block)
@@ -87,6 +90,18 @@ async def reconcile(account_block: str | None = None, as_of: datetime | None = N
             last_end = max((run.end_time for run in runs if run.end_time), default=None)
             if last_end and now - last_end < timedelta(seconds=settings.restart_grace_seconds):
                 continue
+            if runs and _pause_expired(runs[0]):
+                # Prefect failed the run because nobody answered before its suspension timed out:
+                # that is the human deadline, not a crash to restart.
+                deadline = Deadline.for_job(task_.created_at, task_.turn_around_time, task_.expected_finish_time)
+                description = f"No human result arrived before the deadline ({deadline.due:%Y-%m-%d %H:%M} UTC)"
+                with suppress(TaskAlreadyFinal):
+                    await asyncio.to_thread(
+                        vendor.update_job, task_.id, status=EntryVendorTaskStatus.ERROR, err_description=description
+                    )
+                waiting["overdue_error"].append(task_.id)
+                logger.warning("Task %s: %s -> ERROR", task_.id, description)
+                continue
             route = route_for(int(task_.service_feature), int(task_.service_type), served)
             attempts = len(runs)
             restarts = sum(1 for run in runs if "restart" in run.tags)
@@ -116,7 +131,9 @@ async def reconcile(account_block: str | None = None, as_of: datetime | None = N
             )
             restarted.append(task_.id)
             logger.info("Task %s had no live run: restarted (attempt %s)", task_.id, attempts + 1)
-    return {"processing": len(processing), "alive": alive, "restarted": restarted, "given_up": given_up, **waiting}
+        orphans = await _cancel_orphans(client, vendor, {t.id for t in processing})
+    return {"processing": len(processing), "alive": alive, "restarted": restarted, "given_up": given_up,
+            "orphans_cancelled": orphans, **waiting}
 
 
 async def _watch_waiting(client: Any, vendor: VendorApi, task_: Any, person: WaitingRun, now: datetime) -> str:
@@ -130,13 +147,16 @@ async def _watch_waiting(client: Any, vendor: VendorApi, task_: Any, person: Wai
     if deadline.is_past(now):
         if settings.human_deadline_policy == "error":
             description = f"No human result arrived before the deadline ({due})"
-            try:
+            # Cancel first (not forced): if the person has just resumed the run, Prefect refuses,
+            # and their answer is delivered instead of being thrown away.
+            result = await client.set_flow_run_state(person.id, Cancelled(message=description))
+            if result.status != SetStateStatus.ACCEPT:
+                logger.info("Task %s: run %s is no longer waiting; its answer goes on", task_.id, person.name)
+                return "waiting"
+            with suppress(TaskAlreadyFinal):
                 await asyncio.to_thread(
                     vendor.update_job, task_.id, status=EntryVendorTaskStatus.ERROR, err_description=description
                 )
-            except TaskAlreadyFinal:
-                pass
-            await client.set_flow_run_state(person.id, Cancelled(message=description), force=True)
             logger.warning("Task %s: %s -> ERROR; run %s cancelled", task_.id, description, person.name)
             return "overdue_error"
         if "overdue" not in tags:
@@ -172,6 +192,33 @@ def _event(name: str, task_: Any, person: WaitingRun, deadline: Deadline, now: d
             "flow_run_name": person.name,
         },
     )
+
+
+PAUSE_EXPIRED = "paused and never resumed"
+
+
+def _pause_expired(run: FlowRun) -> bool:
+    """Prefect's pause-expiration service failed this run: its suspension timed out unanswered."""
+    state = run.state
+    return bool(state is not None and state.type == StateType.FAILED and PAUSE_EXPIRED in (state.message or ""))
+
+
+async def _cancel_orphans(client: Any, vendor: VendorApi, processing_ids: set[int]) -> list[int]:
+    """Cancel runs that wait for a person on a task that is no longer PROCESSING (aborted by the
+    customer, ended by an operator): nobody should do that work."""
+    cancelled: list[int] = []
+    for person in await waiting_runs(client):
+        if person.task_id is None or person.task_id in processing_ids:
+            continue
+        task_ = await asyncio.to_thread(vendor.get_task, person.task_id)
+        if task_ is not None and task_.status not in FINAL_STATUSES:
+            continue
+        status = task_.status.name if task_ is not None else "gone"
+        await client.set_flow_run_state(person.id, Cancelled(message=f"The REACH task is {status}; no answer is needed"))
+        cancelled.append(person.task_id)
+        get_run_logger().warning("Task %s is %s: cancelled the run %s that waited for a person",
+                                 person.task_id, status, person.name)
+    return cancelled
 
 
 def _last_failure(runs: list[FlowRun]) -> str | None:

@@ -26,7 +26,8 @@ An accepted answer is kept as a persisted result under the job's cache scope
 person answered delivers that answer instead of asking again.
 
 Deadlines: the suspension's timeout is the job's deadline plus a grace period (policy ``wait``) or
-the deadline itself plus one reconcile interval (policy ``error``). While a run waits, the flow is
+the deadline itself plus two reconcile intervals (policy ``error``; a job already past its deadline
+then ends in ERROR at once instead of waiting). While a run waits, the flow is
 not running; reconcile applies the at-risk event and the deadline policy to waiting runs, see
 ``flows/reconcile.py``.
 """
@@ -46,6 +47,7 @@ from prefect.runtime import flow_run
 from pydantic import Field
 
 from flows.lifecycle import ActiveJob, artifact_key
+from reachflow.errors import PermanentError
 from reachflow.settings import get_settings
 
 __all__ = [
@@ -54,6 +56,7 @@ __all__ = [
     "REVIEW_KEY_PREFIX",
     "WORK_PACKAGE",
     "ask_a_person",
+    "asked_before",
     "keep_answer",
     "recall_answer",
     "suspend_timeout",
@@ -115,10 +118,15 @@ def ask_a_person(
     logger = get_run_logger()
     problems: list[str] = []
     fired = _fired_keys()
-    timeout = suspend_timeout(active.deadline.due, get_settings().human_deadline_policy)
+    policy = get_settings().human_deadline_policy
+    timeout = suspend_timeout(active.deadline.due, policy)
     for attempt in range(1, MAX_ATTEMPTS + 1):
         key = f"{REVIEW_KEY_PREFIX}{attempt}"
         if key not in fired:
+            if policy == "error" and active.deadline.is_past():
+                raise PermanentError(
+                    f"No human result arrived before the deadline ({active.deadline.due:%Y-%m-%d %H:%M} UTC)"
+                )
             # A new question: publish what the person needs. (A replayed key already has its answer.)
             _publish(active, title, work_package, problems, attempt)
             logger.info("Task %s waits for a person (submission %s); no worker is held", active.task_id, attempt)
@@ -129,6 +137,11 @@ def ask_a_person(
             key=key,
         )
         assert answer is not None  # suspend_flow_run returns the input once the run is resumed with it
+        if f"{REVIEW_KEY_PREFIX}{attempt + 1}" in fired:
+            # Replaying an answer that was judged (and refused) before: only its text carries on.
+            # Judging it again could accept an old answer over the person's newer one.
+            initial = {**initial, **answer.model_dump(exclude={"metadata"}, exclude_none=True)}
+            continue
         problems = validate(answer)
         if not problems:
             logger.info("Task %s: submission %s was accepted", active.task_id, attempt)
@@ -155,6 +168,11 @@ def recall_answer(active: ActiveJob, kind: str) -> dict[str, Any] | None:
 def keep_answer(active: ActiveJob, kind: str, answer: dict[str, Any]) -> dict[str, Any]:
     """Persist an accepted answer so a restarted run delivers it instead of asking again."""
     return answer
+
+
+def asked_before() -> bool:
+    """Whether this flow run has already waited for a person (it is being replayed after a resume)."""
+    return bool(_fired_keys())
 
 
 def _fired_keys() -> set[str]:

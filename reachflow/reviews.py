@@ -26,6 +26,8 @@ from prefect.client.schemas.filters import (
     FlowRunFilterTags,
 )
 from prefect.client.schemas.objects import FlowRun, StateType
+from prefect.client.schemas.responses import SetStateStatus
+from prefect.exceptions import ObjectNotFound
 from prefect.client.schemas.sorting import ArtifactSort, FlowRunSort
 
 from reachflow.routing import TAG_PREFIX_TASK
@@ -128,9 +130,14 @@ async def waiting_runs(client: PrefectClient | None = None) -> list[WaitingRun]:
 async def find_run(client: PrefectClient, ref: str) -> FlowRun:
     """The flow run named ``ref`` (e.g. ``captions-2001-5003``) or with id ``ref``."""
     try:
-        return await client.read_flow_run(UUID(ref))
+        run_id = UUID(ref)
     except ValueError:
-        pass
+        run_id = None
+    if run_id is not None:
+        try:
+            return await client.read_flow_run(run_id)
+        except ObjectNotFound:
+            raise ReviewError(f"no flow run has the id {ref}") from None
     runs = await client.read_flow_runs(
         flow_run_filter=FlowRunFilter(name=FlowRunFilterName(any_=[ref])),
         sort=FlowRunSort.EXPECTED_START_TIME_DESC,
@@ -203,8 +210,6 @@ async def submit(ref: str, values: dict[str, Any], file_text: str | None = None)
     Raises:
         ReviewError: The run is not waiting, or Prefect refused the values (with its reason).
     """
-    from prefect.flow_runs import aresume_flow_run
-
     async with get_client() as client:
         waiting = await _waiting_run(client, ref)
         schema = await _input(client, waiting.id, waiting.keyset["schema"]) or {}
@@ -212,9 +217,13 @@ async def submit(ref: str, values: dict[str, Any], file_text: str | None = None)
         if file_text is not None:
             run_input[text_field(schema)] = file_text
         try:
-            await aresume_flow_run(waiting.id, run_input=run_input)
-        except Exception as exc:  # Prefect's refusal names the field and the reason
+            response = await client.resume_flow_run(waiting.id, run_input=run_input)
+        except Exception as exc:  # noqa: BLE001 - reported to the person, whatever it is
             raise ReviewError(f"flow run {waiting.name} did not accept the submission: {exc}") from exc
+    if response.status != SetStateStatus.ACCEPT:
+        # e.g. someone else resumed it a moment ago, the wait expired, or the values do not fit the form
+        reason = response.details.reason if response.details is not None else response.status.value
+        raise ReviewError(f"flow run {waiting.name} did not accept the submission: {reason}")
     return waiting
 
 

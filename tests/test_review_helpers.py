@@ -49,3 +49,17 @@ def test_submissions_are_checked_for_what_delivery_needs() -> None:
     assert any("the limit is 20" in p for p in check_submission(long_line, style, 10.0))
     late = "WEBVTT\n\n00:00:30.000 --> 00:00:31.000\nToo late\n"
     assert any("outside the media" in p for p in check_submission(late, style, 10.0))
+
+
+def test_a_run_failed_by_prefects_pause_expiry_is_recognised() -> None:
+    from uuid import uuid4
+
+    from prefect.client.schemas.objects import FlowRun
+    from prefect.states import Completed, Failed
+
+    from flows.reconcile import _pause_expired
+
+    # The message Prefect's pause-expirations service sets (prefect/server/services/pause_expirations.py).
+    assert _pause_expired(FlowRun(flow_id=uuid4(), state=Failed(message="The flow was paused and never resumed.")))
+    assert not _pause_expired(FlowRun(flow_id=uuid4(), state=Failed(message="Task deliver-captions failed")))
+    assert not _pause_expired(FlowRun(flow_id=uuid4(), state=Completed()))

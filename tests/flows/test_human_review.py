@@ -9,7 +9,7 @@ Every outcome is checked through the Kaltura API (customer's admin KS) and the P
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,9 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from flows.reconcile import reconcile_flow
+from prefect import flow
+
+from flows.reconcile import reconcile
 from kaltura_sandbox.faults import FaultPlan
 from reachflow.cli import app
 from tests.flows.conftest import VENDOR, customer_client, vendor_sandbox, vendor_task
@@ -75,6 +77,12 @@ def scenario() -> dict[str, Any]:
     }
 
 
+@flow(name="reconcile-as-of")
+async def reconcile_as_of(account_block: str, as_of: datetime) -> dict[str, Any]:
+    """One reconcile pass with deadlines judged at ``as_of`` (the deployed flow has no such knob)."""
+    return await reconcile(account_block=account_block, as_of=as_of)
+
+
 def cli(*args: str) -> str:
     result = CliRunner().invoke(app, list(args))
     assert result.exit_code == 0, result.output
@@ -123,7 +131,8 @@ def test_a_person_corrects_the_draft_with_the_cli(
         draft = cli("review", "show", "captions-2001-8001", "--draft")
         assert draft.startswith("1\n00:00:") and draft.strip() in shown  # the text to correct, alone
         access_key = box.store.get("tasks", 8001)["accessKey"]
-        assert access_key not in shown  # no secret in the work package or the form
+        for secret in (access_key, VENDOR["app_token"]["token"], VENDOR["admin_secret"], "customer-secret"):
+            assert secret not in shown  # no secret in the work package or the form
 
         bad = tmp_path / "bad.srt"
         bad.write_text(INVALID)
@@ -216,9 +225,9 @@ def test_deadline_policy_for_a_job_waiting_for_a_person(
         typed = EntryVendorTask.from_kaltura(task)
         deadline = Deadline.for_job(typed.created_at, typed.turn_around_time, typed.expected_finish_time)
 
-        early = asyncio.run(reconcile_flow(account_block=block, as_of=deadline.started + timedelta(seconds=1)))
+        early = asyncio.run(reconcile_as_of(account_block=block, as_of=deadline.started + timedelta(seconds=1)))
         assert early["waiting"] == [8003] and early["restarted"] == []
-        at_risk = asyncio.run(reconcile_flow(account_block=block, as_of=deadline.started + (deadline.due - deadline.started) * 0.9))
+        at_risk = asyncio.run(reconcile_as_of(account_block=block, as_of=deadline.started + (deadline.due - deadline.started) * 0.9))
         assert at_risk["at_risk"] == [8003]
 
         async def tags() -> set[str]:
@@ -226,13 +235,23 @@ def test_deadline_policy_for_a_job_waiting_for_a_person(
                 return set((await client.read_flow_run(run.id)).tags)
 
         assert "at-risk" in asyncio.run(tags())
-        late = asyncio.run(reconcile_flow(account_block=block, as_of=deadline.due + timedelta(hours=1)))
+        late = asyncio.run(reconcile_as_of(account_block=block, as_of=deadline.due + timedelta(hours=1)))
         task = vendor_task(box, 8003)
         if policy == "wait":
             assert late["overdue"] == [8003]
             assert task.status.getValue() == 3  # still PROCESSING: a person may still deliver
             assert "overdue" in asyncio.run(tags())
             assert wait_for_run(run.id, suspended("review-1"), timeout=5)  # still waiting
+            # An operator ends the task another way: nobody should work on it any more.
+            from blocks.kaltura import KalturaVendorAccount
+            from reachflow.enums import EntryVendorTaskStatus
+            from tasks.kaltura import VendorApi
+
+            VendorApi(KalturaVendorAccount.load(block, _sync=True)).update_job(
+                8003, status=EntryVendorTaskStatus.ERROR, err_description="stopped by operations")
+            swept = asyncio.run(reconcile_as_of(account_block=block, as_of=deadline.due + timedelta(hours=2)))
+            assert swept["orphans_cancelled"] == [8003]
+            assert wait_for_run(run.id, lambda r: r.state is not None and r.state.is_cancelled(), timeout=30)
         else:
             assert late["overdue_error"] == [8003]
             assert task.status.getValue() == 6
