@@ -83,6 +83,28 @@ async def reconcile_as_of(account_block: str, as_of: datetime) -> dict[str, Any]
     return await reconcile(account_block=account_block, as_of=as_of)
 
 
+def events_of(name: str, task_id: int, timeout: float = 20) -> list[Any]:
+    """Events ``name`` about one REACH task, read back from the Prefect API (they arrive async)."""
+    import time
+
+    from prefect.client.orchestration import get_client
+    from prefect.events.filters import EventFilter, EventNameFilter, EventResourceFilter
+
+    event_filter = EventFilter(event=EventNameFilter(name=[name]),
+                               resource=EventResourceFilter(id=[f"reachflow.reach-task.{task_id}"]))
+
+    async def read() -> list[Any]:
+        async with get_client() as client:
+            return list((await client.read_events(filter=event_filter, limit=50)).events)
+
+    deadline = time.monotonic() + timeout
+    while True:
+        found = asyncio.run(read())
+        if found or time.monotonic() > deadline:
+            return found
+        time.sleep(1)
+
+
 def cli(*args: str) -> str:
     result = CliRunner().invoke(app, list(args))
     assert result.exit_code == 0, result.output
@@ -235,12 +257,15 @@ def test_deadline_policy_for_a_job_waiting_for_a_person(
                 return set((await client.read_flow_run(run.id)).tags)
 
         assert "at-risk" in asyncio.run(tags())
+        assert events_of("reachflow.job.at-risk", 8003)  # what an automation would alert on
         late = asyncio.run(reconcile_as_of(account_block=block, as_of=deadline.due + timedelta(hours=1)))
         task = vendor_task(box, 8003)
         if policy == "wait":
             assert late["overdue"] == [8003]
             assert task.status.getValue() == 3  # still PROCESSING: a person may still deliver
             assert "overdue" in asyncio.run(tags())
+            [overdue] = events_of("reachflow.job.overdue", 8003)
+            assert overdue.payload["flow_run_name"] == "captions-2001-8003"
             assert wait_for_run(run.id, suspended("review-1"), timeout=5)  # still waiting
             # An operator ends the task another way: nobody should work on it any more.
             from blocks.kaltura import KalturaVendorAccount
