@@ -69,20 +69,33 @@ def _caption_job(active: ActiveJob) -> JobResult | State:
         raise UnsupportedJob(f"captions of service type {active.job.service_type_label} are not served")
     started = time.monotonic()
     workdir = _workdir(active)
+    machine = machine_captions(active, workdir)
+    checkpoint(active, "deliver")
+    delivery = deliver_captions(active, machine.product)
+    _apply_deletion_policy(active, workdir)
+    summary = _report(active, machine.audio, machine.product, delivery, machine.recognized.seconds,
+                      time.monotonic() - started)
+    return JobResult(output_object_id=delivery["caption_asset_id"], accuracy=machine.product.accuracy, summary=summary)
+
+
+@dataclass(frozen=True)
+class MachineCaptions:
+    media: Path
+    audio: AudioTrack
+    recognized: Recognized
+    product: CaptionProduct
+
+
+def machine_captions(active: ActiveJob, workdir: Path) -> MachineCaptions:
+    """Fetch, decode, recognise and caption the media (a deadline checkpoint before each step)."""
     checkpoint(active, "fetch media")
     media = fetch_media(active, workdir)
     checkpoint(active, "decode audio")
     audio = decode_audio(media, workdir)
     checkpoint(active, "recognize")
     recognized = recognize(active, audio, workdir)
-    recognition_seconds = recognized.seconds
     checkpoint(active, "make captions")
-    product = make_captions(active, recognized, audio)
-    checkpoint(active, "deliver")
-    delivery = deliver_captions(active, product)
-    _apply_deletion_policy(active, workdir)
-    summary = _report(active, audio, product, delivery, recognition_seconds, time.monotonic() - started)
-    return JobResult(output_object_id=delivery["caption_asset_id"], accuracy=product.accuracy, summary=summary)
+    return MachineCaptions(media, audio, recognized, make_captions(active, recognized, audio))
 
 
 # --------------------------------------------------------------------------------------------
@@ -366,14 +379,8 @@ def _draft_cache_key(context: Any, parameters: dict[str, Any]) -> str:
 def prepare_draft(active: ActiveJob) -> Draft:
     """Fetch, decode, recognise and caption the media: the draft a person corrects."""
     workdir = _workdir(active)
-    checkpoint(active, "fetch media")
-    media = fetch_media(active, workdir)
-    checkpoint(active, "decode audio")
-    audio = decode_audio(media, workdir)
-    checkpoint(active, "recognize")
-    recognized = recognize(active, audio, workdir)
-    checkpoint(active, "make captions")
-    product = make_captions(active, recognized, audio)
+    machine = machine_captions(active, workdir)
+    media, audio, recognized, product = machine.media, machine.audio, machine.recognized, machine.product
     # People edit SRT or WebVTT; a DFXP order is rendered from their cues at delivery.
     editable = CaptionFormat.VTT if product.format == CaptionFormat.VTT else CaptionFormat.SRT
     entry = active.api().get_entry(active.job.task.entry_id)

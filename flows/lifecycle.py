@@ -48,6 +48,7 @@ __all__ = [
     "artifact_key",
     "begin",
     "checkpoint",
+    "emit_job_event",
     "finish",
     "load_account",
     "run_job",
@@ -220,27 +221,27 @@ def checkpoint(active: ActiveJob, step: str) -> None:
         )
         active.notes.append(note)
         logger.warning("Task %s: %s", active.task_id, note)
-        emit_event(
-            event="reachflow.job.at-risk",
-            resource={
-                "prefect.resource.id": f"reachflow.reach-task.{active.task_id}",
-                "prefect.resource.name": f"REACH task {active.task_id}",
-                "reachflow.partner-id": str(active.partner_id),
-            },
-            payload={
-                "task_id": active.task_id,
-                "partner_id": active.partner_id,
-                "step": step,
-                "used_fraction": round(used, 3),
-                "due": active.deadline.due.isoformat(),
-                "flow_run_id": str(flow_run.get_id() or ""),
-            },
-        )
+        emit_job_event("reachflow.job.at-risk", active.task_id, active.partner_id, step=step,
+                       used_fraction=round(used, 3), due=active.deadline.due.isoformat(),
+                       flow_run_id=str(flow_run.get_id() or ""))
     if active.deadline.is_past(now):
         logger.warning("Task %s is past its deadline (%s) at step '%s'", active.task_id, active.deadline.due, step)
     margin = timedelta(seconds=settings.access_key_refresh_margin_seconds)
     if now - active.key_issued_at >= SHORTEST_ACCESS_KEY_LIFE - margin:
         active._extend_key()
+
+
+def emit_job_event(name: str, task_id: int, partner_id: int, **payload: Any) -> None:
+    """A Prefect event about one REACH task (``reachflow.job.*``), for automations to alert on."""
+    emit_event(
+        event=name,
+        resource={
+            "prefect.resource.id": f"reachflow.reach-task.{task_id}",
+            "prefect.resource.name": f"REACH task {task_id}",
+            "reachflow.partner-id": str(partner_id),
+        },
+        payload={"task_id": task_id, "partner_id": partner_id, **payload},
+    )
 
 
 def finish(active: ActiveJob, result: JobResult) -> EntryVendorTask:

@@ -27,10 +27,9 @@ from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterTags
 from prefect.client.schemas.objects import FlowRun, StateType
 from prefect.client.schemas.responses import SetStateStatus
 from prefect.client.schemas.sorting import FlowRunSort
-from prefect.events import emit_event
 from prefect.states import Cancelled
 
-from flows.lifecycle import FINAL_STATUSES, aload_account
+from flows.lifecycle import FINAL_STATUSES, aload_account, emit_job_event
 from reachflow.deadlines import Deadline
 from reachflow.enums import EntryVendorTaskStatus
 from reachflow.errors import TaskAlreadyFinal, one_line
@@ -175,23 +174,9 @@ async def _watch_waiting(client: Any, vendor: VendorApi, task_: Any, person: Wai
 
 
 def _event(name: str, task_: Any, person: WaitingRun, deadline: Deadline, now: datetime) -> None:
-    emit_event(
-        event=name,
-        resource={
-            "prefect.resource.id": f"reachflow.reach-task.{task_.id}",
-            "prefect.resource.name": f"REACH task {task_.id}",
-            "reachflow.partner-id": str(task_.partner_id),
-        },
-        payload={
-            "task_id": task_.id,
-            "partner_id": task_.partner_id,
-            "step": "waiting for a person",
-            "used_fraction": round(deadline.used_fraction(now), 3),
-            "due": deadline.due.isoformat(),
-            "flow_run_id": str(person.id),
-            "flow_run_name": person.name,
-        },
-    )
+    emit_job_event(name, task_.id, task_.partner_id, step="waiting for a person",
+                   used_fraction=round(deadline.used_fraction(now), 3), due=deadline.due.isoformat(),
+                   flow_run_id=str(person.id), flow_run_name=person.name)
 
 
 PAUSE_EXPIRED = "paused and never resumed"
