@@ -21,7 +21,6 @@ made (tag ``reachflow-task-<id>``) before adding anything, so nothing is uploade
 
 from __future__ import annotations
 
-import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,7 +33,7 @@ from prefect.states import State
 
 from flows.lifecycle import KALTURA_RETRIES, ActiveJob, JobResult, artifact_key, checkpoint, run_job
 from reachflow.captions.formats import CaptionFormat, render, render_dfxp, render_txt
-from reachflow.captions.keywords import extract_keywords, merge_tags
+from reachflow.captions.keywords import extract_keywords
 from reachflow.captions.model import CaptionStyle, Cue, NonSpeech, Word
 from reachflow.captions.quality import style_findings
 from reachflow.captions.segment import build_cues
@@ -620,7 +619,3 @@ def _reviewed(product: CaptionProduct) -> str:
         return "no"
     note = " ".join(product.reviewer_note.replace("|", "/").split())
     return f"yes, note: {note}" if note else "yes"
-
-
-def _cleanup(path: Path) -> None:
-    shutil.rmtree(path, ignore_errors=True)

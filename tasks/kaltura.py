@@ -183,9 +183,9 @@ class _VendorSession:
         client = account.new_client()
         client.setClientTag(f"{client.getClientTag()}_{account.vendor_name}-{account.vendor_partner_id}")
         expiry = account.ks_expiry_seconds
-        if account.app_token_id and account.app_token:
-            from KalturaClient.Plugins.Core import KalturaSessionType
+        from KalturaClient.Plugins.Core import KalturaSessionType
 
+        if account.app_token_id and account.app_token:
             widget = _call(lambda: client.session.startWidgetSession(f"_{account.vendor_partner_id}", expiry),
                            "vendor sign-in")
             client.setKs(widget.ks)
@@ -195,8 +195,6 @@ class _VendorSession:
                 account.app_token_id, digest, "", KalturaSessionType.ADMIN, expiry), "vendor sign-in")
             expires = float(info.expiry) if info.expiry not in (None, NotImplemented) else time.time() + expiry
             return str(info.ks), expires
-        from KalturaClient.Plugins.Core import KalturaSessionType
-
         assert account.admin_secret is not None
         secret = account.admin_secret.get_secret_value()
         ks = _call(lambda: client.session.start(secret, "", KalturaSessionType.ADMIN, account.vendor_partner_id,
