@@ -37,6 +37,7 @@ from reachflow.captions.keywords import extract_keywords
 from reachflow.captions.model import CaptionStyle, Cue, NonSpeech, Word
 from reachflow.captions.quality import style_findings
 from reachflow.captions.segment import build_cues
+from reachflow.markdown import md_block, md_inline
 from tasks.asr import Recognized, recognize
 from tasks.job import caption_style, job_workdir
 from tasks.media import AudioTrack, apply_content_deletion_policy, decode_audio, fetch_media
@@ -229,7 +230,7 @@ def human_caption_job(active: ActiveJob) -> JobResult:
             checkpoint(active, "human review")
         submission = ask_a_person(
             active,
-            title=f"Correct the captions of “{draft.entry_name}”",
+            title=f"Correct the captions of “{md_inline(draft.entry_name)}”",
             work_package=work_package(active, draft),
             input_type=CaptionSubmission,
             initial={"captions": draft.editable_text, "accuracy": 99, "note": ""},
@@ -299,7 +300,6 @@ def work_package(active: ActiveJob, draft: Draft) -> str:
     job = active.job
     profile = job.profile
     yes_no = {True: "yes", False: "no"}
-    fence = "~~~~"
     brief = job_brief(
         active, entry_name=draft.entry_name, media_seconds=draft.media_seconds, media_file=draft.media_file
     )
@@ -328,9 +328,7 @@ line length); if something is wrong the run waits again and this page says what.
 
 ## Machine draft ({draft.editable_format.name}, estimated accuracy {draft.product.accuracy} %)
 
-{fence}
-{draft.editable_text.strip()}
-{fence}
+{md_block(draft.editable_text.strip())}
 """
 
 
@@ -349,8 +347,8 @@ def _report(
     job = active.job
     rtf = recognition_seconds / max(audio.duration, 0.001)
     findings = product.findings
-    rows = "\n".join(f"| {k} | {v} |" for k, v in findings.items())
-    notes = "\n".join(f"- {n}" for n in active.notes) or "- none"
+    rows = "\n".join(f"| {md_inline(str(k))} | {md_inline(str(v))} |" for k, v in findings.items())
+    notes = "\n".join(f"- {md_inline(n)}" for n in active.notes) or "- none"
     markdown = f"""# Captions job {job.task.id} — partner {job.task.partner_id}
 
 | | |
@@ -364,7 +362,7 @@ def _report(
 | accuracy (estimated) | {product.accuracy} % |
 | caption asset | `{delivery["caption_asset_id"]}` |
 | transcripts | {", ".join(f"`{t}`" for t in delivery.get("transcript_ids", []))} |
-| keywords added to tags | {", ".join(product.keywords) or "—"} |
+| keywords added to tags | {md_inline(", ".join(product.keywords)) or "—"} |
 | deadline | {active.deadline.due.isoformat()} |
 | checked by a person | {_reviewed(product)} |
 
@@ -395,5 +393,5 @@ def _report(
 def _reviewed(product: CaptionProduct) -> str:
     if not product.human:
         return "no"
-    note = " ".join(product.reviewer_note.replace("|", "/").split())
+    note = md_inline(product.reviewer_note)
     return f"yes, note: {note}" if note else "yes"

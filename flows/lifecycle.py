@@ -40,6 +40,7 @@ from blocks.kaltura import KalturaVendorAccount
 from reachflow.deadlines import Deadline
 from reachflow.enums import EntryVendorTaskStatus, VendorServiceType
 from reachflow.errors import PermanentError, ReachError, UnsupportedJob, one_line
+from reachflow.markdown import md_inline
 from reachflow.models import EntryVendorTask, Job
 from reachflow.settings import get_settings
 from tasks.job import KALTURA_RETRIES, ActiveJob, JobResult, artifact_key
@@ -237,7 +238,7 @@ def _error_artifact(active: ActiveJob, service: str, err_description: str) -> No
         key=artifact_key(f"{service}-report", active.job),
         markdown=(
             f"# {service} job {active.task_id} (partner {active.partner_id}): ERROR\n\n"
-            f"**errDescription:** {err_description}\n\n"
+            f"**errDescription:** {md_inline(err_description)}\n\n"
             f"Entry `{active.job.task.entry_id}`, due {active.deadline.due.isoformat()}.\n"
         ),
         description=f"REACH task {active.task_id} ended in ERROR",

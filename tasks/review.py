@@ -55,6 +55,7 @@ from prefect.runtime import flow_run
 from pydantic import Field
 
 from reachflow.errors import PermanentError
+from reachflow.markdown import md_block, md_inline
 from reachflow.settings import get_settings
 from tasks.job import ActiveJob, artifact_key
 
@@ -205,7 +206,7 @@ def _form_description(title: str, active: ActiveJob, problems: list[str], brief:
         lines += ["", brief]
     if problems:
         lines.append("\n**Your last submission could not be delivered:**")
-        lines.extend(f"- {p}" for p in problems)
+        lines.extend(f"- {md_inline(p)}" for p in problems)
     return "\n".join(lines)
 
 
@@ -215,7 +216,9 @@ def publish_work_package(active: ActiveJob, title: str, work_package: str, probl
     headed by what was wrong with their last submission."""
     status = ""
     if problems:
-        status = "\n## What was wrong with the last submission\n\n" + "\n".join(f"- {p}" for p in problems) + "\n"
+        status = (
+            "\n## What was wrong with the last submission\n\n" + "\n".join(f"- {md_inline(p)}" for p in problems) + "\n"
+        )
     create_markdown_artifact(
         key=artifact_key(WORK_PACKAGE, active.job),
         markdown=f"# {title}\n{status}\n{work_package}",
@@ -257,8 +260,9 @@ def job_brief(active: ActiveJob, *, entry_name: str, media_seconds: float, media
     task_ = job.task
     turnaround = turnaround_label(task_.turn_around_time)
     expected = task_.expected_finish_time.isoformat() if task_.expected_finish_time else "not set"
-    dictionary = "\n".join(f"- {t}" for t in job.dictionary_terms) or "- (none)"
-    return f"""**Entry:** {entry_name} (`{task_.entry_id}`), {media_seconds:.1f} s, partner {task_.partner_id}
+    dictionary = "\n".join(f"- {md_inline(t)}" for t in job.dictionary_terms) or "- (none)"
+    notes = md_block((task_.notes or "").strip()) if (task_.notes or "").strip() else "(none)"
+    return f"""**Entry:** {md_inline(entry_name)} (`{md_inline(task_.entry_id)}`), {media_seconds:.1f} s, partner {task_.partner_id}
 
 **Media:** {media_link(media_file)}
 
@@ -266,7 +270,7 @@ def job_brief(active: ActiveJob, *, entry_name: str, media_seconds: float, media
 
 ## Customer notes
 
-{(task_.notes or "(none)").strip()}
+{notes}
 
 ## Dictionary (spell these exactly)
 
