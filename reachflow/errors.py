@@ -13,7 +13,8 @@
         ├── UnsupportedJob        a feature / service type / language pair we do not serve
         │   └── NoTranslationEngine   no machine translation engine for the language pair
         ├── DeadlineExceeded      the job's deadline passed and the policy is to give up
-        └── TaskAlreadyFinal      Kaltura says the task is already READY/ERROR/ABORTED/REJECTED
+        ├── TaskAlreadyFinal      Kaltura says the task is already READY/ERROR/ABORTED/REJECTED
+        └── NoSourceCaption       a translation's source caption is missing or unreadable
 
 Every message is one line, specific, and free of secrets (no KS, no secret, no token): it is
 written to Kaltura and shown to the customer. Use :func:`one_line` to build one from free text.
@@ -28,6 +29,7 @@ __all__ = [
     "DeadlineExceeded",
     "LanguageMismatch",
     "MediaError",
+    "NoSourceCaption",
     "NoTranslationEngine",
     "PermanentError",
     "ReachError",
@@ -125,3 +127,7 @@ class DeadlineExceeded(PermanentError):
 
 class TaskAlreadyFinal(PermanentError):
     """The task is already in a final state on Kaltura; there is nothing left to do."""
+
+
+class NoSourceCaption(PermanentError):
+    """A translation from captions has no source caption to read (or it cannot be read)."""

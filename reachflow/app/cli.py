@@ -6,6 +6,7 @@
   every task (what ``make demo`` runs).
 * ``reachflow account save``: store a ``KalturaVendorAccount`` block from flags or environment.
 * ``reachflow jobs``: every REACH task of this vendor and its status, from Kaltura.
+* ``reachflow engines``: the machine translation language pairs this machine serves, and by which engine.
 * ``reachflow drain`` / ``reachflow undrain``: stop / resume taking new jobs.
 * ``reachflow review list|show RUN|submit RUN --file F [--accuracy N] [--note T]``: jobs waiting
   for a person; what one needs; hand in the person's work (resumes the run).
@@ -103,6 +104,24 @@ def jobs(
     from reachflow.app.report import print_task_table
 
     print_task_table(account_block)
+
+
+@app.command("engines")
+def engines() -> None:
+    """List the machine translation pairs this machine serves (engine, input, expected quality)."""
+    from reachflow.translation import TABLE_HEADERS, engine_table
+
+    rows = engine_table()
+    if not rows:
+        typer.echo("no machine translation engine is installed on this machine")
+        return
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(TABLE_HEADERS)]
+    typer.echo("  ".join(h.ljust(w) for h, w in zip(TABLE_HEADERS, widths, strict=True)).rstrip())
+    typer.echo("  ".join("-" * w for w in widths))
+    for row in rows:
+        typer.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+    typer.echo("\nA MACHINE translation task whose pair is not listed ends in ERROR "
+               "(\"no machine translation engine for …\"); HUMAN tasks still go to a person.")
 
 
 @app.command("drain")

@@ -6,7 +6,7 @@
 4. The ``reachflow`` process work pool, every deployment of ``prefect.yaml``, and a worker.
 5. A discovery run at once (then every 60 s on its schedule), and reconcile every 5 minutes.
 6. A table of every task once they settle; the Prefect UI stays up until Ctrl-C.
-7. Human captions tasks are left waiting for a person (machine draft made, run suspended): the
+7. Human captions and translation tasks are left waiting for a person (draft made, run suspended): the
    closing text says how to finish each from the UI form or the ``reachflow review`` CLI. Their
    media is published to reviewers on 127.0.0.1:8770 (the jobs folder).
 """
@@ -250,12 +250,12 @@ def _print_waiting(env: dict[str, str]) -> None:
     runs = json.loads(result.stdout.strip().splitlines()[-1])
     if not runs:
         return
-    lines = ["\nWaiting for a person (human captions): correct the machine draft and the job is delivered."]
+    lines = ["\nWaiting for a person (human captions and translation): finish the draft and the job is delivered."]
     for run_id, name, task_id in runs:
         lines.append(f"  task {task_id}: http://127.0.0.1:{PREFECT_PORT}/runs/flow-run/{run_id}  ({name})")
     first = runs[0][1]
     lines += [
-        "  In the Prefect UI: open the run, press Resume, edit the captions in the form, Submit.",
+        "  In the Prefect UI: open the run, press Resume, edit the captions (or translation) in the form, Submit.",
         "  Or from a terminal in this folder:",
         f"    export PREFECT_API_URL=http://127.0.0.1:{PREFECT_PORT}/api",
         "    .venv/bin/reachflow review list",
