@@ -153,7 +153,7 @@ def run_demo(exit_when_done: bool = False, timeout: int = 900) -> int:
              str(REVIEW_MEDIA_PORT)],
             env,
         )
-        _wait_http(f"{api_url}/health", "Prefect server", 120, services)
+        _wait_http(f"{api_url}/health", "Prefect server", 300, services)
         _wait_http(f"{service_url}/api_v3/service/system/action/ping", "sandbox", 600, services, method="POST")
         _log("Prefect and the sandbox are up")
 
