@@ -34,6 +34,7 @@ __all__ = [
     "UnsupportedJob",
     "one_line",
     "redact",
+    "register_secret",
 ]
 
 MAX_ERR_DESCRIPTION = 250
@@ -42,12 +43,30 @@ MAX_ERR_DESCRIPTION = 250
 _SECRET_PATTERNS = [
     re.compile(r"djJ8[A-Za-z0-9_\-+/=]{8,}"),  # KS v2 ("v2|" base64)
     re.compile(r"\b[A-Za-z0-9+/_\-]{40,}={0,2}"),  # long base64/hex blobs (KS v1, tokens, secrets)
+    re.compile(r"(?<![A-Za-z0-9_])[0-9a-fA-F]{32,}(?![A-Za-z0-9_])"),  # admin secrets, app tokens (hex)
     re.compile(r"(?i)(\b(?:ks|secret|token|accesskey|captiontoken)(?:[\"']?\s*=\s*|[\"']?:[\"']?|/))[^\s,;&\"'/]+"),
 ]
+# Secrets known by value (registered where they enter the process: the account block, a task's
+# accessKey, a live caption token). Shorter values are not registered: they would redact ordinary text.
+_KNOWN_SECRETS: set[str] = set()
+_MIN_KNOWN_SECRET = 12
+
+
+def register_secret(value: str | None) -> None:
+    """Redact ``value`` wherever it appears from now on (in this process)."""
+    if value and len(value) >= _MIN_KNOWN_SECRET:
+        _KNOWN_SECRETS.add(value)
 
 
 def redact(text: str) -> str:
-    """Remove anything that looks like a KS, token or secret from ``text``."""
+    """Remove anything that looks like a KS, token or secret from ``text``.
+
+    Known secrets (see :func:`register_secret`) go first, by value, longest first; then the shapes
+    secrets have (KS v1/v2, long base64 or hex runs, ``token=...``-style assignments).
+    """
+    for secret in sorted(_KNOWN_SECRETS, key=len, reverse=True):
+        if secret in text:
+            text = text.replace(secret, "[redacted]")
     for pattern in _SECRET_PATTERNS:
         if pattern.groups:
             text = pattern.sub(lambda m: m.group(1) + "[redacted]", text)
