@@ -11,6 +11,7 @@
         ├── MediaError            no usable flavor, undecodable or silent media
         ├── LanguageMismatch      the spoken language is not the ordered one
         ├── UnsupportedJob        a feature / service type / language pair we do not serve
+        │   └── NoTranslationEngine   no machine translation engine for the language pair
         ├── DeadlineExceeded      the job's deadline passed and the policy is to give up
         └── TaskAlreadyFinal      Kaltura says the task is already READY/ERROR/ABORTED/REJECTED
 
@@ -27,6 +28,7 @@ __all__ = [
     "DeadlineExceeded",
     "LanguageMismatch",
     "MediaError",
+    "NoTranslationEngine",
     "PermanentError",
     "ReachError",
     "TaskAlreadyFinal",
@@ -117,6 +119,23 @@ class LanguageMismatch(PermanentError):
 
 class UnsupportedJob(PermanentError):
     """A feature, service type or language pair ReachFlow does not serve."""
+
+
+class NoTranslationEngine(UnsupportedJob):
+    """No machine translation engine serves the pair: "no machine translation engine for English→French".
+
+    Args:
+        source: The source language's Kaltura name ("English").
+        target: The target language's Kaltura name ("French").
+    """
+
+    def __init__(self, source: str, target: str) -> None:
+        self.source = source
+        self.target = target
+        super().__init__(f"no machine translation engine for {source}→{target}")
+
+    def __reduce__(self) -> tuple[type[NoTranslationEngine], tuple[str, str]]:
+        return (type(self), (self.source, self.target))
 
 
 class DeadlineExceeded(PermanentError):
