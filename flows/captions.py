@@ -237,7 +237,7 @@ def recognize(active: ActiveJob, audio: AudioTrack, workdir: Path) -> Recognized
     if progress_id is not None:
         update_progress_artifact(progress_id, 100.0)
     if not transcript.words:
-        raise PermanentError("no speech was recognised in the media")
+        raise MediaError("no speech was recognised in the media")
     # Whisper can end a file with words never spoken (seen with a dictionary prompt); none may
     # start or end after the media either.
     words = [
@@ -245,7 +245,7 @@ def recognize(active: ActiveJob, audio: AudioTrack, workdir: Path) -> Recognized
         for w in trim_trailing_hallucination(transcript.words, audio.duration)
     ]
     if not words:
-        raise PermanentError("no speech was recognised in the media")
+        raise MediaError("no speech was recognised in the media")
     logger.info(
         "Recognised %s words in %.1f s of audio (%.1f s, RTF %.3f)",
         len(words), audio.duration, seconds, seconds / max(audio.duration, 0.001),

@@ -11,9 +11,11 @@
 * :func:`checkpoint` runs between steps: it checks the deadline explicitly (Prefect timeouts do not
   stop blocking code), emits the ``reachflow.job.at-risk`` event once the job has used its at-risk
   share of the window, and extends the accessKey before it can expire.
-* :func:`run_job` wraps a service's steps: a :class:`~reachflow.errors.PermanentError` ends the task
-  in ERROR with its one-line description; anything else leaves the task PROCESSING for a retry or
-  for reconcile to restart, so a crash never strands a task.
+* :func:`run_job` wraps a service's steps: every exception is classified by the error tree; a
+  :class:`~reachflow.errors.PermanentError` ends the task in ERROR with its one-line description
+  (a :class:`~reachflow.errors.JobRejected` one, the customer's media, ends the run "Rejected",
+  not Failed); anything else leaves the task PROCESSING and fails the run with the reason, for
+  reconcile to restart, so a crash never strands a task.
 * :func:`finish` sets READY with outputObjectId and accuracy, after every output is uploaded (READY
   kills the accessKey).
 """
@@ -37,10 +39,10 @@ from prefect.states import Completed, Failed, State
 from blocks.kaltura import KalturaVendorAccount
 from reachflow.deadlines import Deadline
 from reachflow.enums import EntryVendorTaskStatus
-from reachflow.errors import PermanentError, ReachError, one_line
+from reachflow.errors import JobRejected, PermanentError, classify_unexpected, one_line
 from reachflow.models import EntryVendorTask, Job
 from reachflow.settings import get_settings
-from tasks.kaltura import TaskApi, VendorApi, retry_condition
+from tasks.kaltura import TaskApi, VendorApi
 
 __all__ = [
     "ActiveJob",
@@ -54,6 +56,7 @@ __all__ = [
     "run_job",
 ]
 
+REJECTED = "Rejected"  # the completed state of a run whose job correctly ended in ERROR (customer's media)
 FINAL_STATUSES = {
     EntryVendorTaskStatus.READY,
     EntryVendorTaskStatus.ERROR,
@@ -69,11 +72,10 @@ STARTABLE_STATUSES = {
 # Kaltura mints an accessKey valid for max(2 x turnaround, 7 days): 7 days is the shortest life a
 # key can have, so a job that has held its key for almost that long extends it first.
 SHORTEST_ACCESS_KEY_LIFE = timedelta(days=7)
-KALTURA_RETRIES: dict[str, Any] = dict(
-    retries=4,
-    retry_delay_seconds=[d * get_settings().retry_delay_scale for d in (2, 5, 15, 45)],
-    retry_condition_fn=retry_condition,
-)
+# One retry policy: Kaltura calls are retried at the edge (tasks/kaltura.py::RETRY_POLICY) and media
+# downloads in tasks/media.py, so the Prefect tasks around them add no retries of their own (they
+# would multiply the attempts). What outlives the edge fails the run; reconcile restarts the job.
+KALTURA_RETRIES: dict[str, Any] = dict(retries=0)
 
 
 def load_account(block_name: str | None = None) -> KalturaVendorAccount:
@@ -262,9 +264,12 @@ def run_job(
 ) -> JobResult | State:
     """Begin the job, run the service's ``steps``, finish it; a permanent fault ends it in ERROR.
 
-    Returns the :class:`JobResult`, or a Prefect state: Completed when there was nothing to do,
-    Failed (after the task was set to ERROR) when the job could not be done, or whatever state the
-    steps returned (e.g. a job left waiting for a person).
+    Returns the :class:`JobResult`, or a Prefect state: Completed when there was nothing to do;
+    Completed named "Rejected" (after the task was set to ERROR) when the customer's media or
+    order cannot be served (:class:`~reachflow.errors.JobRejected`); Failed (after the task was
+    set to ERROR) when the job could not be done for another reason; or whatever state the steps
+    returned (e.g. a job left waiting for a person). Transient and unexpected failures raise (the
+    run fails, the task stays PROCESSING, reconcile restarts it).
     """
     account = load_account(account_block)
     started = begin(account, task_id)
@@ -277,15 +282,23 @@ def run_job(
             return outcome
         finish(active, outcome)
         return outcome
-    except PermanentError as exc:
+    except Exception as raw:  # every exception is classified by the error tree
+        exc = classify_unexpected(raw)
+        if not isinstance(exc, PermanentError):
+            # Transient faults that outlived the edge's retries, and failures that are none of ours:
+            # the task stays PROCESSING and the run fails with the reason, which reconcile reads
+            # when it restarts the job (or, after too many restarts, ends it in ERROR with it).
+            get_run_logger().error("Task %s stopped, left PROCESSING for reconcile: %s", task_id, exc.message)
+            if exc is raw:
+                raise
+            raise exc from raw
         set_error(account, task_id, exc.err_description)
         _error_artifact(active, service, exc.err_description)
+        if isinstance(exc, JobRejected):
+            # The customer's media or order: a correct ERROR. Nobody at the vendor has to act, so
+            # the run is not red: it completes in the named state "Rejected", carrying the reason.
+            return Completed(name=REJECTED, message=f"Task {task_id} rejected: {exc.err_description}")
         return Failed(message=f"Task {task_id} ended in ERROR: {exc.err_description}")
-    except ReachError as exc:
-        # Transient faults that outlived their retries: leave the task PROCESSING; a flow retry or
-        # reconcile starts it again.
-        get_run_logger().error("Task %s stopped on a transient fault: %s", task_id, exc.message)
-        raise
 
 
 def _error_artifact(active: ActiveJob, service: str, err_description: str) -> None:

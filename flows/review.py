@@ -47,7 +47,7 @@ from prefect.runtime import flow_run
 from pydantic import Field
 
 from flows.lifecycle import ActiveJob, artifact_key
-from reachflow.errors import PermanentError
+from reachflow.errors import DeadlineExceeded, ReviewAbandoned
 from reachflow.settings import get_settings
 
 __all__ = [
@@ -124,7 +124,7 @@ def ask_a_person(
         key = f"{REVIEW_KEY_PREFIX}{attempt}"
         if key not in fired:
             if policy == "error" and active.deadline.is_past():
-                raise PermanentError(
+                raise DeadlineExceeded(
                     f"No human result arrived before the deadline ({active.deadline.due:%Y-%m-%d %H:%M} UTC)"
                 )
             # A new question: publish what the person needs. (A replayed key already has its answer.)
@@ -149,7 +149,7 @@ def ask_a_person(
         logger.warning("Task %s: submission %s was not accepted: %s", active.task_id, attempt, "; ".join(problems))
         # Keep the person's text in the form so they only fix what is wrong.
         initial = {**initial, **answer.model_dump(exclude={"metadata"}, exclude_none=True)}
-    raise RuntimeError(f"Task {active.task_id}: {MAX_ATTEMPTS} submissions were rejected")
+    raise ReviewAbandoned(f"no acceptable human result after {MAX_ATTEMPTS} submissions")
 
 
 def _answer_key(context: Any, parameters: dict[str, Any]) -> str:

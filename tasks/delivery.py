@@ -14,7 +14,7 @@ from reachflow.captions.formats import CaptionFormat
 from reachflow.enums import AttachmentType, CaptionAssetStatus
 from reachflow.models import Job
 
-__all__ = ["ROLE_CAPTION", "ROLE_TXT", "ROLE_DFXP", "deliver_caption_package", "task_tag"]
+__all__ = ["ROLE_CAPTION", "ROLE_DFXP", "ROLE_TXT", "deliver_caption_package", "task_tag"]
 
 ROLE_CAPTION = "reachflow-caption"
 ROLE_TXT = "reachflow-transcript-txt"
@@ -52,8 +52,8 @@ def _ensure_transcript(
         title=f"{job.caption_language} transcript ({file_ext.upper()})",
         filename=f"transcript-{job.task.id}.{file_ext}",
     )
-    token = api.upload(content.encode("utf-8"), f"transcript-{job.task.id}.{file_ext}")
-    api.set_attachment_content(asset.id, token)
+    # Upload + setContent, verified by reading back when an answer is lost (tasks/kaltura.py).
+    api.set_attachment_file(asset.id, content.encode("utf-8"), f"transcript-{job.task.id}.{file_ext}")
     return str(asset.id)
 
 
@@ -85,12 +85,24 @@ def deliver_caption_package(
     entry_id = job.task.entry_id
     tag = task_tag(job.task.id)
     txt_id = _ensure_transcript(
-        api, job, role=ROLE_TXT, content=txt_transcript, file_ext="txt", fmt=AttachmentType.TEXT,
-        accuracy=accuracy, human=human,
+        api,
+        job,
+        role=ROLE_TXT,
+        content=txt_transcript,
+        file_ext="txt",
+        fmt=AttachmentType.TEXT,
+        accuracy=accuracy,
+        human=human,
     )
     dfxp_id = _ensure_transcript(
-        api, job, role=ROLE_DFXP, content=dfxp_transcript, file_ext="dfxp", fmt=AttachmentType.DOCUMENT,
-        accuracy=accuracy, human=human,
+        api,
+        job,
+        role=ROLE_DFXP,
+        content=dfxp_transcript,
+        file_ext="dfxp",
+        fmt=AttachmentType.DOCUMENT,
+        accuracy=accuracy,
+        human=human,
     )
     transcript_ids = [txt_id, dfxp_id]
 
@@ -108,8 +120,9 @@ def deliver_caption_package(
             file_ext=caption_format.file_ext,
         )
     if int(caption.status) != int(CaptionAssetStatus.READY):
-        token = api.upload(caption_text.encode("utf-8"), f"captions-{job.task.id}.{caption_format.file_ext}")
-        api.set_caption_content(caption.id, token)
+        api.set_caption_file(
+            caption.id, caption_text.encode("utf-8"), f"captions-{job.task.id}.{caption_format.file_ext}"
+        )
     api.update_caption_asset(caption.id, associated_transcript_ids=",".join(transcript_ids), accuracy=accuracy)
 
     added_tags: list[str] = []
@@ -120,5 +133,7 @@ def deliver_caption_package(
         merged = merge_tags(entry.tags or "", keywords)
         if merged != (entry.tags or ""):
             api.update_entry_tags(entry_id, merged)
-            added_tags = [k for k in keywords if k.lower() not in {t.strip().lower() for t in (entry.tags or "").split(",")}]
+            added_tags = [
+                k for k in keywords if k.lower() not in {t.strip().lower() for t in (entry.tags or "").split(",")}
+            ]
     return {"caption_asset_id": str(caption.id), "transcript_ids": transcript_ids, "added_tags": added_tags}
