@@ -45,5 +45,13 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
+# The gate CI runs before the tests (through `make test`): format, lint, types, layering.
+check: setup
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/mypy --strict reachflow tasks blocks
+	$(BIN)/mypy flows
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/test_import_rules.py
+
 clean:
 	rm -rf $(VENV) var

@@ -11,9 +11,11 @@
 * :func:`checkpoint` runs between steps: it checks the deadline explicitly (Prefect timeouts do not
   stop blocking code), emits the ``reachflow.job.at-risk`` event once the job has used its at-risk
   share of the window, and extends the accessKey before it can expire.
-* :func:`run_job` wraps a service's steps: a :class:`~reachflow.errors.PermanentError` ends the task
-  in ERROR with its one-line description; anything else leaves the task PROCESSING for a retry or
-  for reconcile to restart, so a crash never strands a task.
+* :func:`run_job` wraps a service's steps: every exception is classified by the error tree; a
+  :class:`~reachflow.errors.PermanentError` ends the task in ERROR with its one-line description
+  (a :class:`~reachflow.errors.JobRejected` one, the customer's media, ends the run "Rejected",
+  not Failed); anything else leaves the task PROCESSING and fails the run with the reason, for
+  reconcile to restart, so a crash never strands a task.
 * :func:`finish` sets READY with outputObjectId and accuracy, after every output is uploaded (READY
   kills the accessKey).
 * :func:`run_service` is a service flow's whole body: :func:`run_job` around the service's MACHINE
@@ -39,7 +41,7 @@ from prefect.states import Completed, Failed, State
 from blocks.kaltura import KalturaVendorAccount
 from reachflow.deadlines import Deadline
 from reachflow.enums import EntryVendorTaskStatus, VendorServiceType
-from reachflow.errors import PermanentError, ReachError, UnsupportedJob, one_line
+from reachflow.errors import JobRejected, PermanentError, UnsupportedJob, classify_unexpected, one_line
 from reachflow.markdown import md_inline
 from reachflow.models import EntryVendorTask, Job
 from reachflow.settings import get_settings
@@ -64,6 +66,7 @@ __all__ = [
 # A service's steps for one job: the job result once delivered, or a Prefect state (e.g. waiting).
 Steps = Callable[[ActiveJob], JobResult | State]
 
+REJECTED = "Rejected"  # the completed state of a run whose job correctly ended in ERROR (customer's media)
 FINAL_STATUSES = {
     EntryVendorTaskStatus.READY,
     EntryVendorTaskStatus.ERROR,
@@ -207,9 +210,12 @@ def run_job(
 ) -> JobResult | State:
     """Begin the job, run the service's ``steps``, finish it; a permanent fault ends it in ERROR.
 
-    Returns the :class:`JobResult`, or a Prefect state: Completed when there was nothing to do,
-    Failed (after the task was set to ERROR) when the job could not be done, or whatever state the
-    steps returned (e.g. a job left waiting for a person).
+    Returns the :class:`JobResult`, or a Prefect state: Completed when there was nothing to do;
+    Completed named "Rejected" (after the task was set to ERROR) when the customer's media or
+    order cannot be served (:class:`~reachflow.errors.JobRejected`); Failed (after the task was
+    set to ERROR) when the job could not be done for another reason; or whatever state the steps
+    returned (e.g. a job left waiting for a person). Transient and unexpected failures raise (the
+    run fails, the task stays PROCESSING, reconcile restarts it).
     """
     account = load_account(account_block)
     started = begin(account, task_id)
@@ -222,15 +228,23 @@ def run_job(
             return outcome
         finish(active, outcome)
         return outcome
-    except PermanentError as exc:
+    except Exception as raw:  # every exception is classified by the error tree
+        exc = classify_unexpected(raw)
+        if not isinstance(exc, PermanentError):
+            # Transient faults that outlived the edge's retries, and failures that are none of ours:
+            # the task stays PROCESSING and the run fails with the reason, which reconcile reads
+            # when it restarts the job (or, after too many restarts, ends it in ERROR with it).
+            get_run_logger().error("Task %s stopped, left PROCESSING for reconcile: %s", task_id, exc.message)
+            if exc is raw:
+                raise
+            raise exc from raw
         set_error(account, task_id, exc.err_description)
         _error_artifact(active, service, exc.err_description)
+        if isinstance(exc, JobRejected):
+            # The customer's media or order: a correct ERROR. Nobody at the vendor has to act, so
+            # the run is not red: it completes in the named state "Rejected", carrying the reason.
+            return Completed(name=REJECTED, message=f"Task {task_id} rejected: {exc.err_description}")
         return Failed(message=f"Task {task_id} ended in ERROR: {exc.err_description}")
-    except ReachError as exc:
-        # Transient faults that outlived their retries: leave the task PROCESSING; a flow retry or
-        # reconcile starts it again.
-        get_run_logger().error("Task %s stopped on a transient fault: %s", task_id, exc.message)
-        raise
 
 
 def _error_artifact(active: ActiveJob, service: str, err_description: str) -> None:

@@ -17,7 +17,7 @@ from prefect import get_run_logger, task
 from prefect.artifacts import create_progress_artifact, update_progress_artifact
 
 from reachflow.captions.model import NonSpeech, Word
-from reachflow.errors import PermanentError
+from reachflow.errors import MediaError
 from tasks.job import ActiveJob, artifact_key
 from tasks.media import AudioTrack
 
@@ -60,7 +60,7 @@ def recognize(active: ActiveJob, audio: AudioTrack) -> Recognized:
 
     Raises:
         LanguageMismatch: The media speaks another language than the one ordered.
-        PermanentError: No speech was recognised.
+        MediaError: No speech was recognised.
     """
     from blocks.engines import load_engine_settings
     from reachflow.asr.accuracy import estimate_accuracy
@@ -98,7 +98,7 @@ def recognize(active: ActiveJob, audio: AudioTrack) -> Recognized:
     if progress_id is not None:
         update_progress_artifact(progress_id, 100.0)
     if not transcript.words:
-        raise PermanentError("no speech was recognised in the media")
+        raise MediaError("no speech was recognised in the media")
     # Whisper can end a file with words never spoken (seen with a dictionary prompt); none may
     # start or end after the media either.
     words = [
@@ -106,7 +106,7 @@ def recognize(active: ActiveJob, audio: AudioTrack) -> Recognized:
         for w in trim_trailing_hallucination(transcript.words, audio.duration)  # type: ignore[type-var]
     ]
     if not words:
-        raise PermanentError("no speech was recognised in the media")
+        raise MediaError("no speech was recognised in the media")
     logger.info(
         "Recognised %s words in %.1f s of audio (%.1f s, RTF %.3f)",
         len(words),

@@ -181,8 +181,8 @@ def deliver_caption_asset(
         )
 
     def fill(asset: Any) -> None:
-        token = api.upload(caption.text.encode("utf-8"), f"captions-{job.task.id}.{fmt.file_ext}")
-        api.set_caption_content(asset.id, token)
+        # Upload + setContent, verified by reading back when an answer is lost (tasks/kaltura.py).
+        api.set_caption_file(asset.id, caption.text.encode("utf-8"), f"captions-{job.task.id}.{fmt.file_ext}")
 
     asset = deliver_once(
         api, AssetKind.CAPTION, entry_id=entry_id, task_id=job.task.id, role=caption.role, add=add, fill=fill
@@ -225,8 +225,8 @@ def _ensure_transcript(
         )
 
     def fill(asset: Any) -> None:
-        token = api.upload(content.encode("utf-8"), f"transcript-{job.task.id}.{file_ext}")
-        api.set_attachment_content(asset.id, token)
+        # Upload + setContent, verified by reading back when an answer is lost (tasks/kaltura.py).
+        api.set_attachment_file(asset.id, content.encode("utf-8"), f"transcript-{job.task.id}.{file_ext}")
 
     asset = deliver_once(
         api, AssetKind.ATTACHMENT, entry_id=entry_id, task_id=job.task.id, role=role, add=add, fill=fill

@@ -5,8 +5,8 @@
 * :class:`JobResult`: what a service delivered (outputObjectId, accuracy, a summary for the run).
 * :func:`artifact_key`, :func:`job_workdir`: where a job's artifacts and local files go.
 * :func:`caption_style`: the caption rules the customer's profile and catalog item ask for.
-* :data:`KALTURA_RETRIES`: the Prefect retry policy of a task that talks to Kaltura (transient
-  faults only, see :func:`tasks.kaltura.retry_condition`).
+* :data:`KALTURA_RETRIES`: the Prefect retry options of a task that talks to Kaltura (none: the
+  edge retries, see :data:`tasks.kaltura.RETRY_POLICY`).
 
 ``flows/lifecycle.py`` creates the :class:`ActiveJob` (``begin``) and finishes it; every other
 module only reads it.
@@ -28,15 +28,14 @@ from reachflow.captions.model import CaptionStyle
 from reachflow.deadlines import Deadline
 from reachflow.models import EntryVendorTask, Job
 from reachflow.settings import get_settings
-from tasks.kaltura import TaskApi, VendorApi, retry_condition
+from tasks.kaltura import TaskApi, VendorApi
 
 __all__ = ["KALTURA_RETRIES", "ActiveJob", "JobResult", "artifact_key", "caption_style", "job_workdir"]
 
-KALTURA_RETRIES: dict[str, Any] = dict(
-    retries=4,
-    retry_delay_seconds=[d * get_settings().retry_delay_scale for d in (2, 5, 15, 45)],
-    retry_condition_fn=retry_condition,
-)
+# One retry policy: Kaltura calls are retried at the edge (tasks/kaltura.py::RETRY_POLICY) and media
+# downloads in tasks/media.py, so the Prefect tasks around them add no retries of their own (they
+# would multiply the attempts). What outlives the edge fails the run; reconcile restarts the job.
+KALTURA_RETRIES: dict[str, Any] = dict(retries=0)
 
 
 def artifact_key(prefix: str, job: Job | EntryVendorTask) -> str:

@@ -54,7 +54,7 @@ from prefect.input import RunInput
 from prefect.runtime import flow_run
 from pydantic import Field
 
-from reachflow.errors import PermanentError
+from reachflow.errors import DeadlineExceeded, ReviewAbandoned
 from reachflow.markdown import md_block, md_inline
 from reachflow.settings import get_settings
 from tasks.job import ActiveJob, artifact_key
@@ -137,7 +137,7 @@ def ask_a_person(
         key = f"{REVIEW_KEY_PREFIX}{attempt}"
         if key not in fired:
             if policy == "error" and active.deadline.is_past():
-                raise PermanentError(
+                raise DeadlineExceeded(
                     f"No human result arrived before the deadline ({active.deadline.due:%Y-%m-%d %H:%M} UTC)"
                 )
             # A new question: publish what the person needs. (A replayed key already has its answer.)
@@ -162,7 +162,7 @@ def ask_a_person(
         logger.warning("Task %s: submission %s was not accepted: %s", active.task_id, attempt, "; ".join(problems))
         # Keep the person's text in the form so they only fix what is wrong.
         initial = {**initial, **answer.model_dump(exclude={"metadata"}, exclude_none=True)}
-    raise RuntimeError(f"Task {active.task_id}: {MAX_ATTEMPTS} submissions were rejected")
+    raise ReviewAbandoned(f"no acceptable human result after {MAX_ATTEMPTS} submissions")
 
 
 def _answer_key(context: Any, parameters: dict[str, Any]) -> str:
