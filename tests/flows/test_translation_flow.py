@@ -111,6 +111,7 @@ def scenario() -> dict[str, Any]:
                     {
                         "id": "0_trlect01",
                         "name": "Welcome lecture",
+                        "tags": "lecture,week one",
                         "speech": [{"text": LECTURE}],
                         "captions": [
                             {
