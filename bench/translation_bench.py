@@ -27,6 +27,7 @@ import jiwer
 from reachflow.asr.base import wav_info
 from reachflow.asr.synthetic import ENGLISH_SENTENCES, normalize_for_wer, synthesize
 from reachflow.captions.model import CaptionStyle, Cue, Word
+from reachflow.captions.quality import style_findings
 from reachflow.captions.segment import build_cues
 from reachflow.translation import engine_for, served_pairs, translate_cues
 
@@ -86,20 +87,21 @@ def main() -> None:
         out, seconds = timed(foreign[source], source, target)
         print(f"| {source}→{target} | {engine} | {len(out)} | {seconds:.2f} | {len(out) / seconds:.0f} |")
 
-    print("\nround trip English → X → English, WER against the original (lower is better):")
-    print("| X | engine | context=sentence | context=cue |")
-    print("|---|---|---|---|")
+    print("\nsentence vs cue context, English → X (round trip: X → English again, WER against the original;")
+    print("lines over the limit and cues over 17 chars/s in the X captions; lower is better everywhere):")
+    print("| X | engine | context | round-trip WER | lines over limit | cues over reading rate |")
+    print("|---|---|---|---|---|---|")
     reference = text_of(cues)
     for target in sorted(foreign):
-        if engine_for(target, "en") is None:
-            continue
-        scores = []
+        name = next(e for s, t, e in pairs if (s, t) == ("en", target))
         for context in ("sentence", "cue"):
             there, _ = timed(cues, "en", target, context)
-            back, _ = timed(there, target, "en", context)
-            scores.append(jiwer.wer(reference, text_of(back)))
-        name = next(e for s, t, e in pairs if (s, t) == ("en", target))
-        print(f"| {target} | {name} | {scores[0]:.3f} | {scores[1]:.3f} |")
+            findings = style_findings(there, STYLE)
+            wer = "–"
+            if engine_for(target, "en") is not None:
+                back, _ = timed(there, target, "en", context)
+                wer = f"{jiwer.wer(reference, text_of(back)):.3f}"
+            print(f"| {target} | {name} | {context} | {wer} | {findings.lines_over_limit} | {findings.cues_over_cps} |")
 
     if any(p.from_audio_only for p in served_pairs()):
         from reachflow.translation.speech import translate_speech_to_english
