@@ -12,7 +12,8 @@ Whatever the mode, every word the engine returns is shown (a cue too long for th
 lines keeps every word: its lines run over the limit and
 :func:`reachflow.captions.quality.style_findings` reports it), speaker labels (``>>``,
 ``[Speaker 1]``) stay at the front of their cue, sound cues (``[MUSIC]``) are kept as they
-are, and dictionary terms come out exactly as in the source.
+are, a dialogue cue ("- Hi." / "- Hello.", one speaker per line) keeps one translated line per
+speaker, and dictionary terms come out exactly as in the source.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ _BREAK_BEFORE = {
 }
 _LABEL = re.compile(r"^(?:>>\s*)?(?:\[Speaker [^\]]*\]\s*)?")
 _TAG = re.compile(r"\[[^\]\n]*\]|\([A-Z][A-Z ]*\)|♪+")
+_DIALOGUE = re.compile(r"^([-–—])\s*(\S.*)$")  # "- Hi." / "- Hello.": two speakers, one line each
 _NON_SPEECH = re.compile(r"^(?:\s|\[[^\]\n]*\]|\([^)\n]*\)|♪|#)*$")
 
 
@@ -307,9 +309,15 @@ def translate_cues(
     """
     labels: list[str] = []
     bodies: list[str | None] = []
-    for cue in cues:
+    dialogue: dict[int, list[tuple[str, str]]] = {}  # cue -> (dash, text) per line
+    for index, cue in enumerate(cues):
         label, body = _split_label(cue)
         labels.append(label)
+        turns = [_DIALOGUE.match(line) for line in cue.lines]
+        if cue.kind == "speech" and len(turns) >= 2 and all(turns):
+            dialogue[index] = [(m.group(1), m.group(2)) for m in turns if m]
+            bodies.append(None)  # each line is translated alone and stays a line
+            continue
         bodies.append(None if _is_non_speech(cue, body) else body)
 
     if context == "sentence":
@@ -338,9 +346,17 @@ def translate_cues(
     if retry:
         for unit, restored in zip(retry, run(retry), strict=True):
             bodies_out[unit.cues[0]] = _tokens(restored) or unit.text.split()
+    speakers = [_Unit([k], text, [1.0]) for k, lines in dialogue.items() for _dash, text in lines]
+    translated_turns = iter(run(speakers) if speakers else [])
+    dialogue_out: dict[int, tuple[str, ...]] = {}
+    for k, lines in dialogue.items():
+        dialogue_out[k] = tuple(f"{dash} {next(translated_turns).text or text}" for dash, text in lines)
 
     result: list[Cue] = []
     for index, cue in enumerate(cues):
+        if index in dialogue_out:
+            result.append(Cue(cue.start, cue.end, dialogue_out[index], cue.speaker, cue.kind))
+            continue
         if bodies[index] is None:
             result.append(cue)
             continue

@@ -41,6 +41,21 @@ def test_spanish_speech_becomes_english_words_with_times(spanish_clip: Path, ses
     assert all(0.0 <= w.start <= w.end <= duration + 0.5 for w in words)
 
 
+def test_the_dictionary_steers_names(session_dir: Path) -> None:
+    """Without the dictionary base wrote "Caldura" and "Reache" for this clip; with it, Kaltura and REACH."""
+    folder = session_dir / "translation"
+    folder.mkdir(parents=True, exist_ok=True)
+    clip = synthesize(
+        "Bienvenidos a Kaltura. Hoy hablamos de la plataforma de Kaltura y del servicio REACH.", folder / "k.wav", "es"
+    )
+    words = translate_speech_to_english(
+        clip, "es", models_dir=session_dir / "reachflow" / "models", cpu_threads=2, dictionary=["Kaltura", "REACH"]
+    )
+    text = " ".join(w.text for w in words)
+    assert "Kaltura" in text and "REACH" in text, text
+    assert "platform" in text.lower(), text
+
+
 def test_a_language_whisper_translation_does_not_offer() -> None:
     with pytest.raises(NoTranslationEngine) as raised:
         translate_speech_to_english(Path("/nonexistent.wav"), "ja")
