@@ -202,13 +202,21 @@ class ApertiumEngine:
     Args:
         modes: (source, target) → Apertium mode; default: the installed ones.
         timeout: seconds one process call may take.
+        batch_chars: characters per process call (longer batches are split).
     """
 
     name = "apertium"
 
-    def __init__(self, modes: dict[tuple[str, str], str] | None = None, *, timeout: float = _APERTIUM_TIMEOUT) -> None:
+    def __init__(
+        self,
+        modes: dict[tuple[str, str], str] | None = None,
+        *,
+        timeout: float = _APERTIUM_TIMEOUT,
+        batch_chars: int = _APERTIUM_BATCH_CHARS,
+    ) -> None:
         self.modes = apertium_modes() if modes is None else dict(modes)
         self.timeout = timeout
+        self.batch_chars = batch_chars
 
     def __repr__(self) -> str:
         return f"ApertiumEngine(modes={sorted(self.modes.values())})"
@@ -230,7 +238,7 @@ class ApertiumEngine:
         batch: list[int] = []
         size = 0
         for k in todo:
-            if batch and size + len(cleaned[k]) > _APERTIUM_BATCH_CHARS:
+            if batch and size + len(cleaned[k]) > self.batch_chars:
                 self._translate_batch(mode, cleaned, batch, results)
                 batch, size = [], 0
             batch.append(k)
@@ -405,7 +413,7 @@ class FastTranslateEngine:
         unsafe = _unsafe_pattern(direction)
 
         def one(text: str) -> str:
-            return " ".join(_native_translate(model, chunk) for chunk in _chunks(text))
+            return " ".join(_translate_chunk(model, chunk) for chunk in _chunks(text))
 
         def many(batch: list[str]) -> list[str]:
             if self.threads == 1 or len(batch) < 2:
@@ -420,6 +428,17 @@ class FastTranslateEngine:
         for k, r in zip(todo, restored, strict=True):
             results[k] = _match_first_letter_case(cleaned[k], r.text)
         return results
+
+
+def _translate_chunk(model: Any, text: str, depth: int = 0) -> str:
+    """One chunk; if the model cut it short (under half the words back), its halves one by one."""
+    out = _native_translate(model, text)
+    words = text.split()
+    if depth < 3 and len(words) > 8 and len(out.split()) < 0.5 * len(words):
+        middle = len(words) // 2
+        halves = (" ".join(words[:middle]), " ".join(words[middle:]))
+        return " ".join(_translate_chunk(model, half, depth + 1) for half in halves)
+    return out
 
 
 def _native_translate(model: Any, text: str) -> str:
