@@ -39,6 +39,7 @@ from typing import Any
 ERROR_TEMPLATES: dict[str, str] = {
     # Generic / session (api_v3/lib/KalturaErrors.php, APIErrors.class.php)
     "INTERNAL_SERVERL_ERROR": "Internal server error occurred",
+    "UNKNOWN_RESPONSE_FORMAT": "Response format provided [@FORMAT@] is not recognized by server",
     "INVALID_KS": 'Invalid KS "@KSID@", Error "@ERR_CODE@,@ERR_DESC@"',
     "MISSING_KS": "Missing KS, session not established",
     "SERVICE_FORBIDDEN": "The access to service [@SERVICE@] is forbidden",
@@ -75,6 +76,8 @@ ERROR_TEMPLATES: dict[str, str] = {
     # the space after the code's ';' is part of these two templates in KalturaErrors.php
     "INVALID_LANGUAGE_CODE": ' Invalid language code ["@LANGUAGE_CODE@"]',
     "WRONG_REQUEST_LANGUAGE": ' Language must be set to MULTI when adding MultiLingualString. Given ["@LANGUAGE@"]',
+    "RESPONSE_PROFILE_NAME_NOT_FOUND": "Response profile name [@SYSTEM_NAME@] not found",
+    "RESPONSE_PROFILE_ID_NOT_FOUND": "Response profile id [@ID@] not found",
     # Caption / attachment / cue point plugins
     "CAPTION_ASSET_ID_NOT_FOUND": 'Caption asset id "@ASSET_ID@" not found',
     "CAPTION_ASSET_IS_NOT_READY": "Caption asset has no ready file sync",
@@ -117,7 +120,9 @@ def raise_error(code: str, **args: Any) -> Any:
     message = template
     for name, value in args.items():
         message = message.replace(f"@{name}@", str(value))
-    raise KalturaAPIError(code, message, {k: str(v) for k, v in args.items()})
+    # APIErrors::getErrorData: the arguments are the ones the error constant names
+    named = {k: str(v) for k, v in args.items() if code not in ERROR_TEMPLATES or f"@{k}@" in template}
+    raise KalturaAPIError(code, message, named)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -172,6 +177,14 @@ def as_float(value: Any, default: float | None = None) -> float | None:
         return float(value)
     except (TypeError, ValueError):
         return default
+
+
+def as_nullable_bool(value: Any) -> bool | None:
+    """A ``KalturaNullableBoolean`` parameter (-1 or empty = null) as the object stores it: the JSON
+    and PHP answers carry ``true``/``false`` (the XML one 1/0)."""
+    if value is None or str(value) in ("", "-1"):
+        return None
+    return as_bool(value)
 
 
 def as_bool(value: Any, default: bool | None = None) -> bool | None:

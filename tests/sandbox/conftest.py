@@ -86,6 +86,8 @@ def scenario(extra_tasks: list[dict[str, Any]] | None = None,
                 "tasks": tasks + list(extra_tasks or []),
                 "task_batches": list(batches or []),
                 "schedule_events": [{"id": 7501, "entry": "0_rfent001", "start": "+1h", "end": "+2h"}],
+                "response_profiles": [{"id": 11, "name": "ids only", "systemName": "ids_only", "type": 1,
+                                       "fields": "id"}],
             },
             {
                 "partner_id": OTHER_CUSTOMER, "admin_secret": SECRETS[OTHER_CUSTOMER], "ks_version": 1,
