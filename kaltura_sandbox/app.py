@@ -33,6 +33,7 @@ from kaltura_sandbox.framework import (
     find_action,
     raise_error,
     request_language,
+    with_relative_times,
 )
 from kaltura_sandbox.profiles import apply_response_profile, resolve_response_profile
 from kaltura_sandbox.serialize import to_json, to_php, to_xml, xml_envelope
@@ -236,6 +237,8 @@ def dispatch(store: Store, service: str, action: str, params: dict[str, Any], ba
         request_language(params)  # KalturaDispatcher: INVALID_LANGUAGE_CODE before the KS is looked at
     except KalturaAPIError as error:
         return error
+    if isinstance(params.get("filter"), dict):
+        params = dict(params, filter=with_relative_times(params["filter"]))
     raw_ks = params.get("ks") or None
     session, ks_error = (None, None) if not spec.needs_ks else _session_for(store, raw_ks)
     if ks_error is not None:
@@ -308,9 +311,16 @@ def _resolve_references(value: Any, results: list[Any]) -> Any:
         current = results[index - 1]
         if isinstance(current, KalturaAPIError):
             raise current
-        for part in (path or "").split(":") if path else []:
+        parts = (path or "").split(":") if path else []
+        while parts:
+            part = parts.pop(0)
             if isinstance(current, dict):
                 current = current.get(part)
+            elif isinstance(current, list) and part == "_all":
+                # KalturaFrontController::getValuesFromObjectsArray: "v1,v2," (null when none)
+                attr = parts.pop(0) if parts else ""
+                found = [item.get(attr) for item in current if isinstance(item, dict) and item.get(attr) is not None]
+                return "".join(f"{value}," for value in found) or None
             elif isinstance(current, list) and part.isdigit():
                 current = current[int(part)] if int(part) < len(current) else None
             else:

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -62,6 +63,8 @@ ERROR_TEMPLATES: dict[str, str] = {
     "INVALID_ENTRY_ID": 'Invalid entry id "@ENTRY_ID@"',
     "ASSET_ID_NOT_FOUND": 'Asset id "@ASSET_ID@" not found',
     "FLAVOR_ASSET_ID_NOT_FOUND": 'Flavor asset id "@ID@" not found',
+    "FLAVOR_PARAMS_ID_NOT_FOUND": 'Flavor params id "@ID@" not found',
+    "THUMB_ASSET_ID_NOT_FOUND": 'The Thumbnail asset id "@ID@" not found',
     "UPLOAD_TOKEN_NOT_FOUND": "Upload token not found",
     "UPLOAD_TOKEN_INVALID_STATUS_FOR_UPLOAD": "Upload token is in an invalid status for uploading a file",
     "UPLOAD_TOKEN_CANNOT_RESUME": "Cannot resume the upload, original file was not found",
@@ -199,6 +202,36 @@ def as_bool(value: Any, default: bool | None = None) -> bool | None:
     if text in _FALSE or text.lower() == "false":
         return False
     return bool(text)
+
+
+# configurations/base.ini max_relative_time: 10 years
+MAX_RELATIVE_TIME = 315360000
+_TIME_FILTER = re.compile(r"^(\w*(At|Time|Date))(GreaterThanOrEqual|LessThanOrEqual|Equal)$")
+
+
+def relative_time(value: Any, now: float | None = None) -> int:
+    """``kTime::getRelativeTime``: a time within ±10 years of 0 counts from now (``-3600`` = an hour
+    ago); empty is 0, -1 stays -1 (REMOVE_DATE), anything else is absolute."""
+    if value is None or str(value) == "":
+        return 0
+    number = as_int(value, 0) or 0
+    if number != -1 and -MAX_RELATIVE_TIME <= number <= MAX_RELATIVE_TIME:
+        return int(now if now is not None else time.time()) + number
+    return number
+
+
+def with_relative_times(filter_spec: Any) -> Any:
+    """A filter with its time-typed fields (``createdAtGreaterThanOrEqual``, ``queueTimeLessThanOrEqual``,
+    ``startDateGreaterThanOrEqual``...) resolved as the deserializer does for ``@var time``
+    properties. (``startTime`` of cue points is milliseconds, not a time.)"""
+    if not isinstance(filter_spec, dict):
+        return filter_spec
+    out = dict(filter_spec)
+    for key, value in filter_spec.items():
+        match = _TIME_FILTER.match(key)
+        if match and match.group(1) != "startTime" and value not in (None, ""):
+            out[key] = relative_time(value)
+    return out
 
 
 # multiLingualUtils::LANGUAGE_CODE_REGEX, and the request language that asks for every language

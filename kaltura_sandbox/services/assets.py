@@ -124,7 +124,7 @@ FILTER_CLASSES = {"caption_assets": "KalturaCaptionAssetFilter", "attachment_ass
 def _list(ctx: CallContext, table: str, object_type: str, filter: dict[str, Any] | None, pager: dict[str, Any] | None) -> dict[str, Any]:
     session = ctx.require_session()
     f = filter or {}
-    if not f.get("entryIdEqual") and not f.get("entryIdIn"):
+    if table in FILTER_CLASSES and not f.get("entryIdEqual") and not f.get("entryIdIn"):
         # KalturaAssetFilter::validateEntryIdsFiltered: an asset list names its entries
         cls = f.get("objectType") or FILTER_CLASSES[table]
         raise_error("PROPERTY_VALIDATION_CANNOT_BE_NULL", PROP_NAME=f"{cls}::entryIdEqual/{cls}::entryIdIn")
@@ -555,6 +555,12 @@ def cue_point_list(ctx: CallContext, filter: dict[str, Any] | None = None, pager
     return result
 
 
+@action("cuepoint_cuepoint", "count")
+def cue_point_count(ctx: CallContext, filter: dict[str, Any] | None = None) -> int:
+    """CuePointService::countAction: how many cue points the list would hold."""
+    return int(cue_point_list(ctx, filter, {"pageSize": 500})["totalCount"])
+
+
 @action("cuepoint_cuepoint", "get")
 def cue_point_get(ctx: CallContext, id: str) -> dict[str, Any]:
     cue = ctx.store.get("cue_points", id)
@@ -598,6 +604,33 @@ def schedule_event_get(ctx: CallContext, scheduleEventId: str) -> dict[str, Any]
     return _public(event)
 
 
+@action("schedule_scheduleevent", "list")
+def schedule_event_list(ctx: CallContext, filter: dict[str, Any] | None = None,
+                        pager: dict[str, Any] | None = None) -> dict[str, Any]:
+    """``KalturaScheduleEventFilter``: idEqual/idIn, templateEntryIdEqual, statusEqual, start/end ranges."""
+    session = ctx.require_session()
+    f = filter or {}
+    rows = [e for e in ctx.store.rows("schedule_events") if int(e["partnerId"]) == session.partner_id]
+    checks = {
+        "idEqual": lambda e, v: str(e["id"]) == v,
+        "idIn": lambda e, v: str(e["id"]) in {x.strip() for x in v.split(",")},
+        "templateEntryIdEqual": lambda e, v: str(e.get("templateEntryId")) == v,
+        "statusEqual": lambda e, v: str(e.get("status")) == v,
+        "startDateGreaterThanOrEqual": lambda e, v: int(e["startDate"]) >= int(v),
+        "startDateLessThanOrEqual": lambda e, v: int(e["startDate"]) <= int(v),
+        "endDateGreaterThanOrEqual": lambda e, v: int(e["endDate"]) >= int(v),
+        "endDateLessThanOrEqual": lambda e, v: int(e["endDate"]) <= int(v),
+    }
+    for name, check in checks.items():
+        if f.get(name) not in (None, ""):
+            rows = [e for e in rows if check(e, str(f[name]))]
+    rows.sort(key=lambda e: int(e["id"]))
+    size = min(500, as_int((pager or {}).get("pageSize"), 30) or 30)
+    index = max(1, as_int((pager or {}).get("pageIndex"), 1) or 1)
+    page = rows[(index - 1) * size : index * size]
+    return kobj("KalturaScheduleEventListResponse", objects=[_public(e) for e in page], totalCount=len(rows))
+
+
 @action("schedule_scheduleevent", "updateLiveFeature")
 def schedule_update_live_feature(ctx: CallContext, scheduledEventId: str, featureName: str, liveFeature: dict[str, Any]) -> dict[str, Any]:
     event = ctx.store.get("schedule_events", as_int(scheduledEventId))
@@ -616,3 +649,52 @@ def schedule_update_live_feature(ctx: CallContext, scheduledEventId: str, featur
             return _public(event)
     raise_error("FEATURE_NAME_NOT_FOUND", NAME=featureName)
     raise AssertionError("unreachable")
+
+
+# ---------------------------------------------------------------------------------------------
+# Thumbnail assets and caption params: read actions a vendor may call. Scenario entries have no
+# thumbnails and the partners no caption params of their own, so these answer as Kaltura does then.
+
+
+@action("thumbasset", "list")
+def thumb_list(ctx: CallContext, filter: dict[str, Any] | None = None, pager: dict[str, Any] | None = None) -> dict[str, Any]:
+    f = filter or {}
+    if not f.get("entryIdEqual") and not f.get("entryIdIn"):
+        cls = f.get("objectType") or "KalturaThumbAssetFilter"
+        raise_error("PROPERTY_VALIDATION_CANNOT_BE_NULL", PROP_NAME=f"{cls}::entryIdEqual/{cls}::entryIdIn")
+    return _list(ctx, "thumb_assets", "KalturaThumbAssetListResponse", f, pager)
+
+
+@action("thumbasset", "get")
+def thumb_get(ctx: CallContext, thumbAssetId: str) -> dict[str, Any]:
+    return _public(_asset(ctx, "thumb_assets", thumbAssetId, "THUMB_ASSET_ID_NOT_FOUND"))
+
+
+@action("thumbasset", "getByEntryId")
+def thumb_get_by_entry(ctx: CallContext, entryId: str) -> list[dict[str, Any]]:
+    _entry(ctx, entryId, "sview")
+    return [_public(t) for t in ctx.store.rows("thumb_assets") if t["entryId"] == entryId and int(t["status"]) != DELETED]
+
+
+@action("thumbasset", "getUrl")
+def thumb_get_url(ctx: CallContext, id: str, storageId: str | None = None, thumbParams: Any = None) -> str:
+    asset = _asset(ctx, "thumb_assets", id, "THUMB_ASSET_ID_NOT_FOUND")
+    return _serve_url(ctx, "thumbAsset", "thumbAssetId", asset)
+
+
+@action("caption_captionparams", "get")
+def caption_params_get(ctx: CallContext, id: str) -> dict[str, Any]:
+    ctx.require_session()
+    params = ctx.store.get("caption_params", id)
+    if params is None:
+        raise_error("FLAVOR_PARAMS_ID_NOT_FOUND", ID=id)  # CaptionParamsService::getAction
+    assert params is not None
+    return _public(params)
+
+
+@action("caption_captionparams", "list")
+def caption_params_list(ctx: CallContext, filter: dict[str, Any] | None = None,
+                        pager: dict[str, Any] | None = None) -> dict[str, Any]:
+    session = ctx.require_session()
+    rows = [p for p in ctx.store.rows("caption_params") if int(p.get("partnerId") or 0) in (0, session.partner_id)]
+    return kobj("KalturaCaptionParamsListResponse", objects=[_public(p) for p in rows], totalCount=len(rows))

@@ -218,6 +218,17 @@ def media_list(ctx: CallContext, filter: dict[str, Any] | None = None, pager: di
     return _list(ctx, filter, pager, "KalturaMediaListResponse")
 
 
+@action("baseentry", "count")
+def baseentry_count(ctx: CallContext, filter: dict[str, Any] | None = None) -> int:
+    """BaseEntryService::countAction: how many entries the list would hold."""
+    return int(_list(ctx, filter, None, "KalturaBaseEntryListResponse")["totalCount"])
+
+
+@action("media", "count")
+def media_count(ctx: CallContext, filter: dict[str, Any] | None = None) -> int:
+    return int(_list(ctx, filter, None, "KalturaMediaListResponse")["totalCount"])
+
+
 def ready_flavors(store: Store, entry_id: str) -> list[dict[str, Any]]:
     return sorted(
         (f for f in store.rows("flavor_assets") if f["entryId"] == entry_id and int(f["status"]) == 2),

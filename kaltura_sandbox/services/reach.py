@@ -396,7 +396,8 @@ def _require_vendor_permission(ctx: CallContext) -> Session:
     partner without it is stopped by kPermissionManager with SERVICE_FORBIDDEN before the action's
     own VENDOR_TASK_SERVICE__GET_JOB_NOT_ALLOWED check could run."""
     session = ctx.require_session()
-    if not _is_vendor(ctx.store, session):
+    # a widget session has WIDGET_SESSION_PERMISSION only, whatever partner opened it
+    if not _is_vendor(ctx.store, session) or session.has("widget"):
         raise_error("SERVICE_FORBIDDEN", SERVICE=f"{ctx.service}->{ctx.action}")
     return _require_reach(ctx)
 
