@@ -5,7 +5,7 @@ SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
-APT_PACKAGES := ffmpeg espeak-ng apertium apertium-eng-spa apertium-eng-cat
+APT_PACKAGES := ffmpeg espeak-ng apertium apertium-eng-spa apertium-eng-cat tesseract-ocr tesseract-ocr-eng tesseract-ocr-spa
 # The browser test (tests/browser) drives Debian's Chromium; only `make test` needs it.
 TEST_APT_PACKAGES := chromium
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | md5sum | cut -c1-12)
@@ -20,7 +20,7 @@ test: setup test-deps
 
 setup: system-deps venv
 
-# Debian packages: ffmpeg and espeak-ng (media and test speech), Apertium (machine translation). Skipped when already present.
+# Debian packages: ffmpeg and espeak-ng (media, speech), Apertium (machine translation), tesseract (on-screen text). Skipped when already present.
 system-deps:
 	@$(MAKE) --no-print-directory apt-install PACKAGES="$(APT_PACKAGES)"
 
