@@ -452,6 +452,15 @@ class VendorApi:
             )
         )
 
+    def get_catalog_item(self, catalog_item_id: int) -> CatalogItem:
+        """One of this vendor's catalog items (vendorCatalogItem.get with the vendor KS)."""
+        return CatalogItem.from_kaltura(
+            self._run(
+                f"read catalog item {catalog_item_id}",
+                lambda c: c.reach.vendorCatalogItem.get(int(catalog_item_id)),
+            )
+        )
+
     def task_api(self, task: EntryVendorTask, on_access_key_expired: Callable[[], str] | None = None) -> TaskApi:
         def extend() -> str:
             return self.extend_access_key(task.id).access_key.get_secret_value()
