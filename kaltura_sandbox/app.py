@@ -32,6 +32,7 @@ from kaltura_sandbox.framework import (
     UploadedFile,
     find_action,
     raise_error,
+    request_language,
 )
 from kaltura_sandbox.serialize import to_json, to_xml, xml_envelope
 
@@ -230,6 +231,10 @@ def dispatch(store: Store, service: str, action: str, params: dict[str, Any], ba
             if rule.message is not None:
                 return KalturaAPIError(rule.code, rule.message)
             return _error(rule.code)
+    try:
+        request_language(params)  # KalturaDispatcher: INVALID_LANGUAGE_CODE before the KS is looked at
+    except KalturaAPIError as error:
+        return error
     raw_ks = params.get("ks") or None
     session, ks_error = (None, None) if not spec.needs_ks else _session_for(store, raw_ks)
     if ks_error is not None:

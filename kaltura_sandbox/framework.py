@@ -26,6 +26,7 @@ The sandbox plays Kaltura: it must never import ``reachflow``, ``flows``, ``task
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -71,6 +72,9 @@ ERROR_TEMPLATES: dict[str, str] = {
     "FEATURE_NAME_NOT_FOUND": "LiveFeature with name [@NAME@] not found",
     "CANNOT_UPDATE_SCHEDULE_EVENT_FEATURE": "Cannot update schedule event feature",
     "NO_PERMISSION_ON_ENTRY": "Current user does not have permission on entry [@ENTRY_ID@]",
+    # the space after the code's ';' is part of these two templates in KalturaErrors.php
+    "INVALID_LANGUAGE_CODE": ' Invalid language code ["@LANGUAGE_CODE@"]',
+    "WRONG_REQUEST_LANGUAGE": ' Language must be set to MULTI when adding MultiLingualString. Given ["@LANGUAGE@"]',
     # Caption / attachment / cue point plugins
     "CAPTION_ASSET_ID_NOT_FOUND": 'Caption asset id "@ASSET_ID@" not found',
     "CAPTION_ASSET_IS_NOT_READY": "Caption asset has no ready file sync",
@@ -182,6 +186,27 @@ def as_bool(value: Any, default: bool | None = None) -> bool | None:
     if text in _FALSE or text.lower() == "false":
         return False
     return bool(text)
+
+
+# multiLingualUtils::LANGUAGE_CODE_REGEX, and the request language that asks for every language
+LANGUAGE_CODE = re.compile(r"^[a-zA-Z]{2,4}([-_][a-zA-Z]{2,4})?$")
+MULTI = "MULTI"
+
+
+def request_language(params: dict[str, Any]) -> str | None:
+    """The call's ``language`` request parameter as ``kCurrentContext::$language`` holds it.
+
+    ``KalturaDispatcher::dispatch`` accepts ``multi`` or a code matching ``LANGUAGE_CODE_REGEX``
+    (``INVALID_LANGUAGE_CODE`` otherwise) and upper-cases it.
+    """
+    value = params.get("language")
+    if value is None or value == "":
+        return None
+    text = str(value)
+    if text.upper() != MULTI and not LANGUAGE_CODE.match(text):
+        raise_error("INVALID_LANGUAGE_CODE", LANGUAGE_CODE=text)
+    return text.upper()
+
 
 
 # ---------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@
         │   ├── MediaError        no usable flavor, no audio, undecodable, silent, no speech
         │   ├── LanguageMismatch  the spoken language is not the ordered one
         │   └── UnsupportedJob    a feature / service type / language pair we do not serve
+        │       └── NoTranslationEngine  no machine translation engine for the language pair
         ├── ModelUnavailable      a speech model is not installed on this worker (ours to fix)
         ├── DeadlineExceeded      the job's deadline passed and the policy is to give up
         ├── ReviewAbandoned       a person's submissions kept failing validation
@@ -44,6 +45,7 @@ __all__ = [
     "LanguageMismatch",
     "MediaError",
     "ModelUnavailable",
+    "NoTranslationEngine",
     "PermanentError",
     "ReachError",
     "ReviewAbandoned",
@@ -55,6 +57,7 @@ __all__ = [
     "http_status_error",
     "one_line",
     "redact",
+    "register_secret",
 ]
 
 MAX_ERR_DESCRIPTION = 250
@@ -63,12 +66,30 @@ MAX_ERR_DESCRIPTION = 250
 _SECRET_PATTERNS = [
     re.compile(r"djJ8[A-Za-z0-9_\-+/=]{8,}"),  # KS v2 ("v2|" base64)
     re.compile(r"\b[A-Za-z0-9+/_\-]{40,}={0,2}"),  # long base64/hex blobs (KS v1, tokens, secrets)
+    re.compile(r"(?<![A-Za-z0-9_])[0-9a-fA-F]{32,}(?![A-Za-z0-9_])"),  # admin secrets, app tokens (hex)
     re.compile(r"(?i)(\b(?:ks|secret|token|accesskey|captiontoken)(?:[\"']?\s*=\s*|[\"']?:[\"']?|/))[^\s,;&\"'/]+"),
 ]
+# Secrets known by value (registered where they enter the process: the account block, a task's
+# accessKey, a live caption token). Shorter values are not registered: they would redact ordinary text.
+_KNOWN_SECRETS: set[str] = set()
+_MIN_KNOWN_SECRET = 12
+
+
+def register_secret(value: str | None) -> None:
+    """Redact ``value`` wherever it appears from now on (in this process)."""
+    if value and len(value) >= _MIN_KNOWN_SECRET:
+        _KNOWN_SECRETS.add(value)
 
 
 def redact(text: str) -> str:
-    """Remove anything that looks like a KS, token or secret from ``text``."""
+    """Remove anything that looks like a KS, token or secret from ``text``.
+
+    Known secrets (see :func:`register_secret`) go first, by value, longest first; then the shapes
+    secrets have (KS v1/v2, long base64 or hex runs, ``token=...``-style assignments).
+    """
+    for secret in sorted(_KNOWN_SECRETS, key=len, reverse=True):
+        if secret in text:
+            text = text.replace(secret, "[redacted]")
     for pattern in _SECRET_PATTERNS:
         if pattern.groups:
             text = pattern.sub(lambda m: m.group(1) + "[redacted]", text)
@@ -133,6 +154,23 @@ class LanguageMismatch(JobRejected):
 
 class UnsupportedJob(JobRejected):
     """A feature, service type or language pair ReachFlow does not serve."""
+
+
+class NoTranslationEngine(UnsupportedJob):
+    """No machine translation engine serves the pair: "no machine translation engine for English→French".
+
+    Args:
+        source: The source language's Kaltura name ("English").
+        target: The target language's Kaltura name ("French").
+    """
+
+    def __init__(self, source: str, target: str) -> None:
+        self.source = source
+        self.target = target
+        super().__init__(f"no machine translation engine for {source}→{target}")
+
+    def __reduce__(self) -> tuple[type[NoTranslationEngine], tuple[str, str]]:
+        return (type(self), (self.source, self.target))
 
 
 class ModelUnavailable(PermanentError):

@@ -50,6 +50,7 @@ from reachflow.errors import (
     TaskAlreadyFinal,
     TransientError,
     one_line,
+    register_secret,
 )
 from reachflow.models import (
     AttachmentAssetInfo,
@@ -480,6 +481,7 @@ class TaskApi:
         self.account = account
         self.task = task
         self._access_key = task.access_key.get_secret_value()
+        register_secret(self._access_key)
         self._on_expired = on_access_key_expired
         self._client_obj: Any = None
 
@@ -522,6 +524,7 @@ class TaskApi:
             if self._on_expired is None:
                 raise
             self._access_key = self._on_expired()
+            register_secret(self._access_key)
             return attempts()
 
     # Jobs and media ---------------------------------------------------------------------------

@@ -115,8 +115,17 @@ def _filter_assets(rows: list[dict[str, Any]], f: dict[str, Any]) -> list[dict[s
     return out
 
 
+FILTER_CLASSES = {"caption_assets": "KalturaCaptionAssetFilter", "attachment_assets": "KalturaAttachmentAssetFilter",
+                  "flavor_assets": "KalturaFlavorAssetFilter"}
+
+
 def _list(ctx: CallContext, table: str, object_type: str, filter: dict[str, Any] | None, pager: dict[str, Any] | None) -> dict[str, Any]:
     session = ctx.require_session()
+    f = filter or {}
+    if not f.get("entryIdEqual") and not f.get("entryIdIn"):
+        # KalturaAssetFilter::validateEntryIdsFiltered: an asset list names its entries
+        cls = f.get("objectType") or FILTER_CLASSES[table]
+        raise_error("PROPERTY_VALIDATION_CANNOT_BE_NULL", PROP_NAME=f"{cls}::entryIdEqual/{cls}::entryIdIn")
     rows = [a for a in ctx.store.rows(table) if int(a["partnerId"]) == session.partner_id]
     if session.type != 2:
         allowed = set()
@@ -140,8 +149,28 @@ def _store_content(asset: dict[str, Any], data: bytes, name: str) -> None:
         asset["fileExt"] = name.rsplit(".", 1)[1]
 
 
-def _serve_url(ctx: CallContext, service: str, param: str, asset_id: str) -> str:
-    return f"{ctx.base_url}/api_v3/index.php/service/{service}/action/serve/{param}/{asset_id}/ks/{ctx.raw_ks}"
+def download_ks(ctx: CallContext, asset: dict[str, Any], expiry_seconds: int = 86400) -> str:
+    """``asset::getDownloadUrlWithExpiry``: a USER KS of the asset's partner, no user, that may
+    download this one asset of this one entry (the caller's own KS never goes into the URL)."""
+    from kaltura_sandbox.services.session import issue_for_partner
+
+    partner = ctx.store.get("partners", asset["partnerId"])
+    assert partner is not None
+    entry_id, asset_id = asset["entryId"], asset["id"]
+    return issue_for_partner(
+        partner, user="", type_=0, expiry_seconds=expiry_seconds,
+        privileges=f"download:{entry_id},disableentitlementforentry:{entry_id},sview:{entry_id},downloadasset:{asset_id}",
+    )
+
+
+def _serve_url(ctx: CallContext, service: str, param: str, asset: dict[str, Any]) -> str:
+    """``CaptionAsset/AttachmentAsset::getFinalDownloadUrlPathWithoutKs`` + ``/ks/<download KS>``:
+    ``/api_v3/index.php/service/<service>/action/serve/<param>/<id>[/v/<version>]/ks/<ks>``."""
+    version = int(asset.get("version") or 1)
+    path = f"/api_v3/index.php/service/{service}/action/serve/{param}/{asset['id']}"
+    if version > 1:
+        path += f"/v/{version}"
+    return f"{ctx.base_url}{path}/ks/{download_ks(ctx, asset)}"
 
 
 def _update_fields(asset: dict[str, Any], changes: dict[str, Any], allowed: set[str], insert_only: set[str]) -> None:
@@ -250,7 +279,7 @@ def caption_get_url(ctx: CallContext, id: str, storageId: str | None = None) -> 
     asset = _asset(ctx, "caption_assets", id, "CAPTION_ASSET_ID_NOT_FOUND")
     if int(asset["status"]) != READY:
         raise_error("CAPTION_ASSET_IS_NOT_READY")
-    return _serve_url(ctx, "caption_captionAsset", "captionAssetId", id)
+    return _serve_url(ctx, "caption_captionAsset", "captionAssetId", asset)
 
 
 @action("caption_captionasset", "serve")
@@ -332,7 +361,7 @@ def attachment_get_url(ctx: CallContext, id: str, storageId: str | None = None) 
     asset = _asset(ctx, "attachment_assets", id, "ATTACHMENT_ASSET_ID_NOT_FOUND")
     if int(asset["status"]) != READY:
         raise_error("ATTACHMENT_ASSET_IS_NOT_READY")
-    return _serve_url(ctx, "attachment_attachmentAsset", "attachmentAssetId", id)
+    return _serve_url(ctx, "attachment_attachmentAsset", "attachmentAssetId", asset)
 
 
 @action("attachment_attachmentasset", "serve")

@@ -6,6 +6,7 @@ segments and flavor downloads, protected by a KS in the path (``/ks/<ks>``) or q
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -13,17 +14,95 @@ from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, PlainTextResponse, Response
 
 from kaltura_sandbox import ks as ks_module
-from kaltura_sandbox.framework import CallContext, Store, action, check_entry_access, kobj, raise_error
+from kaltura_sandbox.framework import (
+    LANGUAGE_CODE,
+    MULTI,
+    CallContext,
+    Store,
+    action,
+    check_entry_access,
+    kobj,
+    raise_error,
+    request_language,
+)
 
 READ_ONLY = {"id", "partnerId", "status", "moderationStatus", "moderationCount", "createdAt", "updatedAt",
              "version", "plays", "views", "width", "height", "duration", "thumbnailUrl", "flavorParamsIds",
              "mediaType", "creatorId"}
-UPDATABLE = {"name", "description", "tags", "multiLingual_tags", "adminTags", "categories", "referenceId",
-             "userId", "partnerData", "multiLingual_name", "multiLingual_description"}
+UPDATABLE = {"name", "description", "tags", "adminTags", "categories", "referenceId", "userId", "partnerData"}
+
+
+# entry::$multiLingualSupportedFields: KalturaBaseEntry's KalturaMultiLingualStringArray properties
+MULTILINGUAL_FIELDS = ("name", "description", "tags")
 
 
 def _public(obj: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in obj.items() if not k.startswith("_")}
+
+
+def _set_multilingual(entry: dict[str, Any], field: str, items: list[Any], language: str | None) -> None:
+    """``entry::getValueToSetInDbAndUpdateMultiLangObject`` for a KalturaMultiLingualString array.
+
+    * The request must say ``language=multi`` (``WRONG_REQUEST_LANGUAGE`` otherwise: none, or a
+      single language, is refused for an array).
+    * Each item's language is upper-cased and must be a language code (``INVALID_LANGUAGE_CODE``).
+    * The **first** item's language becomes the entry's default language and its value the field's
+      plain value; the other items are the field's translations, and a language left out is
+      removed, so a caller appends by sending what it read plus its own language.
+    """
+    mapping: dict[str, str] = {}
+    for item in items:
+        spec = item if isinstance(item, dict) else {}
+        code = str(spec.get("language") or "")
+        if not LANGUAGE_CODE.match(code):
+            raise_error("INVALID_LANGUAGE_CODE", LANGUAGE_CODE=code)
+        mapping[code.upper()] = "" if spec.get("value") is None else str(spec.get("value"))
+    if language != MULTI:
+        raise_error("WRONG_REQUEST_LANGUAGE", LANGUAGE=language or "")
+    translations: dict[str, dict[str, str]] = entry.setdefault("_multilingual", {})
+    if mapping:
+        default = next(iter(mapping))
+        entry["_default_language"] = default
+        entry[field] = mapping.pop(default)
+    if mapping:
+        translations[field] = mapping
+    else:
+        translations.pop(field, None)
+
+
+def render_entry(ctx: CallContext, entry: dict[str, Any]) -> dict[str, Any]:
+    """An entry as ``KalturaBaseEntry::doFromObject`` shows it in the call's language.
+
+    ``multiLingualUtils::setCorrectLanguageValuesInResponse``: with ``language=multi`` each
+    multilingual field is an array of ``KalturaMultiLingualString`` (default language first) under
+    the field's own name, as Kaltura's serializers write it (the generated clients declare it as
+    ``multiLingual_<field>``); with one language the field holds that language's value (empty when
+    the language is mapped for another field only, the default value when it is not mapped at all);
+    without a language, the default values. ``defaultLanguage`` and ``responseLanguage`` say which.
+    """
+    public = _public(entry)
+    language = request_language(ctx.params)
+    default = entry.get("_default_language")
+    translations: dict[str, dict[str, str]] = entry.get("_multilingual") or {}
+    if language == MULTI:
+        public["responseLanguage"] = "multi"
+        if translations or default:
+            for field in MULTILINGUAL_FIELDS:
+                pairs = {default or "": public.get(field) or "", **translations.get(field, {})}
+                public[field] = [kobj("KalturaMultiLingualString", language=code, value=value)
+                                 for code, value in pairs.items()]
+    else:
+        chosen = language if (language and default) else default
+        mapped = {code for values in translations.values() for code in values}
+        for field in MULTILINGUAL_FIELDS:
+            value = translations.get(field, {}).get(chosen or "")
+            if value:
+                public[field] = value
+            elif chosen in mapped:
+                public[field] = ""
+        public["responseLanguage"] = chosen if chosen in mapped else default
+    public["defaultLanguage"] = default
+    return public
 
 
 def entry_for(ctx: CallContext, entry_id: str, privilege: str = "sview") -> dict[str, Any]:
@@ -36,14 +115,23 @@ def entry_for(ctx: CallContext, entry_id: str, privilege: str = "sview") -> dict
 
 
 def _get(ctx: CallContext, entryId: str, version: str = "-1") -> dict[str, Any]:
-    return _public(entry_for(ctx, entryId))
+    return render_entry(ctx, entry_for(ctx, entryId))
 
 
 def _update(ctx: CallContext, entryId: str, changes: dict[str, Any]) -> dict[str, Any]:
     entry = entry_for(ctx, entryId, "edit")
+    language = request_language(ctx.params)
+    changes = dict(changes or {})
+    for field in MULTILINGUAL_FIELDS:
+        # KalturaBaseService::adjustMultiLingualArguments: multiLingual_<field> replaces <field>
+        if f"multiLingual_{field}" in changes:
+            changes[field] = changes.pop(f"multiLingual_{field}")
     with ctx.store.lock:
-        for name, value in (changes or {}).items():
+        for name, value in changes.items():
             if name == "objectType":
+                continue
+            if name in MULTILINGUAL_FIELDS and isinstance(value, list):
+                _set_multilingual(entry, name, value, language)
                 continue
             if name in READ_ONLY:
                 if value is not None and str(value) != str(entry.get(name)):
@@ -51,8 +139,8 @@ def _update(ctx: CallContext, entryId: str, changes: dict[str, Any]) -> dict[str
                 continue
             if name in UPDATABLE:
                 entry[name] = value
-        entry["updatedAt"] = int(__import__("time").time())
-    return _public(entry)
+        entry["updatedAt"] = int(time.time())
+    return render_entry(ctx, entry)
 
 
 def _list(ctx: CallContext, filter: dict[str, Any] | None, pager: dict[str, Any] | None, object_type: str) -> dict[str, Any]:
@@ -70,7 +158,7 @@ def _list(ctx: CallContext, filter: dict[str, Any] | None, pager: dict[str, Any]
     size = min(500, int((pager or {}).get("pageSize") or 30))
     index = max(1, int((pager or {}).get("pageIndex") or 1))
     page = rows[(index - 1) * size : index * size]
-    return kobj(object_type, objects=[_public(e) for e in page], totalCount=len(rows))
+    return kobj(object_type, objects=[render_entry(ctx, e) for e in page], totalCount=len(rows))
 
 
 def _entry_allowed(session: Any, entry_id: str) -> bool:
