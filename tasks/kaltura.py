@@ -65,7 +65,7 @@ from reachflow.models import (
 )
 from tasks.http import check_status, is_transport_failure, transport_error
 
-__all__ = ["RETRY_POLICY", "RetryPolicy", "TaskApi", "VendorApi", "map_kaltura_error", "retry_condition"]
+__all__ = ["RETRY_POLICY", "RetryPolicy", "TaskApi", "VendorApi", "call_with_policy", "map_kaltura_error"]
 
 log = logging.getLogger("reachflow.kaltura")
 
@@ -215,17 +215,6 @@ def call_with_policy(
             log.info("%s: %s; try %s of %s in %.1f s", context, exc.message, attempt + 1, policy.attempts, delay)
             time.sleep(delay)
     raise AssertionError("unreachable")
-
-
-def retry_condition(task: Any, task_run: Any, state: Any) -> bool:
-    """Prefect ``retry_condition_fn``: retry only transient faults."""
-    try:
-        state.result()
-    except TransientError:
-        return True
-    except Exception:
-        return False
-    return False
 
 
 # ---------------------------------------------------------------------------------------------
