@@ -11,6 +11,12 @@ PagerDuty, a webhook, ...):
   that correctly ended in ERROR because of the customer's media end "Rejected" (a completed state)
   and do not alert; what fails or crashes is ours to look at.
 
+And one that acts instead of alerting, **reachflow: crash runs without heartbeat**: a flow run
+whose process was killed (machine lost, OOM killer, SIGKILL) stays Running in Prefect for ever, so
+reconcile would count it as alive; with heartbeats on (``PREFECT_RUNNER_HEARTBEAT_FREQUENCY=30`` in
+the workers' environment) a run silent for ``ZOMBIE_AFTER`` is set Crashed, which the alert above
+reports and reconcile (or discovery, before PROCESSING) restarts.
+
 Install (again after changing the block; automations of the same name are replaced)::
 
     python -m flows.alerts --block ops-slack
@@ -20,15 +26,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from datetime import timedelta
 from uuid import UUID
 
-from prefect.automations import AutomationCore, EventTrigger, Posture, SendNotification
+from prefect.automations import AutomationCore, ChangeFlowRunState, EventTrigger, Posture, SendNotification
 from prefect.blocks.core import Block
 from prefect.client.orchestration import get_client
+from prefect.client.schemas.objects import StateType
 
-__all__ = ["ALERT_NAMES", "alert_automations", "install_alerts"]
+__all__ = ["ALERT_NAMES", "ZOMBIE_NAME", "alert_automations", "install_alerts", "install_zombie_detection"]
 
 ALERT_NAMES = ("reachflow: job at risk", "reachflow: job overdue", "reachflow: job run failed")
+ZOMBIE_NAME = "reachflow: crash runs without heartbeat"
+ZOMBIE_AFTER = timedelta(seconds=90)
 _TASK_RESOURCE: dict[str, str | list[str]] = {"prefect.resource.id": "reachflow.reach-task.*"}
 
 
@@ -81,6 +91,41 @@ def alert_automations(block_id: UUID) -> list[AutomationCore]:
     ]
 
 
+def zombie_automation(after: timedelta = ZOMBIE_AFTER) -> AutomationCore:
+    """Set Crashed a flow run whose heartbeats stopped without a final (or paused) state."""
+    ends = {
+        f"prefect.flow-run.{name}"
+        for name in ("Completed", "Failed", "Cancelled", "Crashed", "Paused", "Suspended", "Cancelling")
+    }
+    return AutomationCore(
+        name=ZOMBIE_NAME,
+        description="A flow run whose process died (no heartbeat) is set Crashed, so it can be restarted.",
+        trigger=EventTrigger(
+            after={"prefect.flow-run.heartbeat"},
+            expect={"prefect.flow-run.heartbeat", *ends},
+            match={"prefect.resource.id": ["prefect.flow-run.*"]},
+            for_each={"prefect.resource.id"},
+            posture=Posture.Proactive,
+            threshold=1,
+            within=after,
+        ),
+        actions=[
+            ChangeFlowRunState(
+                name=None, state=StateType.CRASHED, message="Flow run process lost (no heartbeat)", force=False
+            )
+        ],
+    )
+
+
+async def install_zombie_detection(after: timedelta = ZOMBIE_AFTER) -> UUID:
+    """Create (or replace) the automation that crashes runs whose heartbeats stopped."""
+    automation = zombie_automation(after)
+    async with get_client() as client:
+        for old in await client.read_automations_by_name(automation.name):
+            await client.delete_automation(old.id)
+        return await client.create_automation(automation)
+
+
 async def install_alerts(block_name: str) -> list[UUID]:
     """Create (or replace) the alert automations, sending through the block named ``block_name``
     (``<block-type-slug>/<name>``, e.g. ``slack-webhook/ops``, or a plain name if it is unique)."""
@@ -111,7 +156,8 @@ def main() -> None:
     parser.add_argument("--block", required=True, help="notification block: <block-type-slug>/<name> or <name>")
     args = parser.parse_args()
     ids = asyncio.run(install_alerts(args.block))
-    print(f"Installed {len(ids)} automations: {', '.join(ALERT_NAMES)}")
+    asyncio.run(install_zombie_detection())
+    print(f"Installed {len(ids) + 1} automations: {', '.join((*ALERT_NAMES, ZOMBIE_NAME))}")
 
 
 if __name__ == "__main__":
