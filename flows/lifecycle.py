@@ -41,7 +41,14 @@ from prefect.states import Completed, Failed, State
 from blocks.kaltura import KalturaVendorAccount
 from reachflow.deadlines import Deadline
 from reachflow.enums import EntryVendorTaskStatus, VendorServiceType
-from reachflow.errors import JobRejected, PermanentError, UnsupportedJob, classify_unexpected, one_line
+from reachflow.errors import (
+    JobRejected,
+    PermanentError,
+    TaskAlreadyFinal,
+    UnsupportedJob,
+    classify_unexpected,
+    one_line,
+)
 from reachflow.markdown import md_inline
 from reachflow.models import EntryVendorTask, Job
 from reachflow.settings import get_settings
@@ -218,11 +225,12 @@ def run_job(
     run fails, the task stays PROCESSING, reconcile restarts it).
     """
     account = load_account(account_block)
-    started = begin(account, task_id)
-    if isinstance(started, State):
-        return started
-    active = started
+    active: ActiveJob | None = None
     try:
+        started = begin(account, task_id)
+        if isinstance(started, State):
+            return started
+        active = started
         outcome = steps(active)
         if isinstance(outcome, State):
             return outcome
@@ -238,8 +246,13 @@ def run_job(
             if exc is raw:
                 raise
             raise exc from raw
+        if isinstance(exc, TaskAlreadyFinal):
+            # The customer aborted the task, or an operator ended it, while we worked: nothing to do.
+            get_run_logger().warning("Task %s ended elsewhere while it was worked on: %s", task_id, exc.message)
+            return Completed(message=f"Task {task_id} was already final: {exc.message}")
         set_error(account, task_id, exc.err_description)
-        _error_artifact(active, service, exc.err_description)
+        if active is not None:
+            _error_artifact(active, service, exc.err_description)
         if isinstance(exc, JobRejected):
             # The customer's media or order: a correct ERROR. Nobody at the vendor has to act, so
             # the run is not red: it completes in the named state "Rejected", carrying the reason.

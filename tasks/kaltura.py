@@ -66,7 +66,7 @@ from reachflow.models import (
 )
 from tasks.http import check_status, is_transport_failure, transport_error
 
-__all__ = ["RETRY_POLICY", "RetryPolicy", "TaskApi", "VendorApi", "map_kaltura_error", "retry_condition"]
+__all__ = ["RETRY_POLICY", "RetryPolicy", "TaskApi", "VendorApi", "call_with_policy", "map_kaltura_error"]
 
 log = logging.getLogger("reachflow.kaltura")
 
@@ -216,17 +216,6 @@ def call_with_policy(
             log.info("%s: %s; try %s of %s in %.1f s", context, exc.message, attempt + 1, policy.attempts, delay)
             time.sleep(delay)
     raise AssertionError("unreachable")
-
-
-def retry_condition(task: Any, task_run: Any, state: Any) -> bool:
-    """Prefect ``retry_condition_fn``: retry only transient faults."""
-    try:
-        state.result()
-    except TransientError:
-        return True
-    except Exception:
-        return False
-    return False
 
 
 # ---------------------------------------------------------------------------------------------
@@ -451,6 +440,15 @@ class VendorApi:
         return EntryVendorTask.from_kaltura(
             self._run(
                 f"extend access key of task {task_id}", lambda c: c.reach.entryVendorTask.extendAccessKey(int(task_id))
+            )
+        )
+
+    def get_catalog_item(self, catalog_item_id: int) -> CatalogItem:
+        """One of this vendor's catalog items (vendorCatalogItem.get with the vendor KS)."""
+        return CatalogItem.from_kaltura(
+            self._run(
+                f"read catalog item {catalog_item_id}",
+                lambda c: c.reach.vendorCatalogItem.get(int(catalog_item_id)),
             )
         )
 
