@@ -93,7 +93,7 @@ SHORTEST_ACCESS_KEY_LIFE = timedelta(days=7)
 
 def load_account(block_name: str | None = None) -> KalturaVendorAccount:
     """The vendor's Kaltura account block (``REACHFLOW_ACCOUNT_BLOCK``, default ``reachflow-vendor``)."""
-    return KalturaVendorAccount.load(block_name or get_settings().account_block, _sync=True)  # type: ignore[call-arg]
+    return KalturaVendorAccount.load(block_name or get_settings().account_block, _sync=True)  # type: ignore[call-arg,return-value]
 
 
 async def aload_account(block_name: str | None = None) -> KalturaVendorAccount:
