@@ -35,15 +35,24 @@ def _caption_text(engine: FasterWhisperEngine, path: Path, dictionary: list[str]
 
 
 def test_a_skipped_middle_sentence_is_decoded_again(
-    tiny: FasterWhisperEngine, clip_factory, quality_voice: str  # type: ignore[no-untyped-def]
+    tiny: FasterWhisperEngine,
+    clip_factory,
+    quality_voice: str,  # type: ignore[no-untyped-def]
 ) -> None:
     # The failure as measured on the lecture (bench): the prompted pass jumps over a sentence and
     # the aligner stretches the next segment's first word over the skipped speech. Here the first
     # pass is real, and its words for the middle sentence are taken out the same way.
     sentences = LECTURE_SENTENCES[36:39]
     path = clip_factory("skip_middle", sentences, quality_voice, 0.6)
-    first = tiny._decode(read_wav(path), 0.0, language="en", prompt="Okafor, Kaltura.", hotwords=None,
-                         word_timestamps=True, vad_filter=True)
+    first = tiny._decode(
+        read_wav(path),
+        0.0,
+        language="en",
+        prompt="Okafor, Kaltura.",
+        hotwords=None,
+        word_timestamps=True,
+        vad_filter=True,
+    )
     n_first = len(sentences[0].split())
     n_middle = len(sentences[1].split())
     kept = first.words[:n_first] + first.words[n_first + n_middle :]
@@ -53,8 +62,9 @@ def test_a_skipped_middle_sentence_is_decoded_again(
     assert _dropped_runs(" ".join(sentences), " ".join(w.text for w in kept))
 
     duration = wav_info(path).duration
-    coverage = tiny._guard(read_wav(path), Window(0.0, duration, 0.0, duration), skipped, "en", "Okafor, Kaltura.",
-                           None, tiny.model_path)
+    coverage = tiny._guard(
+        read_wav(path), Window(0.0, duration, 0.0, duration), skipped, "en", "Okafor, Kaltura.", None, tiny.model_path
+    )
     text = " ".join(w.text for w in coverage.words)
     assert _dropped_runs(" ".join(sentences), text) == [], text
     assert coverage.recovered and coverage.uncovered == []
@@ -71,7 +81,9 @@ def test_a_lecture_the_prompted_decode_skips_is_fully_captioned(models_dir: Path
         pytest.skip("needs the Piper joe voice")
     path = speech_dir / "lecture_joe.wav"
     if not path.exists():
-        parts = [synthesize(s, speech_dir / f"lecture_joe_{i}.wav", "piper:joe") for i, s in enumerate(LECTURE_SENTENCES)]
+        parts = [
+            synthesize(s, speech_dir / f"lecture_joe_{i}.wav", "piper:joe") for i, s in enumerate(LECTURE_SENTENCES)
+        ]
         concatenate(parts, path, 0.6)
     text = " ".join(LECTURE_SENTENCES)
     dictionary = list(LECTURE_DICTIONARY)
@@ -79,7 +91,8 @@ def test_a_lecture_the_prompted_decode_skips_is_fully_captioned(models_dir: Path
     assert _dropped_runs(text, unguarded.transcribe(path, language="en", dictionary=dictionary).text), (
         "the prompt failure did not reproduce; the clip no longer tests coverage"
     )
-    caption, transcript = _caption_text(FasterWhisperEngine("tiny.en", cpu_threads=2, models_dir=models_dir), path,
-                                        dictionary)
+    caption, transcript = _caption_text(
+        FasterWhisperEngine("tiny.en", cpu_threads=2, models_dir=models_dir), path, dictionary
+    )
     assert _dropped_runs(text, caption) == []
     assert transcript.recovered and transcript.uncovered == []  # type: ignore[attr-defined]
