@@ -6,6 +6,7 @@ segments and flavor downloads, protected by a KS in the path (``/ks/<ks>``) or q
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -13,17 +14,96 @@ from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, PlainTextResponse, Response
 
 from kaltura_sandbox import ks as ks_module
-from kaltura_sandbox.framework import CallContext, Store, action, check_entry_access, kobj, raise_error
+from kaltura_sandbox.framework import (
+    LANGUAGE_CODE,
+    MULTI,
+    CallContext,
+    Store,
+    action,
+    check_entry_access,
+    kobj,
+    raise_error,
+    request_language,
+)
+from kaltura_sandbox.profiles import register_lister
 
 READ_ONLY = {"id", "partnerId", "status", "moderationStatus", "moderationCount", "createdAt", "updatedAt",
              "version", "plays", "views", "width", "height", "duration", "thumbnailUrl", "flavorParamsIds",
              "mediaType", "creatorId"}
-UPDATABLE = {"name", "description", "tags", "multiLingual_tags", "adminTags", "categories", "referenceId",
-             "userId", "partnerData", "multiLingual_name", "multiLingual_description"}
+UPDATABLE = {"name", "description", "tags", "adminTags", "categories", "referenceId", "userId", "partnerData"}
+
+
+# entry::$multiLingualSupportedFields: KalturaBaseEntry's KalturaMultiLingualStringArray properties
+MULTILINGUAL_FIELDS = ("name", "description", "tags")
 
 
 def _public(obj: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in obj.items() if not k.startswith("_")}
+
+
+def _set_multilingual(entry: dict[str, Any], field: str, items: list[Any], language: str | None) -> None:
+    """``entry::getValueToSetInDbAndUpdateMultiLangObject`` for a KalturaMultiLingualString array.
+
+    * The request must say ``language=multi`` (``WRONG_REQUEST_LANGUAGE`` otherwise: none, or a
+      single language, is refused for an array).
+    * Each item's language is upper-cased and must be a language code (``INVALID_LANGUAGE_CODE``).
+    * The **first** item's language becomes the entry's default language and its value the field's
+      plain value; the other items are the field's translations, and a language left out is
+      removed, so a caller appends by sending what it read plus its own language.
+    """
+    mapping: dict[str, str] = {}
+    for item in items:
+        spec = item if isinstance(item, dict) else {}
+        code = str(spec.get("language") or "")
+        if not LANGUAGE_CODE.match(code):
+            raise_error("INVALID_LANGUAGE_CODE", LANGUAGE_CODE=code)
+        mapping[code.upper()] = "" if spec.get("value") is None else str(spec.get("value"))
+    if language != MULTI:
+        raise_error("WRONG_REQUEST_LANGUAGE", LANGUAGE=language or "")
+    translations: dict[str, dict[str, str]] = entry.setdefault("_multilingual", {})
+    if mapping:
+        default = next(iter(mapping))
+        entry["_default_language"] = default
+        entry[field] = mapping.pop(default)
+    if mapping:
+        translations[field] = mapping
+    else:
+        translations.pop(field, None)
+
+
+def render_entry(ctx: CallContext, entry: dict[str, Any]) -> dict[str, Any]:
+    """An entry as ``KalturaBaseEntry::doFromObject`` shows it in the call's language.
+
+    ``multiLingualUtils::setCorrectLanguageValuesInResponse``: with ``language=multi`` each
+    multilingual field is an array of ``KalturaMultiLingualString`` (default language first) under
+    the field's own name, as Kaltura's serializers write it (the generated clients declare it as
+    ``multiLingual_<field>``); with one language the field holds that language's value (empty when
+    the language is mapped for another field only, the default value when it is not mapped at all);
+    without a language, the default values. ``defaultLanguage`` and ``responseLanguage`` say which.
+    """
+    public = _public(entry)
+    language = request_language(ctx.params)
+    default = entry.get("_default_language")
+    translations: dict[str, dict[str, str]] = entry.get("_multilingual") or {}
+    if language == MULTI:
+        public["responseLanguage"] = "multi"
+        if translations or default:
+            for field in MULTILINGUAL_FIELDS:
+                pairs = {default or "": public.get(field) or "", **translations.get(field, {})}
+                public[field] = [kobj("KalturaMultiLingualString", language=code, value=value)
+                                 for code, value in pairs.items()]
+    else:
+        chosen = language if (language and default) else default
+        mapped = {code for values in translations.values() for code in values}
+        for field in MULTILINGUAL_FIELDS:
+            value = translations.get(field, {}).get(chosen or "")
+            if value:
+                public[field] = value
+            elif chosen in mapped:
+                public[field] = ""
+        public["responseLanguage"] = chosen if chosen in mapped else default
+    public["defaultLanguage"] = default
+    return public
 
 
 def entry_for(ctx: CallContext, entry_id: str, privilege: str = "sview") -> dict[str, Any]:
@@ -36,14 +116,23 @@ def entry_for(ctx: CallContext, entry_id: str, privilege: str = "sview") -> dict
 
 
 def _get(ctx: CallContext, entryId: str, version: str = "-1") -> dict[str, Any]:
-    return _public(entry_for(ctx, entryId))
+    return render_entry(ctx, entry_for(ctx, entryId))
 
 
 def _update(ctx: CallContext, entryId: str, changes: dict[str, Any]) -> dict[str, Any]:
     entry = entry_for(ctx, entryId, "edit")
+    language = request_language(ctx.params)
+    changes = dict(changes or {})
+    for field in MULTILINGUAL_FIELDS:
+        # KalturaBaseService::adjustMultiLingualArguments: multiLingual_<field> replaces <field>
+        if f"multiLingual_{field}" in changes:
+            changes[field] = changes.pop(f"multiLingual_{field}")
     with ctx.store.lock:
-        for name, value in (changes or {}).items():
+        for name, value in changes.items():
             if name == "objectType":
+                continue
+            if name in MULTILINGUAL_FIELDS and isinstance(value, list):
+                _set_multilingual(entry, name, value, language)
                 continue
             if name in READ_ONLY:
                 if value is not None and str(value) != str(entry.get(name)):
@@ -51,8 +140,8 @@ def _update(ctx: CallContext, entryId: str, changes: dict[str, Any]) -> dict[str
                 continue
             if name in UPDATABLE:
                 entry[name] = value
-        entry["updatedAt"] = int(__import__("time").time())
-    return _public(entry)
+        entry["updatedAt"] = int(time.time())
+    return render_entry(ctx, entry)
 
 
 def _list(ctx: CallContext, filter: dict[str, Any] | None, pager: dict[str, Any] | None, object_type: str) -> dict[str, Any]:
@@ -70,7 +159,25 @@ def _list(ctx: CallContext, filter: dict[str, Any] | None, pager: dict[str, Any]
     size = min(500, int((pager or {}).get("pageSize") or 30))
     index = max(1, int((pager or {}).get("pageIndex") or 1))
     page = rows[(index - 1) * size : index * size]
-    return kobj(object_type, objects=[_public(e) for e in page], totalCount=len(rows))
+    return kobj(object_type, objects=[render_entry(ctx, e) for e in page], totalCount=len(rows))
+
+
+def _related_entries(store: Store, f: dict[str, Any], pager: dict[str, Any] | None, parent: dict[str, Any]) -> dict[str, Any]:
+    """``KalturaBaseEntryFilter`` for related profiles (e.g. a task's entry): the parent's partner."""
+    partner = parent.get("partnerId")
+    rows = [e for e in store.rows("entries") if partner is None or int(e["partnerId"]) == int(partner)]
+    if f.get("idEqual"):
+        rows = [e for e in rows if e["id"] == f["idEqual"]]
+    if f.get("idIn"):
+        wanted = {x.strip() for x in str(f["idIn"]).split(",")}
+        rows = [e for e in rows if e["id"] in wanted]
+    rows.sort(key=lambda e: e["id"])
+    size = min(500, int((pager or {}).get("pageSize") or 30))
+    return kobj("KalturaBaseEntryListResponse", objects=[_public(e) for e in rows[:size]], totalCount=len(rows))
+
+
+for _filter_class in ("KalturaBaseEntryFilter", "KalturaMediaEntryFilter", "KalturaPlayableEntryFilter"):
+    register_lister(_filter_class, _related_entries)
 
 
 def _entry_allowed(session: Any, entry_id: str) -> bool:
@@ -111,6 +218,17 @@ def media_list(ctx: CallContext, filter: dict[str, Any] | None = None, pager: di
     return _list(ctx, filter, pager, "KalturaMediaListResponse")
 
 
+@action("baseentry", "count")
+def baseentry_count(ctx: CallContext, filter: dict[str, Any] | None = None) -> int:
+    """BaseEntryService::countAction: how many entries the list would hold."""
+    return int(_list(ctx, filter, None, "KalturaBaseEntryListResponse")["totalCount"])
+
+
+@action("media", "count")
+def media_count(ctx: CallContext, filter: dict[str, Any] | None = None) -> int:
+    return int(_list(ctx, filter, None, "KalturaMediaListResponse")["totalCount"])
+
+
 def ready_flavors(store: Store, entry_id: str) -> list[dict[str, Any]]:
     return sorted(
         (f for f in store.rows("flavor_assets") if f["entryId"] == entry_id and int(f["status"]) == 2),
@@ -131,7 +249,7 @@ def get_playback_context(ctx: CallContext, entryId: str, contextDataParams: dict
     if not wanted or wanted & {"http", "url"}:
         for flavor in playable:
             sources.append(kobj(
-                "KalturaPlaybackSource", deliveryProfileId="1001", format="url", protocols="http,https",
+                "KalturaPlaybackSource", deliveryProfileId=1001, format="url", protocols="http,https",
                 flavorIds=flavor["id"],
                 url=f"{base}/flavorIds/{flavor['id']}/deliveryProfileId/1001/protocol/http/format/url/name/a.{flavor['fileExt']}",
                 drm=[],
@@ -141,14 +259,14 @@ def get_playback_context(ctx: CallContext, entryId: str, contextDataParams: dict
         if hls:
             ids = ",".join(f["id"] for f in hls)
             sources.append(kobj(
-                "KalturaPlaybackSource", deliveryProfileId="1002", format="applehttp", protocols="http,https",
+                "KalturaPlaybackSource", deliveryProfileId=1002, format="applehttp", protocols="http,https",
                 flavorIds=ids,
                 url=f"{base}/flavorIds/{ids}/deliveryProfileId/1002/protocol/http/format/applehttp/a.m3u8",
                 drm=[],
             ))
     captions = [
         kobj("KalturaCaptionPlaybackPluginData", label=c.get("label"), format=str(c.get("format")),
-             language=c.get("language"), webVttUrl=None, url=None, isDefault=bool(int(c.get("isDefault") or 0)),
+             language=c.get("language"), webVttUrl=None, url=None, isDefault=bool(c.get("isDefault")),
              languageCode=c.get("languageCode"))
         for c in ctx.store.rows("caption_assets")
         if c["entryId"] == entryId and int(c.get("status", 0)) == 2 and c.get("displayOnPlayer") is not False

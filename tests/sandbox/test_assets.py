@@ -212,6 +212,71 @@ def test_caption_errors(kit: Kit) -> None:
     assert _error(lambda: client.caption.captionAsset.get(other.id)).code == "CAPTION_ASSET_ID_NOT_FOUND"
 
 
+def test_captions_in_several_languages_on_one_entry(kit: Kit) -> None:
+    """A translation's view of an entry: its English source and the languages added next to it,
+    listed by entry (Kaltura's caption filter has no language field: the caller picks by language)."""
+    key = kit.access_key(8006)  # the English→Spanish task on 0_rfent003, source caption 0_rfsrccap
+    client = kit.client(key)
+    f = KalturaCaptionAssetFilter(entryIdEqual="0_rfent003")
+    before = {c.id: c.status.getValue() for c in kit.admin().caption.captionAsset.list(f).objects}
+    assert "0_rfsrccap" in before
+    spanish = client.caption.captionAsset.add("0_rfent003", KalturaCaptionAsset(
+        language="Spanish", label="Spanish (auto)", format=KalturaCaptionType.SRT, accuracy=80,
+        isDefault=KalturaNullableBoolean.FALSE_VALUE, tags="reach,translation"))
+    client.caption.captionAsset.setContent(spanish.id, KalturaStringResource(content=SRT))
+    german = client.caption.captionAsset.add("0_rfent003", KalturaCaptionAsset(language="German", format="3"))
+    listed = {c.id: c for c in kit.admin().caption.captionAsset.list(f).objects}
+    assert set(listed) == {*before, spanish.id, german.id}
+    source = listed["0_rfsrccap"]
+    assert (source.language.getValue(), source.languageCode.getValue(), source.label) == ("English", "en", "English")
+    assert (source.status.getValue(), source.accuracy, source.isDefault.getValue()) == (2, 99, 0)
+    got = listed[spanish.id]
+    assert (got.language.getValue(), got.languageCode.getValue(), got.label) == ("Spanish", "es", "Spanish (auto)")
+    assert (got.accuracy, got.isDefault.getValue(), got.format.getValue(), got.status.getValue()) == (80, 0, "1", 2)
+    assert listed[german.id].status.getValue() == 0 and listed[german.id].languageCode.getValue() == "de"
+    # an unknown filter field is ignored, as Kaltura's deserializer does: no language filtering
+    raw = {"format": "1", "ks": key, "filter": {"objectType": "KalturaCaptionAssetFilter",
+                                                "entryIdEqual": "0_rfent003", "languageEqual": "Spanish"}}
+    answer = httpx.post(kit.sandbox.url("/api_v3/service/caption_captionasset/action/list"), json=raw).json()
+    assert answer["totalCount"] == len(before) + 2
+    f = KalturaCaptionAssetFilter(entryIdIn="0_rfent003,0_rfent001", statusEqual=2)
+    ready = {i for i, status in before.items() if status == 2}
+    assert {c.id for c in client.caption.captionAsset.list(f).objects} == {*ready, spanish.id}
+    # KalturaAssetFilter::validateEntryIdsFiltered: an asset list must name its entries
+    error = _error(lambda: kit.admin().caption.captionAsset.list())
+    assert error.code == "PROPERTY_VALIDATION_CANNOT_BE_NULL"
+    assert error.message == ('The property "KalturaCaptionAssetFilter::entryIdEqual/'
+                             'KalturaCaptionAssetFilter::entryIdIn" cannot be null')
+    for listing in (lambda: client.attachment.attachmentAsset.list(KalturaAttachmentAssetFilter()),
+                    lambda: client.flavorAsset.list()):
+        assert _error(listing).code == "PROPERTY_VALIDATION_CANNOT_BE_NULL"
+
+
+def test_get_url_mints_a_download_ks_for_the_asset(kit: Kit) -> None:
+    """CaptionAssetService::getUrlAction → asset::getDownloadUrl: the URL carries a fresh USER KS
+    limited to this asset, never the caller's KS; it keeps working after the task's key is dead."""
+    key = kit.access_key(8006)
+    client = kit.client(key)
+    url = client.caption.captionAsset.getUrl("0_rfsrccap")
+    assert url.startswith(f"{kit.url}/api_v3/index.php/service/caption_captionAsset/action/serve/captionAssetId/"
+                          "0_rfsrccap/ks/")
+    download_ks = url.rsplit("/ks/", 1)[1]
+    assert download_ks != key and key not in url
+    session = kit.client(download_ks).session.get()
+    assert session.sessionType.getValue() == 0 and session.userId == "" and session.partnerId == CUSTOMER
+    assert session.privileges == ("download:0_rfent003,disableentitlementforentry:0_rfent003,sview:0_rfent003,"
+                                  "downloadasset:0_rfsrccap")
+    assert httpx.get(url).text.startswith("1\n00:00:00,000 --> ")
+    # a version above 1 is in the path (Kaltura's cache key); the asset's own bytes come back
+    caption = client.caption.captionAsset.add("0_rfent003", KalturaCaptionAsset(language="French", format="1"))
+    client.caption.captionAsset.setContent(caption.id, KalturaStringResource(content=SRT))
+    versioned = client.caption.captionAsset.getUrl(caption.id)
+    assert f"/captionAssetId/{caption.id}/v/2/ks/" in versioned and httpx.get(versioned).text == SRT
+    # the download KS reaches this entry only
+    other = kit.client(download_ks)
+    assert _error(lambda: other.baseEntry.get("0_rfent001")).code == "ENTRY_ID_NOT_FOUND"
+
+
 # ---------------------------------------------------------------------------------------------
 # Attachments, cue points, live features, flavors
 
@@ -301,3 +366,26 @@ def test_flavor_asset_add_and_set_content(kit: Kit) -> None:
     assert httpx.get(client.flavorAsset.getUrl(flavor.id)).content == data
     got = kit.admin(CUSTOMER).flavorAsset.get(flavor.id)
     assert got.language.getValue() == "Spanish" and got.label == "Spanish dub"
+
+
+def test_read_actions_a_vendor_may_call(kit: Kit) -> None:
+    """Counts, schedule event lists, thumbnails and caption params answer as Kaltura does."""
+    from KalturaClient.Plugins.Core import KalturaThumbAssetFilter
+    from KalturaClient.Plugins.Schedule import KalturaScheduleEventFilter
+
+    client = kit.with_key(8001)
+    f = KalturaCuePointFilter(entryIdEqual="0_rfent001")
+    assert client.cuePoint.cuePoint.count(f) == client.cuePoint.cuePoint.list(f).totalCount
+    admin = kit.admin()
+    # the event starts in an hour: after "now + 30 min" (a relative time), not before it
+    events = admin.schedule.scheduleEvent.list(KalturaScheduleEventFilter(startDateGreaterThanOrEqual=1800))
+    assert [e.id for e in events.objects] == [7501]
+    assert admin.schedule.scheduleEvent.list(KalturaScheduleEventFilter(startDateLessThanOrEqual=1800)).totalCount == 0
+    assert admin.schedule.scheduleEvent.list(KalturaScheduleEventFilter(idEqual=999)).totalCount == 0
+    assert client.thumbAsset.list(KalturaThumbAssetFilter(entryIdEqual="0_rfent001")).totalCount == 0
+    assert client.thumbAsset.getByEntryId("0_rfent001") == []
+    assert _error(lambda: client.thumbAsset.get("0_th000001")).code == "THUMB_ASSET_ID_NOT_FOUND"
+    assert _error(lambda: client.thumbAsset.list()).code == "PROPERTY_VALIDATION_CANNOT_BE_NULL"
+    assert client.caption.captionParams.list().totalCount == 0
+    error = _error(lambda: client.caption.captionParams.get(1))
+    assert (error.code, error.message) == ("FLAVOR_PARAMS_ID_NOT_FOUND", 'Flavor params id "1" not found')

@@ -135,7 +135,6 @@ def test_base_entry_update_changes_only_the_fields_sent(kit: Kit) -> None:
     assert after.tags == "podcast,captions"
     assert after.name == before.name == "Podcast" and after.description == before.description
     update = KalturaBaseEntry()
-    update.multiLingual_tags = []
     update.description = "Two speakers"
     after = client.baseEntry.update("0_rfent003", update)
     assert after.description == "Two speakers" and after.tags == "podcast,captions"

@@ -94,6 +94,20 @@ def test_the_default_scenario() -> None:
     assert {p["defaultOutputFormat"] for p in profiles} == {1, 2, 3}
     live = next(t for t in tasks if int(t["serviceFeature"]) == 8)
     assert live["taskJobData"]["objectType"] == "KalturaScheduledVendorTaskData"
+    # translation: English→Spanish (an engine serves it), English→French (human) and English→German
+    # (machine, a pair no offline engine serves, so the demo shows that ERROR)
+    pairs = {int(t["id"]): (int(t["serviceType"]), store.get("catalog_items", t["catalogItemId"])["targetLanguage"])
+             for t in tasks if int(t["serviceFeature"]) == 2}
+    assert pairs == {5004: (2, "Spanish"), 5106: (1, "French"), 5008: (2, "German")}
+    german = store.get("tasks", 5008)
+    assert german["entryId"] == "0_nwlect01" and int(german["status"]) == 1
+    assert german["taskJobData"]["objectType"] == "KalturaTranslationVendorTaskData"
+    assert german["taskJobData"]["captionAssetId"] == "0_nwsrccap"
+    source = store.get("caption_assets", "0_nwsrccap")
+    assert (source["language"], source["status"], source["entryId"]) == ("English", 2, "0_nwlect01")
+    item = store.get("catalog_items", 112)
+    assert item["objectType"] == "KalturaVendorTranslationCatalogItem" and item["requireSource"] is True
+    assert (item["sourceLanguage"], item["outputFormat"]) == ("English", "1")  # a string, as Kaltura answers
 
 
 def test_a_small_inline_scenario_served_with_a_v1_vendor() -> None:
