@@ -70,7 +70,7 @@ def _segment_wav(segment: Segment, target: Path) -> None:
               "-filter_complex", "amix=inputs=3,tremolo=f=4:d=0.5", "-ar", "16000", "-ac", "1", str(target)])
     else:
         _run(["ffmpeg", "-y", "-loglevel", "error", "-f", "lavfi", "-i",
-              f"anullsrc=r=16000:cl=mono", "-t", str(max(segment.silence, 0.05)), str(target)])
+              "anullsrc=r=16000:cl=mono", "-t", str(max(segment.silence, 0.05)), str(target)])
 
 
 def synthesize(segments: list[Segment], media_dir: Path, *, pad_to_seconds: float | None = None,

@@ -56,6 +56,7 @@ from reachflow.models import (
     AttachmentAssetInfo,
     CaptionAssetInfo,
     CatalogItem,
+    CuePointInfo,
     EntryInfo,
     EntryVendorTask,
     FlavorInfo,
@@ -65,7 +66,7 @@ from reachflow.models import (
 )
 from tasks.http import check_status, is_transport_failure, transport_error
 
-__all__ = ["RETRY_POLICY", "RetryPolicy", "TaskApi", "VendorApi", "map_kaltura_error", "retry_condition"]
+__all__ = ["RETRY_POLICY", "RetryPolicy", "TaskApi", "VendorApi", "call_with_policy", "map_kaltura_error"]
 
 log = logging.getLogger("reachflow.kaltura")
 
@@ -215,17 +216,6 @@ def call_with_policy(
             log.info("%s: %s; try %s of %s in %.1f s", context, exc.message, attempt + 1, policy.attempts, delay)
             time.sleep(delay)
     raise AssertionError("unreachable")
-
-
-def retry_condition(task: Any, task_run: Any, state: Any) -> bool:
-    """Prefect ``retry_condition_fn``: retry only transient faults."""
-    try:
-        state.result()
-    except TransientError:
-        return True
-    except Exception:
-        return False
-    return False
 
 
 # ---------------------------------------------------------------------------------------------
@@ -450,6 +440,15 @@ class VendorApi:
         return EntryVendorTask.from_kaltura(
             self._run(
                 f"extend access key of task {task_id}", lambda c: c.reach.entryVendorTask.extendAccessKey(int(task_id))
+            )
+        )
+
+    def get_catalog_item(self, catalog_item_id: int) -> CatalogItem:
+        """One of this vendor's catalog items (vendorCatalogItem.get with the vendor KS)."""
+        return CatalogItem.from_kaltura(
+            self._run(
+                f"read catalog item {catalog_item_id}",
+                lambda c: c.reach.vendorCatalogItem.get(int(catalog_item_id)),
             )
         )
 
@@ -852,6 +851,76 @@ class TaskApi:
                 policy=ONCE,
             )
         )
+
+    # Finding what a task made, by tag (find-before-add for flavors and cue points) ---------------
+
+    def find_flavor_assets(self, entry_id: str, tag: str) -> list[FlavorInfo]:
+        """The entry's flavor assets carrying ``tag``."""
+        from KalturaClient.Plugins.Core import KalturaFilterPager, KalturaFlavorAssetFilter
+
+        def get(client: Any) -> Any:
+            f = KalturaFlavorAssetFilter()
+            f.entryIdEqual = entry_id
+            f.tagsMultiLikeAnd = tag
+            return client.flavorAsset.list(f, KalturaFilterPager(pageSize=500))
+
+        return [FlavorInfo.from_kaltura(o) for o in (self._run("list flavors by tag", get).objects or [])]
+
+    def find_cue_points(self, entry_id: str, tag: str) -> list[CuePointInfo]:
+        """The entry's cue points carrying ``tag``."""
+        from KalturaClient.Plugins.Core import KalturaFilterPager
+        from KalturaClient.Plugins.CuePoint import KalturaCuePointFilter
+
+        def get(client: Any) -> Any:
+            f = KalturaCuePointFilter()
+            f.entryIdEqual = entry_id
+            f.tagsMultiLikeAnd = tag
+            return client.cuePoint.cuePoint.list(f, KalturaFilterPager(pageSize=500))
+
+        return [CuePointInfo.from_kaltura(o) for o in (self._run("list cue points", get).objects or [])]
+
+    # Translation sources and multilingual tags ------------------------------------------------------
+
+    def list_caption_assets(self, entry_id: str) -> list[CaptionAssetInfo]:
+        """Every caption asset of the entry (any language, any maker)."""
+        from KalturaClient.Plugins.Caption import KalturaCaptionAssetFilter
+        from KalturaClient.Plugins.Core import KalturaFilterPager
+
+        def get(client: Any) -> Any:
+            f = KalturaCaptionAssetFilter()
+            f.entryIdEqual = entry_id
+            return client.caption.captionAsset.list(f, KalturaFilterPager(pageSize=500))
+
+        return [CaptionAssetInfo.from_kaltura(o) for o in (self._run("list caption assets", get).objects or [])]
+
+    def get_caption_asset(self, asset_id: str) -> CaptionAssetInfo:
+        """One caption asset (e.g. a translation's source named in the task's taskJobData)."""
+        return CaptionAssetInfo.from_kaltura(
+            self._run("read caption asset", lambda c: c.caption.captionAsset.get(asset_id))
+        )
+
+    def get_multilingual_tags(self, entry_id: str) -> dict[str, str]:
+        """The entry's ``multiLingual_tags``: language code → comma-separated tags."""
+        obj = self._run("read entry", lambda c: c.baseEntry.get(entry_id))
+        values = getattr(obj, "multiLingual_tags", None)
+        found: dict[str, str] = {}
+        for item in values if isinstance(values, list) else []:
+            language = str(getattr(item, "language", "") or "")
+            value = getattr(item, "value", None)
+            if language and value not in (None, NotImplemented):
+                found[language] = str(value)
+        return found
+
+    def update_multilingual_tags(self, entry_id: str, values: dict[str, str]) -> None:
+        """Write the entry's whole ``multiLingual_tags`` (every language: Kaltura replaces the list)."""
+        from KalturaClient.Plugins.Core import KalturaBaseEntry, KalturaMultiLingualString
+
+        def update(client: Any) -> Any:
+            change = KalturaBaseEntry()
+            change.multiLingual_tags = [KalturaMultiLingualString(language=k, value=v) for k, v in values.items()]
+            return client.baseEntry.update(entry_id, change)
+
+        self._run("update entry multilingual tags", update)
 
     def update_entry_tags(self, entry_id: str, tags: str) -> EntryInfo:
         from KalturaClient.Plugins.Core import KalturaBaseEntry

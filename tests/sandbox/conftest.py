@@ -23,6 +23,14 @@ VENDOR = 9500
 CUSTOMER, OTHER_CUSTOMER = 2501, 2502
 SECRETS = {VENDOR: "vendor-secret-9500", CUSTOMER: "customer-secret-2501", OTHER_CUSTOMER: "other-secret-2502"}
 APP_TOKEN_ID, APP_TOKEN = "0_rfsbx01", "5e1f0c3b2a4d6e8f9a0b1c2d3e4f5a6b"
+# More app tokens of the vendor: without hash type (SHA1), disabled, expired, and a USER-session one.
+APP_TOKENS = {
+    APP_TOKEN_ID: APP_TOKEN,
+    "0_sha1": "00112233445566778899aabbccddeeff",
+    "0_off": "ffffffffffffffffffffffffffffffff",
+    "0_expired": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+    "0_user": "0123456789abcdef0123456789abcdef",
+}
 
 SPEECH_ONE = "Captions make every lecture easier to follow."
 SPEECH_TWO = "The sandbox speaks so tests know the words."
@@ -63,7 +71,15 @@ def scenario(extra_tasks: list[dict[str, Any]] | None = None,
         "vendor": {
             "partner_id": VENDOR, "admin_secret": SECRETS[VENDOR],
             "app_token": {"id": APP_TOKEN_ID, "token": APP_TOKEN, "hash_type": "SHA256", "session_type": "ADMIN",
-                          "session_privileges": "disableentitlement"},
+                          "session_privileges": "disableentitlement", "description": "ReachFlow"},
+            "app_tokens": [
+                {"id": "0_sha1", "token": APP_TOKENS["0_sha1"], "session_type": "ADMIN",
+                 "session_privileges": "disableentitlement"},
+                {"id": "0_off", "token": APP_TOKENS["0_off"], "hash_type": "SHA256", "status": "DISABLED"},
+                {"id": "0_expired", "token": APP_TOKENS["0_expired"], "hash_type": "SHA256", "expiry": "-1h"},
+                {"id": "0_user", "token": APP_TOKENS["0_user"], "hash_type": "SHA512", "session_type": "USER",
+                 "session_user_id": "vendor-bot", "session_duration": 600},
+            ],
         },
         "catalog_items": [
             {"id": 601, "name": "English machine captions", "feature": "CAPTIONS", "service_type": "MACHINE",
@@ -86,6 +102,8 @@ def scenario(extra_tasks: list[dict[str, Any]] | None = None,
                 "tasks": tasks + list(extra_tasks or []),
                 "task_batches": list(batches or []),
                 "schedule_events": [{"id": 7501, "entry": "0_rfent001", "start": "+1h", "end": "+2h"}],
+                "response_profiles": [{"id": 11, "name": "ids only", "systemName": "ids_only", "type": 1,
+                                       "fields": "id"}],
             },
             {
                 "partner_id": OTHER_CUSTOMER, "admin_secret": SECRETS[OTHER_CUSTOMER], "ks_version": 1,

@@ -366,3 +366,26 @@ def test_flavor_asset_add_and_set_content(kit: Kit) -> None:
     assert httpx.get(client.flavorAsset.getUrl(flavor.id)).content == data
     got = kit.admin(CUSTOMER).flavorAsset.get(flavor.id)
     assert got.language.getValue() == "Spanish" and got.label == "Spanish dub"
+
+
+def test_read_actions_a_vendor_may_call(kit: Kit) -> None:
+    """Counts, schedule event lists, thumbnails and caption params answer as Kaltura does."""
+    from KalturaClient.Plugins.Core import KalturaThumbAssetFilter
+    from KalturaClient.Plugins.Schedule import KalturaScheduleEventFilter
+
+    client = kit.with_key(8001)
+    f = KalturaCuePointFilter(entryIdEqual="0_rfent001")
+    assert client.cuePoint.cuePoint.count(f) == client.cuePoint.cuePoint.list(f).totalCount
+    admin = kit.admin()
+    # the event starts in an hour: after "now + 30 min" (a relative time), not before it
+    events = admin.schedule.scheduleEvent.list(KalturaScheduleEventFilter(startDateGreaterThanOrEqual=1800))
+    assert [e.id for e in events.objects] == [7501]
+    assert admin.schedule.scheduleEvent.list(KalturaScheduleEventFilter(startDateLessThanOrEqual=1800)).totalCount == 0
+    assert admin.schedule.scheduleEvent.list(KalturaScheduleEventFilter(idEqual=999)).totalCount == 0
+    assert client.thumbAsset.list(KalturaThumbAssetFilter(entryIdEqual="0_rfent001")).totalCount == 0
+    assert client.thumbAsset.getByEntryId("0_rfent001") == []
+    assert _error(lambda: client.thumbAsset.get("0_th000001")).code == "THUMB_ASSET_ID_NOT_FOUND"
+    assert _error(lambda: client.thumbAsset.list()).code == "PROPERTY_VALIDATION_CANNOT_BE_NULL"
+    assert client.caption.captionParams.list().totalCount == 0
+    error = _error(lambda: client.caption.captionParams.get(1))
+    assert (error.code, error.message) == ("FLAVOR_PARAMS_ID_NOT_FOUND", 'Flavor params id "1" not found')

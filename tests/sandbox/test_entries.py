@@ -85,3 +85,12 @@ def test_a_bad_request_language_is_refused_before_anything_else(kit: Kit) -> Non
         client.baseEntry.get("0_rfent001")
     assert caught.value.code == "INVALID_LANGUAGE_CODE"
     assert caught.value.message == ' Invalid language code ["not a language"]'
+
+
+def test_count_is_the_lists_total(kit: Kit) -> None:
+    from KalturaClient.Plugins.Core import KalturaBaseEntryFilter, KalturaMediaEntryFilter
+
+    admin = kit.admin(CUSTOMER)
+    assert admin.baseEntry.count() == admin.baseEntry.list().totalCount == 3
+    assert admin.media.count(KalturaMediaEntryFilter(idIn="0_rfent001,0_rfent003")) == 2
+    assert kit.with_key(8001).baseEntry.count(KalturaBaseEntryFilter()) == 1  # the accessKey sees its entry

@@ -153,7 +153,7 @@ def test_json_format(url: str) -> None:
     body = {"format": "1", "id": "3101", "ks": access_key(url, 3101)}
     response = requests.post(f"{url}/api_v3/service/reach_entryvendortask/action/get", json=body, timeout=5)
     task = response.json()
-    assert task["objectType"] == "KalturaEntryVendorTask" and task["id"] == 3101
+    assert task["objectType"] == "KalturaEntryVendorTask" and task["id"] == "3101"
     assert "finishTime" not in task  # nulls are omitted
     assert not any(key.startswith("_") for key in task)
     error = requests.post(f"{url}/api_v3/service/reach_entryvendortask/action/get",

@@ -31,6 +31,8 @@ PREFECT_PORT = 4200
 SANDBOX_PORT = 8765
 REVIEW_MEDIA_PORT = 8770  # the jobs folder, published to reviewers (REACHFLOW_REVIEW_MEDIA_URL)
 HOST = "127.0.0.1"
+# The CLI run as a module, so the demo never depends on where a console script points.
+REACHFLOW_CLI = [sys.executable, "-m", "reachflow.app.cli"]
 
 
 def _log(message: str) -> None:
@@ -139,7 +141,7 @@ def run_demo(exit_when_done: bool = False, timeout: int = 900) -> int:
         _log(f"starting the Kaltura sandbox on {HOST}:{SANDBOX_PORT} (synthesising media the first time)")
         services.start(
             "sandbox",
-            [str(bin_dir / "reachflow"), "sandbox", "--host", HOST, "--port", str(SANDBOX_PORT),
+            [*REACHFLOW_CLI, "sandbox", "--host", HOST, "--port", str(SANDBOX_PORT),
              "--media-dir", str(project / "var" / "sandbox-media")],
             env,
         )
@@ -156,7 +158,7 @@ def run_demo(exit_when_done: bool = False, timeout: int = 900) -> int:
         _log("Prefect and the sandbox are up")
 
         creds_text = subprocess.run(
-            [str(bin_dir / "reachflow"), "sandbox", "credentials", "--service-url", service_url],
+            [*REACHFLOW_CLI, "sandbox", "credentials", "--service-url", service_url],
             env=env, capture_output=True, text=True, check=True,
         ).stdout
         creds = json.loads(creds_text)
@@ -169,7 +171,7 @@ def run_demo(exit_when_done: bool = False, timeout: int = 900) -> int:
             "REACHFLOW_APP_TOKEN_HASH_TYPE": creds.get("app_token_hash_type", "SHA256"),
             "REACHFLOW_VENDOR_NAME": "reachflowdemo",
         }
-        _run([str(bin_dir / "reachflow"), "account", "save"], account_env, "saving the vendor account block")
+        _run([*REACHFLOW_CLI, "account", "save"], account_env, "saving the vendor account block")
         _log("saved the KalturaVendorAccount block 'reachflow-vendor' (app token session)")
 
         _run([str(bin_dir / "prefect"), "work-pool", "create", "reachflow", "--type", "process", "--overwrite"],
@@ -187,7 +189,7 @@ def run_demo(exit_when_done: bool = False, timeout: int = 900) -> int:
 
         settled = _wait_until_settled(env, timeout, services)
         table = subprocess.run(
-            [str(bin_dir / "reachflow"), "jobs"], env=env, capture_output=True, text=True
+            [*REACHFLOW_CLI, "jobs"], env=env, capture_output=True, text=True
         )
         print()
         print(table.stdout or table.stderr)
@@ -214,7 +216,7 @@ def run_demo(exit_when_done: bool = False, timeout: int = 900) -> int:
 def _wait_until_settled(env: dict[str, str], timeout: int, services: Services) -> bool:
     """Wait until every task is final or waiting for a person (read through Kaltura + Prefect)."""
     code = (
-        "import json; from blocks.kaltura import KalturaVendorAccount; from reachflow.report import collect_rows;"
+        "import json; from blocks.kaltura import KalturaVendorAccount; from reachflow.app.report import collect_rows;"
         "rows = collect_rows(KalturaVendorAccount.load('reachflow-vendor'));"
         "print(json.dumps([r.status for r in rows]))"
     )
@@ -239,7 +241,7 @@ def _wait_until_settled(env: dict[str, str], timeout: int, services: Services) -
 def _print_waiting(env: dict[str, str]) -> None:
     """How to finish the jobs that wait for a person, from the UI and from the CLI."""
     code = (
-        "import asyncio, json; from reachflow.reviews import waiting_runs;"
+        "import asyncio, json; from reachflow.app.reviews import waiting_runs;"
         "print(json.dumps([[str(r.id), r.name, r.task_id] for r in asyncio.run(waiting_runs())]))"
     )
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)

@@ -100,7 +100,7 @@ def jobs(
     account_block: Annotated[str, typer.Option(help="KalturaVendorAccount block name.")] = "reachflow-vendor",
 ) -> None:
     """List this vendor's REACH tasks and their status, read from Kaltura."""
-    from reachflow.report import print_task_table
+    from reachflow.app.report import print_task_table
 
     print_task_table(account_block)
 
@@ -110,7 +110,7 @@ def drain_cmd() -> None:
     """Stop taking new jobs: pause discovery (running jobs finish)."""
     import asyncio
 
-    from reachflow.operations import drain
+    from reachflow.app.operations import drain
 
     removed = asyncio.run(drain())
     typer.echo(f"discovery paused; removed {removed} queued discovery run(s). Running jobs carry on.")
@@ -121,7 +121,7 @@ def undrain_cmd() -> None:
     """Take new jobs again: resume discovery."""
     import asyncio
 
-    from reachflow.operations import undrain
+    from reachflow.app.operations import undrain
 
     asyncio.run(undrain())
     typer.echo("discovery resumed")
@@ -132,7 +132,7 @@ def review_list() -> None:
     """Every run waiting for a person: run name, REACH task, since when, which submission."""
     import asyncio
 
-    from reachflow.reviews import waiting_runs
+    from reachflow.app.reviews import waiting_runs
 
     runs = asyncio.run(waiting_runs())
     if not runs:
@@ -154,7 +154,7 @@ def review_show(
     """The work package of a waiting run (media, draft, rules, notes) and what its form asks."""
     import asyncio
 
-    from reachflow.reviews import ReviewError, show_run, text_field
+    from reachflow.app.reviews import ReviewError, show_run, text_field
 
     try:
         shown = asyncio.run(show_run(run))
@@ -196,7 +196,7 @@ def review_submit(
     """Hand in a person's work: resumes the run, which checks it and delivers it (or asks again)."""
     import asyncio
 
-    from reachflow.reviews import ReviewError, submit
+    from reachflow.app.reviews import ReviewError, submit
 
     values: dict[str, object] = {}
     if accuracy is not None:
@@ -227,7 +227,7 @@ def demo(
     timeout: Annotated[int, typer.Option(help="Seconds to wait for the jobs to settle.")] = 900,
 ) -> None:
     """Run the whole system locally: Prefect, sandbox, deployments, worker, discovery."""
-    from reachflow.demo import run_demo
+    from reachflow.app.demo import run_demo
 
     raise typer.Exit(run_demo(exit_when_done=exit_when_done, timeout=timeout))
 
