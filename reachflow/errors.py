@@ -15,7 +15,7 @@
         │   ├── LanguageMismatch  the spoken language is not the ordered one
         │   └── UnsupportedJob    a feature / service type / language pair we do not serve
         │       ├── NoTranslationEngine  no machine translation engine for the language pair
-    │       └── NoVoice       no speech-synthesis voice speaks the language (dubbing, description)
+        │       └── NoVoice              no speech-synthesis voice speaks the language (dubbing, description)
         ├── ModelUnavailable      a speech model is not installed on this worker (ours to fix)
         ├── DeadlineExceeded      the job's deadline passed and the policy is to give up
         ├── ReviewAbandoned       a person's submissions kept failing validation
