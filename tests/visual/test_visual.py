@@ -12,6 +12,7 @@ from reachflow.errors import MediaError
 from reachflow.visual import (
     ShotSignals,
     analyse_shots,
+    contact_sheet,
     count_faces,
     describe_shots,
     detect_shots,
@@ -120,3 +121,14 @@ def test_audio_only_media_has_no_shots(tmp_path: Path) -> None:
     subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i", "sine=d=1", str(audio)], check=True)
     with pytest.raises(MediaError, match="no video track"):
         detect_shots(audio)
+
+
+def test_a_contact_sheet_shows_every_keyframe_for_a_person(signals: list[ShotSignals], tmp_path: Path) -> None:
+    import cv2
+
+    sheet = contact_sheet(
+        [s.shot for s in signals], [s.keyframe for s in signals if s.keyframe], tmp_path / "sheet.jpg", columns=2
+    )
+    picture = cv2.imread(str(sheet))
+    assert picture.shape[1] == 2 * 320 and picture.shape[0] == 2 * 180
+    assert read_text(sheet)  # the labels and the slides' text are legible
