@@ -13,6 +13,7 @@ Run: ``PYTHONPATH=. .venv/bin/python bench/voices_bench.py [cache_dir] [--mix-on
 
 from __future__ import annotations
 
+import itertools
 import resource
 import subprocess
 import sys
@@ -82,8 +83,8 @@ def main() -> None:
     clock.append((time.perf_counter(), cpu_seconds()))
     clear = clear_audio(original, cache / "clear.mp4", bitrate=128)
     clock.append((time.perf_counter(), cpu_seconds()))
-    wall = [b[0] - a[0] for a, b in zip(clock, clock[1:], strict=False)]
-    cpu = [b[1] - a[1] for a, b in zip(clock, clock[1:], strict=False)]
+    wall = [b[0] - a[0] for a, b in itertools.pairwise(clock)]
+    cpu = [b[1] - a[1] for a, b in itertools.pairwise(clock)]
     print(f"\n10-minute track, {len(plan.utterances)} utterances ({len(plan.findings)} findings); wall s / CPU s")
     print(f"placement (atempo fitting): {wall[0]:6.1f} / {cpu[0]:6.1f}")
     print(f"voice-over mix:             {wall[1]:6.1f} / {cpu[1]:6.1f}   -> {result.loudness.integrated:.1f} LUFS, "
