@@ -28,7 +28,6 @@ import argparse
 import re
 import sys
 import time
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,7 +76,13 @@ def _int_words(n: int) -> str:
 
 def _number_words(token: str) -> str:
     whole, _, frac = token.replace(",", "").partition(".")
-    if len(whole) == 4 and not frac and 1100 <= int(whole) <= 2099 and int(whole) % 1000 >= 10 and int(whole) // 100 != 20:
+    if (
+        len(whole) == 4
+        and not frac
+        and 1100 <= int(whole) <= 2099
+        and int(whole) % 1000 >= 10
+        and int(whole) // 100 != 20
+    ):
         year = int(whole)  # 1998 → nineteen ninety eight
         return _int_words(year // 100) + " " + _int_words(year % 100)
     words = _int_words(int(whole)) if whole else "zero"
@@ -232,8 +237,13 @@ def pipeline(path: Path, dictionary: Sequence[str], quality: str) -> PipelineRes
         value = getattr(transcript, name, None)
         if value:
             notes.append(f"{name}={value if not isinstance(value, list) else len(value)}")
-    return PipelineResult(text, estimate_accuracy(w.probability for w in words), seconds,
-                          f"{transcript.engine}:{transcript.model}", " ".join(notes))
+    return PipelineResult(
+        text,
+        estimate_accuracy(w.probability for w in words),
+        seconds,
+        f"{transcript.engine}:{transcript.model}",
+        " ".join(notes),
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -250,10 +260,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     voices = [v for v in args.voices.split(",") if v != "piper:joe" or piper_available()]
     items = corpus(cache, voices, sentences)
     total = sum(wav_info(p).duration for _, p, _ in items)
-    print(f"corpus: {len(sentences)} sentences, {sum(len(s.split()) for s in sentences)} words per voice, "
-          f"{len(items)} voices, {total / 60:.1f} min of audio")
-    header = ("| voice | mode (model) | raw WER | pipeline WER | ratio | dictionary terms | dropped ≥3 words (raw / pipeline) "
-              "| numbers intact (raw / pipeline) | reported / measured accuracy | recognition RTF |")
+    print(
+        f"corpus: {len(sentences)} sentences, {sum(len(s.split()) for s in sentences)} words per voice, "
+        f"{len(items)} voices, {total / 60:.1f} min of audio"
+    )
+    header = (
+        "| voice | mode (model) | raw WER | pipeline WER | ratio | dictionary terms | dropped ≥3 words (raw / pipeline) "
+        "| numbers intact (raw / pipeline) | reported / measured accuracy | recognition RTF |"
+    )
     rows = [header, "|---" * 10 + "|"]
     for voice, path, reference in items:
         duration = wav_info(path).duration

@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Literal
 
 import jiwer
 
@@ -52,11 +53,13 @@ def english_cues(repeats: int) -> list[Cue]:
     return build_cues(words, STYLE)
 
 
-def timed(cues: list[Cue], source: str, target: str, context: str = "sentence") -> tuple[list[Cue], float]:
+def timed(
+    cues: list[Cue], source: str, target: str, context: Literal["sentence", "cue"] = "sentence"
+) -> tuple[list[Cue], float]:
     engine = engine_for(source, target)
     assert engine is not None, (source, target)
     started = time.perf_counter()
-    out = translate_cues(cues, engine, source=source, target=target, glossary=GLOSSARY, style=STYLE, context=context)  # type: ignore[arg-type]
+    out = translate_cues(cues, engine, source=source, target=target, glossary=GLOSSARY, style=STYLE, context=context)
     return out, time.perf_counter() - started
 
 
@@ -110,7 +113,8 @@ def main() -> None:
     reference = text_of(cues)
     for target in sorted(foreign):
         name = next(e for s, t, e in pairs if (s, t) == ("en", target))
-        for context in ("sentence", "cue"):
+        contexts: tuple[Literal["sentence", "cue"], ...] = ("sentence", "cue")
+        for context in contexts:
             there, _ = timed(cues, "en", target, context)
             findings = style_findings(there, STYLE)
             wer = "–"

@@ -169,9 +169,7 @@ def wav_info(path: AudioSource) -> WavInfo:
     except (wave.Error, EOFError) as exc:
         raise MediaError(f"audio is not a readable WAV file ({exc})") from None
     if rate != SAMPLE_RATE or channels != 1 or width != 2:
-        raise MediaError(
-            f"audio must be 16 kHz mono 16-bit WAV, got {rate} Hz, {channels} channel(s), {8 * width}-bit"
-        )
+        raise MediaError(f"audio must be 16 kHz mono 16-bit WAV, got {rate} Hz, {channels} channel(s), {8 * width}-bit")
     return WavInfo(path=p, sample_rate=rate, frames=frames)
 
 
@@ -367,7 +365,9 @@ def join_word_pieces(
             if joins:
                 prev = words[-1]
                 words[-1] = RecognizedWord(
-                    prev.start, max(prev.end, float(piece.end)), prev.text + stripped,
+                    prev.start,
+                    max(prev.end, float(piece.end)),
+                    prev.text + stripped,
                     min(prev.probability, float(piece.probability)),
                 )
             else:
@@ -406,4 +406,3 @@ def dictionary_prompt(dictionary: Sequence[str] | str | None) -> str | None:
             break
         prompt = candidate
     return prompt + "."
-

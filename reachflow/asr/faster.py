@@ -125,7 +125,8 @@ def _lean_feature_extractor(extractor: Any) -> Any:
 
     if type(extractor) is not FeatureExtractor:
         return extractor
-    lean = chunked_feature_extractor_class().__new__(chunked_feature_extractor_class())
+    cls = chunked_feature_extractor_class()
+    lean: Any = object.__new__(cls)
     lean.__dict__.update(extractor.__dict__)
     return lean
 
@@ -153,7 +154,8 @@ def chunked_feature_extractor_class() -> type:
                 self.n_samples = chunk_length * self.sampling_rate
                 self.nb_max_frames = self.n_samples // self.hop_length
             if waveform.ndim != 1 or len(waveform) + padding <= self.n_fft:
-                return super().__call__(waveform, padding=padding)
+                stock: np.ndarray = super().__call__(waveform, padding=padding)
+                return stock
             n_fft, hop = self.n_fft, self.hop_length
             half = n_fft // 2
             # np.pad(np.pad(waveform, (0, padding)), half, mode="reflect") in one buffer.
@@ -251,7 +253,9 @@ def speech_regions(samples: np.ndarray, offset: float = 0.0, *, min_silence_ms: 
     if len(samples) == 0:
         return []
     _use_lean_vad()
-    chunks = get_speech_timestamps(samples, VadOptions(min_silence_duration_ms=min_silence_ms), sampling_rate=SAMPLE_RATE)
+    chunks = get_speech_timestamps(
+        samples, VadOptions(min_silence_duration_ms=min_silence_ms), sampling_rate=SAMPLE_RATE
+    )
     return [(offset + c["start"] / SAMPLE_RATE, offset + c["end"] / SAMPLE_RATE) for c in chunks]
 
 
@@ -464,7 +468,9 @@ class FasterWhisperEngine:
         code = _base_language(language)
         if not self.multilingual:
             if code not in (None, "en"):
-                raise UnsupportedJob(f"speech model {self.model_name} is English-only; it cannot transcribe '{language}'")
+                raise UnsupportedJob(
+                    f"speech model {self.model_name} is English-only; it cannot transcribe '{language}'"
+                )
             code = "en"
         model_path, model_label = self.model_path, self.model_name
         if quality == "best" and self.quality_model and code == "en":
@@ -488,8 +494,14 @@ class FasterWhisperEngine:
         for window in windows:
             samples = read_wav(audio, window.start, window.end)
             decoded = self._decode(
-                samples, window.start, language=code, prompt=prompt, hotwords=hot,
-                word_timestamps=word_timestamps, vad_filter=vad_filter, model_path=model_path,
+                samples,
+                window.start,
+                language=code,
+                prompt=prompt,
+                hotwords=hot,
+                word_timestamps=word_timestamps,
+                vad_filter=vad_filter,
+                model_path=model_path,
             )
             if code is None:
                 # Decode every later window in the first window's language, so a media file
@@ -503,7 +515,11 @@ class FasterWhisperEngine:
                 uncovered.extend(coverage.uncovered)
                 passes.extend(f"re-decode at {window.keep_from:.0f} s, {p}" for p in coverage.passes)
             per_window.append((window, words))
-            segments.extend(s for s in decoded.segments if window.keep_from <= (s.start + s.end) / 2 < window.keep_to or window is windows[-1])
+            segments.extend(
+                s
+                for s in decoded.segments
+                if window.keep_from <= (s.start + s.end) / 2 < window.keep_to or window is windows[-1]
+            )
             del samples, decoded
             release_memory()  # the window's audio, features and VAD buffers: gone, not just free
             if on_progress is not None:
@@ -555,8 +571,14 @@ class FasterWhisperEngine:
             # ("Our culture values" stays "culture"; "the caption editor in culture" becomes Kaltura).
             heard_as = " ".join(w.text.strip(".,;:!?") for w in run)
             redo = self._decode(
-                read_wav(audio, lo, hi), lo, language=language, prompt=f"{term}, {heard_as}.", hotwords=None,
-                word_timestamps=True, vad_filter=False, model_path=model_path,
+                read_wav(audio, lo, hi),
+                lo,
+                language=language,
+                prompt=f"{term}, {heard_as}.",
+                hotwords=None,
+                word_timestamps=True,
+                vad_filter=False,
+                model_path=model_path,
             )
             heard = " ".join(w.text for w in redo.words if w.end > run[0].start - 0.3 and w.start < run[-1].end + 0.3)
             found = re.search(rf"(?<!\w){re.escape(term)}(?!\w)", heard) is not None
@@ -616,7 +638,9 @@ class FasterWhisperEngine:
             if not keep_doubtful and seg.no_speech_prob > 0.6 and seg.avg_logprob < -1.0:
                 continue
             segments.append(RecognizedSegment(offset + seg.start, offset + seg.end, seg.text.strip()))
-            pieces.append([WordPiece(offset + w.start, offset + w.end, w.word, float(w.probability)) for w in seg.words or []])
+            pieces.append(
+                [WordPiece(offset + w.start, offset + w.end, w.word, float(w.probability)) for w in seg.words or []]
+            )
         # Whisper's aligner splits "$45,000" into " $45" + ",000": join before anything counts words.
         words = join_word_pieces(pieces, language or info.language)
         return _Decoded(words, segments, info.language, float(info.language_probability))
@@ -678,8 +702,15 @@ class FasterWhisperEngine:
                 lo, hi = max(window.start, s_start - context), min(window.end, s_end + context)
                 part = samples[int((lo - window.start) * SAMPLE_RATE) : int((hi - window.start) * SAMPLE_RATE)]
                 redo = self._decode(
-                    part, lo, language=language, prompt=None, hotwords=None, word_timestamps=True,
-                    vad_filter=True, model_path=path, keep_doubtful=False,
+                    part,
+                    lo,
+                    language=language,
+                    prompt=None,
+                    hotwords=None,
+                    word_timestamps=True,
+                    vad_filter=True,
+                    model_path=path,
+                    keep_doubtful=False,
                 )
                 inside = [w for w in redo.words if s_start <= (w.start + w.end) / 2 <= s_end]
                 before = [w for w in repaired if s_start <= (w.start + w.end) / 2 <= s_end]
@@ -694,7 +725,9 @@ class FasterWhisperEngine:
         left = [g for g in gaps if not any(a <= g[0] and g[1] <= b for a, b in silent)]
         return _Coverage(repaired, sorted(recovered), left, passes)
 
-    def _gaps(self, regions: Sequence[tuple[float, float]], words: Sequence[RecognizedWord]) -> list[tuple[float, float]]:
+    def _gaps(
+        self, regions: Sequence[tuple[float, float]], words: Sequence[RecognizedWord]
+    ) -> list[tuple[float, float]]:
         spans = [(w.start, w.end) for w in words]
         return uncovered_speech(regions, spans, min_gap=self.guard_min_gap, max_word=MAX_WORD_SECONDS)
 

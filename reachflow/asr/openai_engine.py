@@ -174,26 +174,43 @@ class OpenAIWhisperEngine:
             if vad_filter:
                 samples = _silence_non_speech(samples)
             result = model.transcribe(
-                samples, language=detected, initial_prompt=prompt, word_timestamps=word_timestamps,
-                beam_size=self.beam_size, condition_on_previous_text=prompt is not None, fp16=False,
+                samples,
+                language=detected,
+                initial_prompt=prompt,
+                word_timestamps=word_timestamps,
+                beam_size=self.beam_size,
+                condition_on_previous_text=prompt is not None,
+                fp16=False,
             )
             detected = detected or result.get("language")
             pieces: list[list[WordPiece]] = []
             for seg in result.get("segments", []):
-                segments.append(RecognizedSegment(window.start + seg["start"], window.start + seg["end"], seg["text"].strip()))
-                pieces.append([
-                    WordPiece(window.start + w["start"], window.start + w["end"], w["word"], float(w["probability"]))
-                    for w in seg.get("words", [])
-                ])
+                segments.append(
+                    RecognizedSegment(window.start + seg["start"], window.start + seg["end"], seg["text"].strip())
+                )
+                pieces.append(
+                    [
+                        WordPiece(
+                            window.start + w["start"], window.start + w["end"], w["word"], float(w["probability"])
+                        )
+                        for w in seg.get("words", [])
+                    ]
+                )
             # openai-whisper splits "$45,000" into " $45" + ",000" like faster-whisper does.
             per_window.append((window, join_word_pieces(pieces, detected)))
             if on_progress is not None:
                 on_progress(window.keep_to, info.duration)
         merged, snapped = snap_to_dictionary(merge_window_words(per_window), dictionary, detected or "en")
         return Transcript(
-            words=merged, language=detected or "", language_probability=detected_p,
-            duration=info.duration, segments=segments, engine=self.name, model=self.model_name,
-            passes=[f"{self.model_name}{'+prompt' if prompt else ''}, beam {self.beam_size}"], snapped=snapped,
+            words=merged,
+            language=detected or "",
+            language_probability=detected_p,
+            duration=info.duration,
+            segments=segments,
+            engine=self.name,
+            model=self.model_name,
+            passes=[f"{self.model_name}{'+prompt' if prompt else ''}, beam {self.beam_size}"],
+            snapped=snapped,
         )
 
 

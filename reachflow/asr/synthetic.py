@@ -100,8 +100,21 @@ def write_wav(path: str | Path, samples: np.ndarray) -> Path:
 
 def _to_16k(src: Path, dst: Path) -> Path:
     subprocess.run(
-        ["ffmpeg", "-loglevel", "error", "-y", "-i", str(src), "-ar", str(SAMPLE_RATE), "-ac", "1",
-         "-c:a", "pcm_s16le", str(dst)],
+        [
+            "ffmpeg",
+            "-loglevel",
+            "error",
+            "-y",
+            "-i",
+            str(src),
+            "-ar",
+            str(SAMPLE_RATE),
+            "-ac",
+            "1",
+            "-c:a",
+            "pcm_s16le",
+            str(dst),
+        ],
         check=True,
     )
     return dst
@@ -193,7 +206,15 @@ def tone(seconds: float, freqs: Sequence[float] = (220.0, 277.2, 329.6), amplitu
 
 # A lecture-style corpus with numbers, names, questions and REACH dictionary terms, for
 # bench/caption_quality.py. Numbers are written the way Whisper prints them ("$45,000", "12.5%").
-LECTURE_DICTIONARY: tuple[str, ...] = ("Kaltura", "REACH", "WebVTT", "turnaround time", "Moodle", "Okafor", "Priya Raman")
+LECTURE_DICTIONARY: tuple[str, ...] = (
+    "Kaltura",
+    "REACH",
+    "WebVTT",
+    "turnaround time",
+    "Moodle",
+    "Okafor",
+    "Priya Raman",
+)
 
 LECTURE_SENTENCES: tuple[str, ...] = (
     "Good morning and welcome to the seminar on accessible video in higher education.",

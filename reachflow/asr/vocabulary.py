@@ -80,7 +80,8 @@ def _zipf(word: str, language: str) -> float:
 def _sound(key: str) -> str:
     import jellyfish
 
-    return str(jellyfish.metaphone(key))
+    # Semivowels and h left out: "Priya Raman" (PRYRMN) and "Pre-uramen" (PRRMN) sound alike.
+    return "".join(ch for ch in str(jellyfish.metaphone(key)) if ch not in "YWH")
 
 
 def _similarity(a: str, b: str) -> float:

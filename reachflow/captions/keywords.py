@@ -36,12 +36,18 @@ STOPWORDS: dict[str, set[str]] = {
         your yours yourself yourselves""".split()
     )
     | _SPOKEN,
-    "es": set("""el la los las un una unos unas y o de del al a en con por para que es son fue ser se su sus
-    lo le les como más pero muy ya este esta estos estas eso esa ese hay""".split()),
-    "fr": set("""le la les un une des et ou de du au aux en dans avec pour par que qui est sont été être se
-    sa son ses ce cette ces il elle ils elles nous vous je tu pas plus mais très""".split()),
-    "de": set("""der die das ein eine und oder von zu mit für auf ist sind war sein sich sie er es wir ihr
-    ich du nicht mehr aber sehr den dem des im am""".split()),
+    "es": set(
+        """el la los las un una unos unas y o de del al a en con por para que es son fue ser se su sus
+    lo le les como más pero muy ya este esta estos estas eso esa ese hay""".split()
+    ),
+    "fr": set(
+        """le la les un une des et ou de du au aux en dans avec pour par que qui est sont été être se
+    sa son ses ce cette ces il elle ils elles nous vous je tu pas plus mais très""".split()
+    ),
+    "de": set(
+        """der die das ein eine und oder von zu mit für auf ist sind war sein sich sie er es wir ihr
+    ich du nicht mehr aber sehr den dem des im am""".split()
+    ),
 }
 _WORD = re.compile(r"[^\W\d_][\w'’-]*", re.UNICODE)
 _MIN_LENGTH = 3
@@ -89,8 +95,11 @@ _GREETINGS: dict[str, re.Pattern[str]] = {
         re.IGNORECASE,
     ),
     "es": re.compile(r"\b(?:buen(?:os|as)\s+(?:días|tardes|noches)|hola|bienvenid[oa]s?|gracias|adiós)\b", re.I),
-    "fr": re.compile(r"\b(?:bonjour|bonsoir|salut|bienvenue|merci(?:\s+de\s+votre\s+attention)?|au\s+revoir)\b"
-                     r"(?:\s+à\s+tous)?", re.I),
+    "fr": re.compile(
+        r"\b(?:bonjour|bonsoir|salut|bienvenue|merci(?:\s+de\s+votre\s+attention)?|au\s+revoir)\b"
+        r"(?:\s+à\s+tous)?",
+        re.I,
+    ),
     "de": re.compile(r"\b(?:guten\s+(?:morgen|tag|abend)|hallo|willkommen|danke(?:\s+schön)?|tschüss)\b", re.I),
 }
 _COMMON_ZIPF = 4.0  # a word said once is a tag only if rarer than this (once per 10,000 words)

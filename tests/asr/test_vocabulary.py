@@ -68,3 +68,8 @@ def test_a_snap_never_swallows_a_neighbouring_word() -> None:
     assert _snap("shows the Kaltura player") == "shows the Kaltura player"
     assert _snap("captions through Kaltura.") == "captions through Kaltura."
     assert _snap("My name is Pria Raman.") == "My name is Priya Raman."
+
+
+def test_a_name_heard_as_one_made_up_word_is_snapped() -> None:
+    # espeak's "Priya Raman" came out of tiny.en as "Pre-urammon" on the bench.
+    assert _snap("Pre-urammon will send the checklist.") == "Priya Raman will send the checklist."

@@ -14,11 +14,41 @@ def _pieces(texts: list[str], start: float = 0.0, probability: float = 0.9) -> l
 
 def test_the_reported_splits_are_joined() -> None:
     # What faster-whisper 1.2.1 (tiny.en) returned for a Piper sentence here, piece by piece.
-    pieces = [" The", " grant", " was", " $45", ",000", " and", " 1", ",200", " students", " joined,", " a", " 12",
-              ".5", "%", " rise", " since", " 2023."]
+    pieces = [
+        " The",
+        " grant",
+        " was",
+        " $45",
+        ",000",
+        " and",
+        " 1",
+        ",200",
+        " students",
+        " joined,",
+        " a",
+        " 12",
+        ".5",
+        "%",
+        " rise",
+        " since",
+        " 2023.",
+    ]
     words = join_word_pieces([_pieces(pieces)], "en")
-    assert [w.text for w in words] == ["The", "grant", "was", "$45,000", "and", "1,200", "students", "joined,", "a",
-                                       "12.5%", "rise", "since", "2023."]
+    assert [w.text for w in words] == [
+        "The",
+        "grant",
+        "was",
+        "$45,000",
+        "and",
+        "1,200",
+        "students",
+        "joined,",
+        "a",
+        "12.5%",
+        "rise",
+        "since",
+        "2023.",
+    ]
     hyphen = join_word_pieces([_pieces([" The", " post", "-rescue", " team", "'s", " report."])], "en")
     assert [w.text for w in hyphen] == ["The", "post-rescue", "team's", "report."]
 
@@ -94,5 +124,7 @@ def test_joined_words_are_the_spoken_words(stream: tuple[list[str], list[list[Wo
 def test_any_piece_stream_keeps_every_character(segments_text: list[list[str]]) -> None:
     segments = [_pieces(texts, start=10.0 * i) for i, texts in enumerate(segments_text)]
     joined = join_word_pieces(segments, "en")
-    assert "".join("".join(w.text.split()) for w in joined) == "".join("".join(t.split()) for seg in segments_text for t in seg)
+    assert "".join("".join(w.text.split()) for w in joined) == "".join(
+        "".join(t.split()) for seg in segments_text for t in seg
+    )
     assert all(w.text and w.text == w.text.strip() for w in joined)

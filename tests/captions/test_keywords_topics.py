@@ -5,13 +5,29 @@ from __future__ import annotations
 from reachflow.asr.synthetic import LECTURE_SENTENCES
 from reachflow.captions.keywords import extract_keywords
 
-FILLER = {"good", "morning", "good morning", "students", "open", "short", "thank", "thanks", "welcome", "everyone",
-          "hello", "today", "project", "summary"}
+FILLER = {
+    "good",
+    "morning",
+    "good morning",
+    "students",
+    "open",
+    "short",
+    "thank",
+    "thanks",
+    "welcome",
+    "everyone",
+    "hello",
+    "today",
+    "project",
+    "summary",
+}
 
 # The demo's panel entry (kaltura_sandbox/scenarios/default.yaml), which used to be tagged
 # "good, morning, students, project, open, panel, short, summary, research, reach".
-PANEL = ("Good morning everyone. I will open the panel with a short summary of the research project. Thank you. "
-         "I would like to add that the survey reached more than four thousand students.")
+PANEL = (
+    "Good morning everyone. I will open the panel with a short summary of the research project. Thank you. "
+    "I would like to add that the survey reached more than four thousand students."
+)
 
 GARDENING = (
     "Good afternoon, everyone, and welcome back to the gardening club. Today we talk about compost. "
