@@ -41,7 +41,14 @@ from prefect.states import Completed, Failed, State
 from blocks.kaltura import KalturaVendorAccount
 from reachflow.deadlines import Deadline
 from reachflow.enums import EntryVendorTaskStatus, VendorServiceType
-from reachflow.errors import JobRejected, PermanentError, UnsupportedJob, classify_unexpected, one_line
+from reachflow.errors import (
+    JobRejected,
+    PermanentError,
+    TaskAlreadyFinal,
+    UnsupportedJob,
+    classify_unexpected,
+    one_line,
+)
 from reachflow.markdown import md_inline
 from reachflow.models import EntryVendorTask, Job
 from reachflow.settings import get_settings
@@ -63,10 +70,10 @@ __all__ = [
     "run_service",
 ]
 
+REJECTED = "Rejected"  # the completed state of a run whose job correctly ended in ERROR (customer's media)
 # A service's steps for one job: the job result once delivered, or a Prefect state (e.g. waiting).
 Steps = Callable[[ActiveJob], JobResult | State]
 
-REJECTED = "Rejected"  # the completed state of a run whose job correctly ended in ERROR (customer's media)
 FINAL_STATUSES = {
     EntryVendorTaskStatus.READY,
     EntryVendorTaskStatus.ERROR,
@@ -218,11 +225,12 @@ def run_job(
     run fails, the task stays PROCESSING, reconcile restarts it).
     """
     account = load_account(account_block)
-    started = begin(account, task_id)
-    if isinstance(started, State):
-        return started
-    active = started
+    active: ActiveJob | None = None
     try:
+        started = begin(account, task_id)
+        if isinstance(started, State):
+            return started
+        active = started
         outcome = steps(active)
         if isinstance(outcome, State):
             return outcome
@@ -234,12 +242,18 @@ def run_job(
             # Transient faults that outlived the edge's retries, and failures that are none of ours:
             # the task stays PROCESSING and the run fails with the reason, which reconcile reads
             # when it restarts the job (or, after too many restarts, ends it in ERROR with it).
-            get_run_logger().error("Task %s stopped, left PROCESSING for reconcile: %s", task_id, exc.message)
+            get_run_logger().error("Task %s stopped, to be restarted (reconcile, or discovery before PROCESSING): %s",
+                                   task_id, exc.message)
             if exc is raw:
                 raise
             raise exc from raw
+        if isinstance(exc, TaskAlreadyFinal):
+            # The customer aborted the task, or an operator ended it, while we worked: nothing to do.
+            get_run_logger().warning("Task %s ended elsewhere while it was worked on: %s", task_id, exc.message)
+            return Completed(message=f"Task {task_id} was already final: {exc.message}")
         set_error(account, task_id, exc.err_description)
-        _error_artifact(active, service, exc.err_description)
+        if active is not None:
+            _error_artifact(active, service, exc.err_description)
         if isinstance(exc, JobRejected):
             # The customer's media or order: a correct ERROR. Nobody at the vendor has to act, so
             # the run is not red: it completes in the named state "Rejected", carrying the reason.

@@ -33,8 +33,10 @@ from kaltura_sandbox.framework import (
     find_action,
     raise_error,
     request_language,
+    with_relative_times,
 )
-from kaltura_sandbox.serialize import to_json, to_xml, xml_envelope
+from kaltura_sandbox.profiles import apply_response_profile, resolve_response_profile
+from kaltura_sandbox.serialize import to_json, to_php, to_xml, xml_envelope
 
 __all__ = ["create_app", "decode_params", "dispatch"]
 
@@ -235,6 +237,8 @@ def dispatch(store: Store, service: str, action: str, params: dict[str, Any], ba
         request_language(params)  # KalturaDispatcher: INVALID_LANGUAGE_CODE before the KS is looked at
     except KalturaAPIError as error:
         return error
+    if isinstance(params.get("filter"), dict):
+        params = dict(params, filter=with_relative_times(params["filter"]))
     raw_ks = params.get("ks") or None
     session, ks_error = (None, None) if not spec.needs_ks else _session_for(store, raw_ks)
     if ks_error is not None:
@@ -246,10 +250,12 @@ def dispatch(store: Store, service: str, action: str, params: dict[str, Any], ba
         session=session, raw_ks=raw_ks,
     )
     try:
+        # the deserializer resolves the profile before the action runs (a wrong one changes nothing)
+        profile = resolve_response_profile(store, params.get("responseProfile"), session)
         result = _call(spec, ctx, params)
         if faults is not None and isinstance(result, (str, dict)):
             _maybe_expire_early(store, faults, service, action, result)
-        return result
+        return apply_response_profile(store, profile, result) if profile else result
     except KalturaAPIError as error:
         return error
     except Exception:  # a sandbox bug: answer like Kaltura's generic error, and log it
@@ -305,9 +311,16 @@ def _resolve_references(value: Any, results: list[Any]) -> Any:
         current = results[index - 1]
         if isinstance(current, KalturaAPIError):
             raise current
-        for part in (path or "").split(":") if path else []:
+        parts = (path or "").split(":") if path else []
+        while parts:
+            part = parts.pop(0)
             if isinstance(current, dict):
                 current = current.get(part)
+            elif isinstance(current, list) and part == "_all":
+                # KalturaFrontController::getValuesFromObjectsArray: "v1,v2," (null when none)
+                attr = parts.pop(0) if parts else ""
+                found = [item.get(attr) for item in current if isinstance(item, dict) and item.get(attr) is not None]
+                return "".join(f"{value}," for value in found) or None
             elif isinstance(current, list) and part.isdigit():
                 current = current[int(part)] if int(part) < len(current) else None
             else:
@@ -442,13 +455,29 @@ def create_app(store: Store, faults: FaultPlan | None = None) -> FastAPI:
             return await _drop_connection(request)  # the work is done, but the answer never arrives
         if isinstance(result, RawResponse):
             return Response(result.content, media_type=result.media_type, headers=result.headers)
-        if str(params.get("format", "2")) == "1":
-            return Response(to_json(result), media_type="application/json")
-        ignore_null = str(params.get("ignoreNull", "")) in ("1", "true", "True")
-        return Response(xml_envelope(to_xml(result, ignore_null=ignore_null), elapsed), media_type="text/xml")
+        return render(result, params, elapsed)
 
     _register_module_routes(app, store)
     return app
+
+
+# KalturaResponseType values the front controller has a serializer for
+FORMAT_JSON, FORMAT_XML, FORMAT_PHP = "1", "2", "3"
+
+
+def render(result: Any, params: dict[str, Any], elapsed: float) -> Response:
+    """``KalturaFrontController::setSerializerByFormat`` + ``serializeResponse``: JSON (1), XML (2,
+    the default) or PHP ``serialize()`` (3); any other format is ``UNKNOWN_RESPONSE_FORMAT``,
+    written in XML since no serializer was chosen."""
+    fmt = str(params.get("format") or FORMAT_XML)
+    if fmt == FORMAT_JSON:
+        return Response(to_json(result), media_type="application/json")
+    if fmt == FORMAT_PHP:
+        return Response(to_php(result), media_type="text/plain")
+    if fmt != FORMAT_XML:
+        result = _error("UNKNOWN_RESPONSE_FORMAT", FORMAT=fmt)
+    ignore_null = str(params.get("ignoreNull", "")) in ("1", "true", "True")
+    return Response(xml_envelope(to_xml(result, ignore_null=ignore_null), elapsed), media_type="text/xml")
 
 
 # What nginx in front of Kaltura answers when the API pool is down.

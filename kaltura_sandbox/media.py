@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import tempfile
@@ -70,7 +71,7 @@ def _segment_wav(segment: Segment, target: Path) -> None:
               "-filter_complex", "amix=inputs=3,tremolo=f=4:d=0.5", "-ar", "16000", "-ac", "1", str(target)])
     else:
         _run(["ffmpeg", "-y", "-loglevel", "error", "-f", "lavfi", "-i",
-              f"anullsrc=r=16000:cl=mono", "-t", str(max(segment.silence, 0.05)), str(target)])
+              "anullsrc=r=16000:cl=mono", "-t", str(max(segment.silence, 0.05)), str(target)])
 
 
 def synthesize(segments: list[Segment], media_dir: Path, *, pad_to_seconds: float | None = None,
@@ -146,11 +147,27 @@ def synthesize(segments: list[Segment], media_dir: Path, *, pad_to_seconds: floa
 
 
 def probe(path: Path) -> dict[str, Any]:
-    """Container/codec facts Kaltura reports on a flavor."""
+    """Container/codec facts Kaltura reports on a flavor.
+
+    Media is cached by content, so the answer is cached beside the file (``<file>.probe.json``):
+    building a scenario again costs no ffprobe run.
+    """
+    path = Path(path)
+    cached = path.with_name(path.name + ".probe.json")
+    try:
+        if cached.stat().st_mtime >= path.stat().st_mtime:
+            return dict(json.loads(cached.read_text()))
+    except (OSError, ValueError):
+        pass
     out = subprocess.run(
         ["ffprobe", "-v", "error", "-show_streams", "-show_format", "-of", "json", str(path)],
         capture_output=True, text=True,
     )
-    if out.returncode != 0:
-        return {}
-    return json.loads(out.stdout)
+    facts: dict[str, Any] = json.loads(out.stdout) if out.returncode == 0 else {}
+    try:
+        partial = cached.with_name(cached.name + f".{os.getpid()}")
+        partial.write_text(json.dumps(facts))
+        partial.replace(cached)  # atomic: parallel test processes share the cache
+    except OSError:
+        pass
+    return facts

@@ -63,10 +63,17 @@ def _enum(value: Any, names: dict[str, int]) -> int | None:
     return int(value)
 
 
-def _bool(value: Any) -> int | None:
+def _bool(value: Any) -> bool | None:
+    """A ``KalturaNullableBoolean`` field: true/false in JSON, 1/0 in XML."""
     if value is None:
         return None
-    return 1 if value in (True, 1, "1", "true", "True", "yes") else 0
+    return value in (True, 1, "1", "true", "True", "yes")
+
+
+def _output_format(value: Any) -> str | None:
+    """A catalog item's ``outputFormat``: Kaltura stores it in custom data and answers a string."""
+    number = _enum(value, OUTPUT_FORMATS)
+    return None if number is None else str(number)
 
 
 def load_scenario(path: Path | str | dict[str, Any] | None = None) -> Scenario:
@@ -119,7 +126,7 @@ def _catalog_item(spec: dict[str, Any], vendor_id: int, now: int) -> dict[str, A
         adminTagsToExclude=None,
     )
     if feature in (1, 2, 3, 8, 11):
-        item["outputFormat"] = _enum(spec.get("output_format"), OUTPUT_FORMATS)
+        item["outputFormat"] = _output_format(spec.get("output_format"))
         item["enableSpeakerId"] = _bool(spec.get("enable_speaker_id", False))
         item["fixedPriceAddons"] = 0
     if feature in (2, 7, 11):
@@ -130,7 +137,7 @@ def _catalog_item(spec: dict[str, Any], vendor_id: int, now: int) -> dict[str, A
         item["flavorParamsId"] = int(spec.get("flavor_params_id", 1500 + feature))
         item["clearAudioFlavorParamsId"] = int(spec.get("clear_audio_flavor_params_id", 1600 + feature))
     if feature == 9:
-        item["outputFormat"] = _enum(spec.get("output_format", "VTT"), OUTPUT_FORMATS)
+        item["outputFormat"] = _output_format(spec.get("output_format", "VTT"))
     if feature in (8, 11):
         item.update(minimalRefundTime=int(spec.get("minimal_refund_time", 0)),
                     minimalOrderTime=int(spec.get("minimal_order_time", 0)),
@@ -240,7 +247,7 @@ def _caption_asset(store: Store, entry: dict[str, Any], spec: dict[str, Any], no
         createdAt=now, updatedAt=now, deletedAt=None, description="", partnerData=None, partnerDescription=None,
         actualSourceAssetParamsIds=None, sizeInBytes=len(data), captionParamsId=None, language=language,
         languageCode={"English": "en", "Spanish": "es", "French": "fr", "German": "de"}.get(language),
-        isDefault=1 if spec.get("default", False) else 0, label=spec.get("label", language), format=fmt,
+        isDefault=bool(spec.get("default", False)), label=spec.get("label", language), format=fmt,
         source=None, status=2, parentId=None, accuracy=spec.get("accuracy", 99), displayOnPlayer=True,
         associatedTranscriptIds=None, usage="0", _content=data,
     )
@@ -275,6 +282,11 @@ def build_store(scenario: Scenario, media_dir: Path, now: int | None = None) -> 
     for token in _app_tokens(vendor):
         record = _app_token(token, vendor_id, moment)
         store.put("app_tokens", record["id"], record)
+    for partner_spec in [vendor, *scenario.get("customers", [])]:
+        for profile in partner_spec.get("response_profiles") or []:
+            record = kobj("KalturaResponseProfile", **{k: v for k, v in profile.items() if k != "objectType"})
+            record["partnerId"] = int(partner_spec["partner_id"])
+            store.put("response_profiles", record["id"], record)
     for spec in scenario.get("catalog_items", []):
         item = _catalog_item(spec, vendor_id, moment)
         store.put("catalog_items", item["id"], item)

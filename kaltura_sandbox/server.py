@@ -10,7 +10,8 @@ import uvicorn
 
 from kaltura_sandbox.app import create_app
 from kaltura_sandbox.faults import FaultPlan
-from kaltura_sandbox.scenario import build_store, credentials as scenario_credentials, load_scenario
+from kaltura_sandbox.scenario import build_store, load_scenario
+from kaltura_sandbox.scenario import credentials as scenario_credentials
 
 __all__ = ["credentials", "serve"]
 

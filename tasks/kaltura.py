@@ -66,7 +66,7 @@ from reachflow.models import (
 )
 from tasks.http import check_status, is_transport_failure, transport_error
 
-__all__ = ["RETRY_POLICY", "RetryPolicy", "TaskApi", "VendorApi", "map_kaltura_error", "retry_condition"]
+__all__ = ["RETRY_POLICY", "RetryPolicy", "TaskApi", "VendorApi", "call_with_policy", "map_kaltura_error"]
 
 log = logging.getLogger("reachflow.kaltura")
 
@@ -218,17 +218,6 @@ def call_with_policy(
     raise AssertionError("unreachable")
 
 
-def retry_condition(task: Any, task_run: Any, state: Any) -> bool:
-    """Prefect ``retry_condition_fn``: retry only transient faults."""
-    try:
-        state.result()
-    except TransientError:
-        return True
-    except Exception:
-        return False
-    return False
-
-
 # ---------------------------------------------------------------------------------------------
 # Sessions
 
@@ -259,6 +248,17 @@ class _VendorSession:
             return ks
 
     def _start(self) -> tuple[str, float]:
+        """Sign in under the retry policy (a session started twice is harmless)."""
+
+        def once() -> tuple[str, float]:
+            try:
+                return self._start_once()
+            except AccessKeyExpired as exc:  # the widget session died under us: just sign in again
+                raise TransientError(exc.message) from None
+
+        return call_with_policy(once, "vendor sign-in")
+
+    def _start_once(self) -> tuple[str, float]:
         account = self.account
         client = account.new_client()
         client.setClientTag(f"{client.getClientTag()}_{account.vendor_name}-{account.vendor_partner_id}")
@@ -451,6 +451,15 @@ class VendorApi:
         return EntryVendorTask.from_kaltura(
             self._run(
                 f"extend access key of task {task_id}", lambda c: c.reach.entryVendorTask.extendAccessKey(int(task_id))
+            )
+        )
+
+    def get_catalog_item(self, catalog_item_id: int) -> CatalogItem:
+        """One of this vendor's catalog items (vendorCatalogItem.get with the vendor KS)."""
+        return CatalogItem.from_kaltura(
+            self._run(
+                f"read catalog item {catalog_item_id}",
+                lambda c: c.reach.vendorCatalogItem.get(int(catalog_item_id)),
             )
         )
 

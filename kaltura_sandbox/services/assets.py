@@ -21,10 +21,12 @@ from kaltura_sandbox.framework import (
     as_bool,
     as_float,
     as_int,
+    as_nullable_bool,
     check_entry_access,
     kobj,
     raise_error,
 )
+from kaltura_sandbox.profiles import register_lister
 from kaltura_sandbox.services.upload import resolve_resource
 
 QUEUED, READY, DELETED = 0, 2, 3
@@ -122,7 +124,7 @@ FILTER_CLASSES = {"caption_assets": "KalturaCaptionAssetFilter", "attachment_ass
 def _list(ctx: CallContext, table: str, object_type: str, filter: dict[str, Any] | None, pager: dict[str, Any] | None) -> dict[str, Any]:
     session = ctx.require_session()
     f = filter or {}
-    if not f.get("entryIdEqual") and not f.get("entryIdIn"):
+    if table in FILTER_CLASSES and not f.get("entryIdEqual") and not f.get("entryIdIn"):
         # KalturaAssetFilter::validateEntryIdsFiltered: an asset list names its entries
         cls = f.get("objectType") or FILTER_CLASSES[table]
         raise_error("PROPERTY_VALIDATION_CANNOT_BE_NULL", PROP_NAME=f"{cls}::entryIdEqual/{cls}::entryIdIn")
@@ -136,6 +138,31 @@ def _list(ctx: CallContext, table: str, object_type: str, filter: dict[str, Any]
     size = min(500, as_int((pager or {}).get("pageSize"), 30) or 30)
     index = max(1, as_int((pager or {}).get("pageIndex"), 1) or 1)
     return kobj(object_type, objects=[_public(a) for a in rows[(index - 1) * size : index * size]], totalCount=len(rows))
+
+
+def _related_lister(table: str, object_type: str) -> Any:
+    """A related profile's asset filter: the parent's partner's assets of the entries it names."""
+
+    def lister(store: Any, f: dict[str, Any], pager: dict[str, Any] | None, parent: dict[str, Any]) -> dict[str, Any]:
+        partner = parent.get("partnerId")
+        rows = [a for a in store.rows(table) if partner is None or int(a["partnerId"]) == int(partner)]
+        rows = sorted(_filter_assets(rows, f), key=lambda a: (a["createdAt"], a["id"]))
+        size = min(500, as_int((pager or {}).get("pageSize"), 30) or 30)
+        index = max(1, as_int((pager or {}).get("pageIndex"), 1) or 1)
+        page = rows[(index - 1) * size : index * size]
+        return kobj(object_type, objects=[_public(a) for a in page], totalCount=len(rows))
+
+    return lister
+
+
+for _table, _list_class, _filters in (
+    ("caption_assets", "KalturaCaptionAssetListResponse", ("KalturaCaptionAssetFilter",)),
+    ("attachment_assets", "KalturaAttachmentAssetListResponse", ("KalturaAttachmentAssetFilter",
+                                                                  "KalturaTranscriptAssetFilter")),
+    ("flavor_assets", "KalturaFlavorAssetListResponse", ("KalturaFlavorAssetFilter", "KalturaAssetFilter")),
+):
+    for _filter_class in _filters:
+        register_lister(_filter_class, _related_lister(_table, _list_class))
 
 
 def _store_content(asset: dict[str, Any], data: bytes, name: str) -> None:
@@ -196,8 +223,8 @@ CAPTION_INSERT_ONLY = {"captionParamsId", "format", "source", "parentId", "fileE
 
 def _clear_default(ctx: CallContext, entry_id: str, keep: str) -> None:
     for other in ctx.store.rows("caption_assets"):
-        if other["entryId"] == entry_id and other["id"] != keep and int(other.get("isDefault") or 0) == 1:
-            other["isDefault"] = 0
+        if other["entryId"] == entry_id and other["id"] != keep and other.get("isDefault"):
+            other["isDefault"] = False
 
 
 @action("caption_captionasset", "add")
@@ -223,7 +250,7 @@ def caption_add(ctx: CallContext, entryId: str, captionAsset: dict[str, Any]) ->
         captionParamsId=as_int(spec.get("captionParamsId")),
         language=language,
         languageCode=LANGUAGE_CODES.get(str(language)),
-        isDefault=as_int(spec.get("isDefault"), 0),
+        isDefault=as_nullable_bool(spec.get("isDefault")) or False,
         label=spec.get("label"),
         format=fmt,
         source=spec.get("source"),
@@ -234,7 +261,7 @@ def caption_add(ctx: CallContext, entryId: str, captionAsset: dict[str, Any]) ->
         associatedTranscriptIds=spec.get("associatedTranscriptIds"),
         usage=spec.get("usage") or "0",
     )
-    if asset["isDefault"] == 1:
+    if asset["isDefault"]:
         _clear_default(ctx, entryId, asset_id)
     return _public(ctx.store.put("caption_assets", asset_id, asset))
 
@@ -264,12 +291,13 @@ def caption_update(ctx: CallContext, id: str, captionAsset: dict[str, Any]) -> d
     if ctx.require_session().has("enablecaptionmoderation") and "displayOnPlayer" in changes:
         changes["displayOnPlayer"] = False
     _update_fields(asset, changes, CAPTION_UPDATABLE, CAPTION_INSERT_ONLY)
-    for name in ("accuracy", "isDefault"):
-        if name in changes:
-            asset[name] = as_int(changes[name])
+    if "accuracy" in changes:
+        asset["accuracy"] = as_int(changes["accuracy"])
+    if "isDefault" in changes:
+        asset["isDefault"] = as_nullable_bool(changes["isDefault"])
     if "displayOnPlayer" in changes:
         asset["displayOnPlayer"] = as_bool(changes["displayOnPlayer"], True)
-    if asset.get("isDefault") == 1:
+    if asset.get("isDefault"):
         _clear_default(ctx, asset["entryId"], id)
     return _public(asset)
 
@@ -302,7 +330,7 @@ def caption_delete(ctx: CallContext, captionAssetId: str) -> None:
 @action("caption_captionasset", "setAsDefault")
 def caption_set_as_default(ctx: CallContext, captionAssetId: str) -> None:
     asset = _asset(ctx, "caption_assets", captionAssetId, "CAPTION_ASSET_ID_NOT_FOUND", "edit")
-    asset["isDefault"] = 1
+    asset["isDefault"] = True
     _clear_default(ctx, asset["entryId"], captionAssetId)
 
 
@@ -325,7 +353,7 @@ def attachment_add(ctx: CallContext, entryId: str, attachmentAsset: dict[str, An
     asset = _base_asset(ctx, object_type, asset_id, entry, spec)
     asset.update(filename=spec.get("filename"), title=spec.get("title"), format=spec.get("format"), status=QUEUED)
     if object_type != "KalturaAttachmentAsset":
-        asset.update(language=spec.get("language"), humanVerified=as_int(spec.get("humanVerified")))
+        asset.update(language=spec.get("language"), humanVerified=as_nullable_bool(spec.get("humanVerified")))
     if object_type == "KalturaTranscriptAsset":
         asset.update(accuracy=as_float(spec.get("accuracy")), providerType=spec.get("providerType"))
     return _public(ctx.store.put("attachment_assets", asset_id, asset))
@@ -442,7 +470,7 @@ def flavor_add(ctx: CallContext, entryId: str, flavorAsset: dict[str, Any]) -> d
     flavor = _base_asset(ctx, "KalturaFlavorAsset", flavor_id, entry, spec)
     flavor.update(flavorParamsId=as_int(spec.get("flavorParamsId")), width=0, height=0, bitrate=0, frameRate=0.0,
                   isOriginal=False, isWeb=True, containerFormat="", videoCodecId="", status=QUEUED,
-                  language=spec.get("language"), label=spec.get("label"), isDefault=as_int(spec.get("isDefault")),
+                  language=spec.get("language"), label=spec.get("label"), isDefault=as_nullable_bool(spec.get("isDefault")),
                   _kind="added", _hls=None)
     return _public(ctx.store.put("flavor_assets", flavor_id, flavor))
 
@@ -527,6 +555,12 @@ def cue_point_list(ctx: CallContext, filter: dict[str, Any] | None = None, pager
     return result
 
 
+@action("cuepoint_cuepoint", "count")
+def cue_point_count(ctx: CallContext, filter: dict[str, Any] | None = None) -> int:
+    """CuePointService::countAction: how many cue points the list would hold."""
+    return int(cue_point_list(ctx, filter, {"pageSize": 500})["totalCount"])
+
+
 @action("cuepoint_cuepoint", "get")
 def cue_point_get(ctx: CallContext, id: str) -> dict[str, Any]:
     cue = ctx.store.get("cue_points", id)
@@ -570,6 +604,33 @@ def schedule_event_get(ctx: CallContext, scheduleEventId: str) -> dict[str, Any]
     return _public(event)
 
 
+@action("schedule_scheduleevent", "list")
+def schedule_event_list(ctx: CallContext, filter: dict[str, Any] | None = None,
+                        pager: dict[str, Any] | None = None) -> dict[str, Any]:
+    """``KalturaScheduleEventFilter``: idEqual/idIn, templateEntryIdEqual, statusEqual, start/end ranges."""
+    session = ctx.require_session()
+    f = filter or {}
+    rows = [e for e in ctx.store.rows("schedule_events") if int(e["partnerId"]) == session.partner_id]
+    checks = {
+        "idEqual": lambda e, v: str(e["id"]) == v,
+        "idIn": lambda e, v: str(e["id"]) in {x.strip() for x in v.split(",")},
+        "templateEntryIdEqual": lambda e, v: str(e.get("templateEntryId")) == v,
+        "statusEqual": lambda e, v: str(e.get("status")) == v,
+        "startDateGreaterThanOrEqual": lambda e, v: int(e["startDate"]) >= int(v),
+        "startDateLessThanOrEqual": lambda e, v: int(e["startDate"]) <= int(v),
+        "endDateGreaterThanOrEqual": lambda e, v: int(e["endDate"]) >= int(v),
+        "endDateLessThanOrEqual": lambda e, v: int(e["endDate"]) <= int(v),
+    }
+    for name, check in checks.items():
+        if f.get(name) not in (None, ""):
+            rows = [e for e in rows if check(e, str(f[name]))]
+    rows.sort(key=lambda e: int(e["id"]))
+    size = min(500, as_int((pager or {}).get("pageSize"), 30) or 30)
+    index = max(1, as_int((pager or {}).get("pageIndex"), 1) or 1)
+    page = rows[(index - 1) * size : index * size]
+    return kobj("KalturaScheduleEventListResponse", objects=[_public(e) for e in page], totalCount=len(rows))
+
+
 @action("schedule_scheduleevent", "updateLiveFeature")
 def schedule_update_live_feature(ctx: CallContext, scheduledEventId: str, featureName: str, liveFeature: dict[str, Any]) -> dict[str, Any]:
     event = ctx.store.get("schedule_events", as_int(scheduledEventId))
@@ -588,3 +649,52 @@ def schedule_update_live_feature(ctx: CallContext, scheduledEventId: str, featur
             return _public(event)
     raise_error("FEATURE_NAME_NOT_FOUND", NAME=featureName)
     raise AssertionError("unreachable")
+
+
+# ---------------------------------------------------------------------------------------------
+# Thumbnail assets and caption params: read actions a vendor may call. Scenario entries have no
+# thumbnails and the partners no caption params of their own, so these answer as Kaltura does then.
+
+
+@action("thumbasset", "list")
+def thumb_list(ctx: CallContext, filter: dict[str, Any] | None = None, pager: dict[str, Any] | None = None) -> dict[str, Any]:
+    f = filter or {}
+    if not f.get("entryIdEqual") and not f.get("entryIdIn"):
+        cls = f.get("objectType") or "KalturaThumbAssetFilter"
+        raise_error("PROPERTY_VALIDATION_CANNOT_BE_NULL", PROP_NAME=f"{cls}::entryIdEqual/{cls}::entryIdIn")
+    return _list(ctx, "thumb_assets", "KalturaThumbAssetListResponse", f, pager)
+
+
+@action("thumbasset", "get")
+def thumb_get(ctx: CallContext, thumbAssetId: str) -> dict[str, Any]:
+    return _public(_asset(ctx, "thumb_assets", thumbAssetId, "THUMB_ASSET_ID_NOT_FOUND"))
+
+
+@action("thumbasset", "getByEntryId")
+def thumb_get_by_entry(ctx: CallContext, entryId: str) -> list[dict[str, Any]]:
+    _entry(ctx, entryId, "sview")
+    return [_public(t) for t in ctx.store.rows("thumb_assets") if t["entryId"] == entryId and int(t["status"]) != DELETED]
+
+
+@action("thumbasset", "getUrl")
+def thumb_get_url(ctx: CallContext, id: str, storageId: str | None = None, thumbParams: Any = None) -> str:
+    asset = _asset(ctx, "thumb_assets", id, "THUMB_ASSET_ID_NOT_FOUND")
+    return _serve_url(ctx, "thumbAsset", "thumbAssetId", asset)
+
+
+@action("caption_captionparams", "get")
+def caption_params_get(ctx: CallContext, id: str) -> dict[str, Any]:
+    ctx.require_session()
+    params = ctx.store.get("caption_params", id)
+    if params is None:
+        raise_error("FLAVOR_PARAMS_ID_NOT_FOUND", ID=id)  # CaptionParamsService::getAction
+    assert params is not None
+    return _public(params)
+
+
+@action("caption_captionparams", "list")
+def caption_params_list(ctx: CallContext, filter: dict[str, Any] | None = None,
+                        pager: dict[str, Any] | None = None) -> dict[str, Any]:
+    session = ctx.require_session()
+    rows = [p for p in ctx.store.rows("caption_params") if int(p.get("partnerId") or 0) in (0, session.partner_id)]
+    return kobj("KalturaCaptionParamsListResponse", objects=[_public(p) for p in rows], totalCount=len(rows))

@@ -25,6 +25,7 @@ from kaltura_sandbox.framework import (
     raise_error,
     request_language,
 )
+from kaltura_sandbox.profiles import register_lister
 
 READ_ONLY = {"id", "partnerId", "status", "moderationStatus", "moderationCount", "createdAt", "updatedAt",
              "version", "plays", "views", "width", "height", "duration", "thumbnailUrl", "flavorParamsIds",
@@ -161,6 +162,24 @@ def _list(ctx: CallContext, filter: dict[str, Any] | None, pager: dict[str, Any]
     return kobj(object_type, objects=[render_entry(ctx, e) for e in page], totalCount=len(rows))
 
 
+def _related_entries(store: Store, f: dict[str, Any], pager: dict[str, Any] | None, parent: dict[str, Any]) -> dict[str, Any]:
+    """``KalturaBaseEntryFilter`` for related profiles (e.g. a task's entry): the parent's partner."""
+    partner = parent.get("partnerId")
+    rows = [e for e in store.rows("entries") if partner is None or int(e["partnerId"]) == int(partner)]
+    if f.get("idEqual"):
+        rows = [e for e in rows if e["id"] == f["idEqual"]]
+    if f.get("idIn"):
+        wanted = {x.strip() for x in str(f["idIn"]).split(",")}
+        rows = [e for e in rows if e["id"] in wanted]
+    rows.sort(key=lambda e: e["id"])
+    size = min(500, int((pager or {}).get("pageSize") or 30))
+    return kobj("KalturaBaseEntryListResponse", objects=[_public(e) for e in rows[:size]], totalCount=len(rows))
+
+
+for _filter_class in ("KalturaBaseEntryFilter", "KalturaMediaEntryFilter", "KalturaPlayableEntryFilter"):
+    register_lister(_filter_class, _related_entries)
+
+
 def _entry_allowed(session: Any, entry_id: str) -> bool:
     for name in ("sview", "edit", "download"):
         values = session.privileges.get(name, "")
@@ -199,6 +218,17 @@ def media_list(ctx: CallContext, filter: dict[str, Any] | None = None, pager: di
     return _list(ctx, filter, pager, "KalturaMediaListResponse")
 
 
+@action("baseentry", "count")
+def baseentry_count(ctx: CallContext, filter: dict[str, Any] | None = None) -> int:
+    """BaseEntryService::countAction: how many entries the list would hold."""
+    return int(_list(ctx, filter, None, "KalturaBaseEntryListResponse")["totalCount"])
+
+
+@action("media", "count")
+def media_count(ctx: CallContext, filter: dict[str, Any] | None = None) -> int:
+    return int(_list(ctx, filter, None, "KalturaMediaListResponse")["totalCount"])
+
+
 def ready_flavors(store: Store, entry_id: str) -> list[dict[str, Any]]:
     return sorted(
         (f for f in store.rows("flavor_assets") if f["entryId"] == entry_id and int(f["status"]) == 2),
@@ -219,7 +249,7 @@ def get_playback_context(ctx: CallContext, entryId: str, contextDataParams: dict
     if not wanted or wanted & {"http", "url"}:
         for flavor in playable:
             sources.append(kobj(
-                "KalturaPlaybackSource", deliveryProfileId="1001", format="url", protocols="http,https",
+                "KalturaPlaybackSource", deliveryProfileId=1001, format="url", protocols="http,https",
                 flavorIds=flavor["id"],
                 url=f"{base}/flavorIds/{flavor['id']}/deliveryProfileId/1001/protocol/http/format/url/name/a.{flavor['fileExt']}",
                 drm=[],
@@ -229,14 +259,14 @@ def get_playback_context(ctx: CallContext, entryId: str, contextDataParams: dict
         if hls:
             ids = ",".join(f["id"] for f in hls)
             sources.append(kobj(
-                "KalturaPlaybackSource", deliveryProfileId="1002", format="applehttp", protocols="http,https",
+                "KalturaPlaybackSource", deliveryProfileId=1002, format="applehttp", protocols="http,https",
                 flavorIds=ids,
                 url=f"{base}/flavorIds/{ids}/deliveryProfileId/1002/protocol/http/format/applehttp/a.m3u8",
                 drm=[],
             ))
     captions = [
         kobj("KalturaCaptionPlaybackPluginData", label=c.get("label"), format=str(c.get("format")),
-             language=c.get("language"), webVttUrl=None, url=None, isDefault=bool(int(c.get("isDefault") or 0)),
+             language=c.get("language"), webVttUrl=None, url=None, isDefault=bool(c.get("isDefault")),
              languageCode=c.get("languageCode"))
         for c in ctx.store.rows("caption_assets")
         if c["entryId"] == entryId and int(c.get("status", 0)) == 2 and c.get("displayOnPlayer") is not False

@@ -4,9 +4,10 @@ From ``plugins/reach`` of Kaltura's server (reach-spec.md §2.1, §4.2–4.4, §
 
 * getJobs: vendor KS only; ``vendorPartnerIdEqual`` forced to the caller; only PENDING and/or
   SCHEDULED may be asked for (anything else becomes PENDING).
-* get: the partner filter applies (a customer's task is read with its accessKey); the
-  ``reach_vendor`` response profile keeps an include list and adds the catalog item and REACH
-  profile as ``relatedObjects``.
+* get: the partner filter applies (a customer's task is read with its accessKey). The
+  ``reach_vendor`` response profile (``profiles.py``) keeps an include list and adds the catalog
+  item and REACH profile as ``relatedObjects``; the filters of this module's lists are registered
+  for related profiles.
 * getJobs, updateJob, extendAccessKey: only partners with the REACH vendor permission
   (SERVICE_FORBIDDEN otherwise, from the action permission items).
 * updateJob: found by id *and* vendorPartnerId; final states (READY, ERROR, ABORTED,
@@ -24,7 +25,7 @@ from typing import Any
 
 from kaltura_sandbox import ks as ks_module
 from kaltura_sandbox.framework import CallContext, Session, Store, action, as_int, kobj, raise_error
-from kaltura_sandbox.serialize import KMap
+from kaltura_sandbox.profiles import register_lister
 
 # KalturaEntryVendorTaskStatus
 PENDING, READY, PROCESSING, PENDING_MODERATION, REJECTED, ERROR, ABORTED, PENDING_ENTRY_READY, SCHEDULED = (
@@ -65,20 +66,6 @@ TASK_FIELDS = [
     "outputObjectId", "partnerData", "creationMode", "taskJobData", "expectedFinishTime", "serviceType",
     "serviceFeature", "turnAroundTime", "externalTaskId", "externalObjectId",
 ]
-# plugins/reach deployment XML (2021 update): what the reach_vendor profile keeps of the task
-REACH_VENDOR_TASK_FIELDS = {
-    "id", "partnerId", "vendorPartnerId", "createdAt", "entryId", "status", "version", "reachProfileId",
-    "catalogItemId", "accessKey", "notes", "dictionary", "taskJobData", "captionAssetId",
-    "jsonTranscriptAssetId", "textTranscriptAssetId",
-}
-REACH_VENDOR_ITEM_EXCLUDED = {
-    "id", "vendorPartnerId", "name", "systemName", "createdAt", "updatedAt", "status", "pricing", "fixedPriceAddons",
-}
-REACH_VENDOR_PROFILE_EXCLUDED = {
-    "id", "partnerId", "createdAt", "updatedAt", "status", "profileType", "rules", "credit", "usedCredit",
-    "dictionaries", "autoDisplayMachineCaptionsOnPlayer", "autoDisplayHumanCaptionsOnPlayer",
-    "enableMachineModeration", "enableHumanModeration",
-}
 UPDATABLE = {"status", "errDescription", "accuracy", "outputObjectId", "externalTaskId", "notes", "context",
              "partnerData", "unitsUsed"}
 INSERT_ONLY = {"entryId", "catalogItemId", "reachProfileId", "entryObjectType", "externalObjectId"}
@@ -244,7 +231,7 @@ def create_task(store: Store, spec: dict[str, Any], now: int | None = None) -> d
         moderatingUser=None,
         errDescription=spec.get("errDescription"),
         accessKey=None,
-        version=str(spec.get("version") or (entry or {}).get("version") or "1"),
+        version=int(spec.get("version") or (entry or {}).get("version") or 1),
         notes=spec.get("notes"),
         dictionary=dictionary,
         context=spec.get("context"),
@@ -346,44 +333,12 @@ def _list_response(object_type: str, objects: list[dict[str, Any]], total: int) 
 
 
 def _public(task: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in task.items() if not k.startswith("_")}
-
-
-def _wants_reach_vendor(ctx: CallContext) -> bool:
-    profile = ctx.params.get("responseProfile")
-    return isinstance(profile, dict) and profile.get("systemName") == "reach_vendor"
-
-
-def _render(ctx: CallContext, task: dict[str, Any]) -> dict[str, Any]:
-    """A task as the call returns it. Every task-returning action applies the request's response
-    profile (``fromObject($db, $this->getResponseProfile())``), and the Python client re-sends a
-    profile it was given on every later call until it is popped: getJobs, list and updateJob
-    answers are then filtered by ``reach_vendor`` too, as on the real server."""
-    return _reach_vendor_view(ctx, task) if _wants_reach_vendor(ctx) else _public(task)
-
-
-def _reach_vendor_view(ctx: CallContext, task: dict[str, Any]) -> dict[str, Any]:
-    view = {k: (v if (k == "objectType" or k in REACH_VENDOR_TASK_FIELDS) else None) for k, v in _public(task).items()}
-    job_data = task.get("taskJobData")
-    if isinstance(job_data, dict):
-        # the include list filters nested properties too; filtered ones stay null (empty elements)
-        view["taskJobData"] = {
-            k: (v if k == "objectType" or k in REACH_VENDOR_TASK_FIELDS else None)
-            for k, v in job_data.items() if not k.startswith("_")
-        }
-    item = ctx.store.get("catalog_items", task["catalogItemId"])
-    profile = ctx.store.get("reach_profiles", task["reachProfileId"])
-    item_view = {k: (None if k in REACH_VENDOR_ITEM_EXCLUDED else v) for k, v in (item or {}).items()
-                 if not k.startswith("_")}
-    profile_view = {k: (None if k in REACH_VENDOR_PROFILE_EXCLUDED else v) for k, v in (profile or {}).items()
-                    if not k.startswith("_")}
-    view["relatedObjects"] = KMap({
-        "reach_vendor_catalog_item": _list_response(
-            "KalturaVendorCatalogItemListResponse", [item_view] if item else [], 1 if item else 0),
-        "reach_vendor_profile": _list_response(
-            "KalturaReachProfileListResponse", [profile_view] if profile else [], 1 if profile else 0),
-    })
-    return view
+    """A task as Kaltura answers it: its id is a BIGINT column, which PHP reads as a string (JSON and
+    PHP answers carry ``"id":"5001"``; XML looks the same either way)."""
+    public = {k: v for k, v in task.items() if not k.startswith("_")}
+    if "id" in public:
+        public["id"] = str(public["id"])
+    return public
 
 
 # ---------------------------------------------------------------------------------------------
@@ -400,7 +355,7 @@ def get_jobs(ctx: CallContext, filter: dict[str, Any] | None = None, pager: dict
         f.pop("statusIn", None)
         f["statusEqual"] = PENDING
     tasks = _order(_apply_filter(list(ctx.store.rows("tasks")), f), f.get("orderBy"))
-    return _list_response("KalturaEntryVendorTaskListResponse", [_render(ctx, t) for t in _page(tasks, pager)], len(tasks))
+    return _list_response("KalturaEntryVendorTaskListResponse", [_public(t) for t in _page(tasks, pager)], len(tasks))
 
 
 @action("reach_entryvendortask", "list")
@@ -413,7 +368,7 @@ def list_tasks(ctx: CallContext, filter: dict[str, Any] | None = None, pager: di
     else:
         rows = [t for t in rows if int(t["partnerId"]) == session.partner_id]
     tasks = _order(_apply_filter(rows, f), f.get("orderBy"))
-    return _list_response("KalturaEntryVendorTaskListResponse", [_render(ctx, t) for t in _page(tasks, pager)], len(tasks))
+    return _list_response("KalturaEntryVendorTaskListResponse", [_public(t) for t in _page(tasks, pager)], len(tasks))
 
 
 @action("reach_entryvendortask", "get")
@@ -423,7 +378,7 @@ def get(ctx: CallContext, id: str) -> dict[str, Any]:
     if task is None or int(task["partnerId"]) != session.partner_id:
         raise_error("ENTRY_VENDOR_TASK_NOT_FOUND", ID=id)
     assert task is not None
-    return _render(ctx, task)
+    return _public(task)
 
 
 def _require_reach(ctx: CallContext) -> Session:
@@ -441,7 +396,8 @@ def _require_vendor_permission(ctx: CallContext) -> Session:
     partner without it is stopped by kPermissionManager with SERVICE_FORBIDDEN before the action's
     own VENDOR_TASK_SERVICE__GET_JOB_NOT_ALLOWED check could run."""
     session = ctx.require_session()
-    if not _is_vendor(ctx.store, session):
+    # a widget session has WIDGET_SESSION_PERMISSION only, whatever partner opened it
+    if not _is_vendor(ctx.store, session) or session.has("widget"):
         raise_error("SERVICE_FORBIDDEN", SERVICE=f"{ctx.service}->{ctx.action}")
     return _require_reach(ctx)
 
@@ -509,7 +465,7 @@ def update_job(ctx: CallContext, id: str, entryVendorTask: dict[str, Any]) -> di
                 for key in task.get("_issued_keys", []):
                     ks_module.revoke(ctx.store, key)
                 _add_label_addition(ctx.store, task)
-    return _render(ctx, task)
+    return _public(task)
 
 
 def _php_text(value: Any) -> str:
@@ -550,7 +506,7 @@ def extend_access_key(ctx: CallContext, id: str) -> dict[str, Any]:
         task.setdefault("_issued_keys", []).append(task["accessKey"])
         task["accessKey"] = mint_access_key(ctx.store, task, int(task["_access_key_seconds"]))
         task["updatedAt"] = int(time.time())
-    return _render(ctx, task)
+    return _public(task)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -570,8 +526,13 @@ def get_catalog_item(ctx: CallContext, id: str) -> dict[str, Any]:
 @action("reach_vendorcatalogitem", "list")
 def list_catalog_items(ctx: CallContext, filter: dict[str, Any] | None = None, pager: dict[str, Any] | None = None) -> dict[str, Any]:
     ctx.require_session()
-    f = filter or {}
-    items = [i for i in ctx.store.rows("catalog_items")]
+    return catalog_item_list(ctx.store, filter or {}, pager)
+
+
+def catalog_item_list(store: Store, f: dict[str, Any], pager: dict[str, Any] | None,
+                      parent: dict[str, Any] | None = None) -> dict[str, Any]:
+    """``KalturaVendorCatalogItemFilter`` over the vendors' catalog items (also for related profiles)."""
+    items = list(store.rows("catalog_items"))
     checks = {
         "idEqual": ("id", "eq"), "idIn": ("id", "in"), "idNotIn": ("id", "notin"),
         "vendorPartnerIdEqual": ("vendorPartnerId", "eq"), "vendorPartnerIdIn": ("vendorPartnerId", "in"),
@@ -594,6 +555,42 @@ def list_catalog_items(ctx: CallContext, filter: dict[str, Any] | None = None, p
     items = _order(items, f.get("orderBy") or "+id")
     page = [{k: v for k, v in i.items() if not k.startswith("_")} for i in _page(items, pager)]
     return _list_response("KalturaVendorCatalogItemListResponse", page, len(items))
+
+
+def reach_profile_list(store: Store, f: dict[str, Any], pager: dict[str, Any] | None,
+                       parent: dict[str, Any] | None = None) -> dict[str, Any]:
+    """``KalturaReachProfileFilter`` for related profiles: the parent object's partner's profiles."""
+    partner = (parent or {}).get("partnerId")
+    rows = [p for p in store.rows("reach_profiles") if partner is None or int(p["partnerId"]) == int(partner)]
+    for name, mode in (("idEqual", "eq"), ("idIn", "in"), ("statusEqual", "status")):
+        value = f.get(name)
+        if value in (None, ""):
+            continue
+        if mode == "eq":
+            rows = [p for p in rows if str(p["id"]) == str(value)]
+        elif mode == "in":
+            rows = [p for p in rows if str(p["id"]) in _ids(value)]
+        else:
+            rows = [p for p in rows if str(p["status"]) == str(value)]
+    rows = sorted(rows, key=lambda p: int(p["id"]))
+    page = [{k: v for k, v in p.items() if not k.startswith("_")} for p in _page(rows, pager)]
+    return _list_response("KalturaReachProfileListResponse", page, len(rows))
+
+
+def task_list(store: Store, f: dict[str, Any], pager: dict[str, Any] | None,
+              parent: dict[str, Any] | None = None) -> dict[str, Any]:
+    """``KalturaEntryVendorTaskFilter`` for related profiles (e.g. an entry's tasks)."""
+    partner = (parent or {}).get("partnerId")
+    rows = [t for t in store.rows("tasks") if partner is None or int(t["partnerId"]) == int(partner)]
+    tasks = _order(_apply_filter(rows, f), f.get("orderBy"))
+    return _list_response("KalturaEntryVendorTaskListResponse", [_public(t) for t in _page(tasks, pager)], len(tasks))
+
+
+for _filter_class in ("KalturaVendorCatalogItemFilter", "KalturaVendorCaptionsCatalogItemFilter",
+                      "KalturaVendorTranslationCatalogItemFilter"):
+    register_lister(_filter_class, catalog_item_list)
+register_lister("KalturaReachProfileFilter", reach_profile_list)
+register_lister("KalturaEntryVendorTaskFilter", task_list)
 
 
 def _profile_for_admin(ctx: CallContext, id: str, action_name: str) -> dict[str, Any]:

@@ -29,8 +29,10 @@ LOST_WRITES = [
 
 def test_every_lost_answer_is_verified_and_the_job_ends_ready_once(media_cache: Path) -> None:
     plan = FaultPlan()
-    rules = {(service, action): plan.add("drop_after", service=service, action=action, first_n=2)
-             for service, action in LOST_WRITES}
+    rules = {
+        (service, action): plan.add("drop_after", service=service, action=action, first_n=2)
+        for service, action in LOST_WRITES
+    }
     with vendor_sandbox(scenario(), media_cache, faults=plan) as (box, block):
         state = captions_flow(task_id=7001, partner_id=2001, account_block=block, return_state=True)
         assert state.is_completed(), state.message

@@ -164,3 +164,15 @@ def test_no_cues() -> None:
     engine = engine_for("en", "es")
     assert engine is not None
     assert translate_cues([], engine, source="en", target="es", glossary=["X"], style=STYLE) == []
+
+
+def test_a_dialogue_cue_keeps_one_line_per_speaker(engines: dict[tuple[str, str], TranslationEngine]) -> None:
+    cues = [
+        Cue(0.0, 2.0, ("- Where is the meeting?", "- In the main room.")),
+        Cue(2.0, 4.0, ("We start at three o'clock.",)),
+    ]
+    for pair in [("en", "es"), ("en", "pt")]:
+        out = translate_cues(cues, engines[pair], source="en", target=pair[1], glossary=[], style=STYLE)
+        _same_frame(cues, out)
+        assert len(out[0].lines) == 2 and all(line.startswith("- ") for line in out[0].lines), out[0]
+        assert "meeting" not in out[0].text and "room" not in out[0].text

@@ -186,3 +186,13 @@ def test_a_missing_engine_package_is_left_out_not_a_crash(tmp_path: Path) -> Non
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "['whisper-translate'] None None"
+
+
+def test_many_texts_over_several_process_calls_keep_their_order() -> None:
+    texts = [f"Line {n}: the {'red' if n % 2 else 'green'} house number {n}." for n in range(400)]
+    engine = ApertiumEngine(batch_chars=4_000)  # four or five process calls
+    out = engine.translate(texts, "en", "es")
+    assert len(out) == len(texts)
+    for n, line in enumerate(out):
+        assert str(n) in line and "casa" in line, (n, line)
+        assert ("roj" in line) == bool(n % 2) and ("verde" in line) != bool(n % 2), (n, line)
