@@ -5,12 +5,12 @@ SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
-APT_PACKAGES := ffmpeg espeak-ng
+APT_PACKAGES := ffmpeg espeak-ng apertium apertium-eng-spa apertium-eng-cat tesseract-ocr tesseract-ocr-eng tesseract-ocr-spa
 # The browser test (tests/browser) drives Debian's Chromium; only `make test` needs it.
 TEST_APT_PACKAGES := chromium
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | md5sum | cut -c1-12)
 
-.PHONY: demo test setup system-deps test-deps apt-install venv check clean
+.PHONY: demo test soak setup system-deps test-deps apt-install venv check clean
 
 demo: setup
 	$(BIN)/reachflow demo
@@ -18,9 +18,14 @@ demo: setup
 test: setup test-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# The fault soak (bench/soak.py): 200 machine jobs under every kind of fault, flow-run kills, a
+# worker and a Prefect server restart, judged through the Kaltura API. E.g. SOAK_ARGS="--jobs 30".
+soak: setup
+	$(BIN)/python bench/soak.py $(SOAK_ARGS)
+
 setup: system-deps venv
 
-# Debian packages: ffmpeg and espeak-ng (media and test speech). Skipped when already present.
+# Debian packages: ffmpeg and espeak-ng (media, speech), Apertium (machine translation), tesseract (on-screen text). Skipped when already present.
 system-deps:
 	@$(MAKE) --no-print-directory apt-install PACKAGES="$(APT_PACKAGES)"
 
@@ -44,6 +49,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[test]'
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
+
+# The gate CI runs before the tests (through `make test`): format, lint, types, layering.
+check: setup
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/mypy --strict reachflow tasks blocks
+	$(BIN)/mypy flows
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/test_import_rules.py
 
 clean:
 	rm -rf $(VENV) var

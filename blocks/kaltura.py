@@ -9,6 +9,8 @@ from urllib.parse import urlparse
 from prefect.blocks.core import Block
 from pydantic import Field, SecretStr, field_validator, model_validator
 
+from reachflow.errors import register_secret
+
 __all__ = ["KalturaVendorAccount"]
 
 LOOPBACK_NAMES = {"localhost", "ip6-localhost"}
@@ -77,6 +79,8 @@ class KalturaVendorAccount(Block):
         has_secret = bool(self.admin_secret and self.admin_secret.get_secret_value())
         if not (has_token or has_secret):
             raise ValueError("give an app token (app_token_id + app_token) or an admin_secret")
+        for secret in (self.app_token, self.admin_secret):
+            register_secret(secret.get_secret_value() if secret else None)
         return self
 
     def new_client(self) -> Any:

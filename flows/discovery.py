@@ -4,15 +4,22 @@ One cycle (a scheduled deployment, every 60 s by default)::
 
     vendor KS ─▶ entryVendorTask.getJobs (every page)
               ─▶ unserved feature / service type ─▶ ERROR with an errDescription naming it
-              ─▶ skip tasks that already have a run (idempotency keys)
+              ─▶ skip tasks that have a live run; a task whose runs all died (crashed, failed
+                 before PROCESSING) gets a new run under a new key (reachflow.recovery)
               ─▶ fair order (reachflow.fairness: customers interleaved, oldest first)
               ─▶ take as many as there are free slots (``max_in_flight``)
-              ─▶ entryVendorTask.get with ``reach_vendor`` on each task's accessKey (typed job)
+              ─▶ entryVendorTask.get with ``reach_vendor`` on each task's accessKey (typed job);
+                 a key that already expired is fine: Kaltura extends keys of PROCESSING tasks only,
+                 so the catalog item is read with the vendor KS and the run, which sets
+                 PROCESSING first, extends the key itself
               ─▶ create one flow run per task from the service's deployment
 
 Exactly once: every run is created with the idempotency key ``reach-task-<id>-q<queueTime>``; the
 Prefect server returns the existing run for a key it has seen, so overlapping or restarted
-discovery runs, or a retried create after a slow answer, never start a task twice.
+discovery runs, or a retried create after a slow answer, never start a task twice. A run that died
+before it set the task PROCESSING (its process was killed) leaves the task PENDING: the next cycle
+sees that every run of the task is dead and starts it again under ``...-restart-<n>``, at most
+``max_restarts`` times, as reconcile does for PROCESSING tasks.
 
 Fair order holds across cycles too: discovery only schedules up to ``max_in_flight`` runs that are
 not yet running, so a customer's backlog waits in Kaltura (not in Prefect's queue) and every cycle
@@ -23,33 +30,34 @@ get scheduled times one millisecond apart in fair order, so workers pick them in
 from __future__ import annotations
 
 import asyncio
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 from prefect import flow, get_run_logger
-from prefect.exceptions import PrefectHTTPStatusError
 from prefect.artifacts import acreate_table_artifact
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import (
-    DeploymentFilter,
-    DeploymentFilterName,
     FlowRunFilter,
     FlowRunFilterIdempotencyKey,
     FlowRunFilterState,
     FlowRunFilterStateType,
     FlowRunFilterTags,
 )
-from prefect.client.schemas.objects import StateType
+from prefect.client.schemas.objects import FlowRun, StateType
+from prefect.exceptions import PrefectHTTPStatusError
 from prefect.states import Scheduled
 
 from flows.lifecycle import aload_account
 from reachflow.enums import EntryVendorTaskStatus
-from reachflow.errors import ReachError, TaskAlreadyFinal
+from reachflow.errors import AccessKeyExpired, PermanentError, ReachError, TaskAlreadyFinal
 from reachflow.fairness import fair_order
-from reachflow.models import EntryVendorTask, Job
+from reachflow.models import EntryVendorTask
+from reachflow.recovery import RunRecord, decide
 from reachflow.routing import (
+    TAG_PREFIX_TASK,
     ServiceRoute,
     feature_label,
     idempotency_key,
@@ -59,11 +67,12 @@ from reachflow.routing import (
     service_type_label,
 )
 from reachflow.settings import get_settings
-from tasks.kaltura import VendorApi
+from tasks.kaltura import TaskApi, VendorApi
 
-__all__ = ["DiscoveryReport", "discovery_flow", "discover"]
+__all__ = ["DiscoveryReport", "discover", "discovery_flow"]
 
 WAITING_STATES = [StateType.SCHEDULED, StateType.PENDING, StateType.RUNNING]
+LIVE_STATE_TYPES = {StateType.SCHEDULED, StateType.PENDING, StateType.RUNNING, StateType.PAUSED, StateType.CANCELLING}
 
 
 @dataclass
@@ -72,6 +81,7 @@ class DiscoveryReport:
 
     pending: int = 0
     already_running: int = 0
+    given_up: int = 0
     unserved: int = 0
     started: int = 0
     deferred: int = 0
@@ -141,10 +151,37 @@ async def discover(max_in_flight: int = 50, account_block: str | None = None) ->
     report.unserved = len(unserved)
 
     async with get_client() as client:
-        keys = {t.id: idempotency_key(t.id, t.queue_time_epoch) for t, _ in routable}
-        existing = await _existing_keys(client, list(keys.values()))
-        fresh = [(t, r) for t, r in routable if keys[t.id] not in existing]
-        report.already_running = len(routable) - len(fresh)
+        now = datetime.now(UTC)
+        keys: dict[int, str] = {}
+        restarts: set[int] = set()
+        runs_by_task = await _runs_of(client, {t.id: idempotency_key(t.id, t.queue_time_epoch) for t, _ in routable})
+        fresh: list[tuple[EntryVendorTask, ServiceRoute]] = []
+        for task_, route in routable:
+            decision = decide(
+                runs_by_task.get(task_.id, []),
+                now,
+                grace_seconds=settings.restart_grace_seconds,
+                max_restarts=settings.max_restarts,
+            )
+            if decision.action == "start":
+                keys[task_.id] = idempotency_key(task_.id, task_.queue_time_epoch, attempt=decision.attempt)
+                if decision.attempt:
+                    restarts.add(task_.id)
+                    logger.warning(
+                        "Task %s is PENDING and every run of it died: starting it again (attempt %s)",
+                        task_.id,
+                        decision.attempt + 1,
+                    )
+                fresh.append((task_, route))
+            elif decision.action == "give_up":
+                report.given_up += 1
+                with suppress(TaskAlreadyFinal):
+                    await asyncio.to_thread(
+                        vendor.update_job, task_.id, status=EntryVendorTaskStatus.ERROR, err_description=decision.reason
+                    )
+                logger.warning("Task %s: %s -> ERROR", task_.id, decision.reason)
+            else:
+                report.already_running += 1
         ordered = fair_order(
             fresh,
             partner=lambda tr: tr[0].partner_id,
@@ -161,21 +198,22 @@ async def discover(max_in_flight: int = 50, account_block: str | None = None) ->
         chosen = ordered[:slots]
         report.deferred = len(ordered) - len(chosen)
 
-        async def read(task_: EntryVendorTask) -> Job | None:
+        async def read(task_: EntryVendorTask) -> bool:
             async with semaphore:
                 try:
-                    return await asyncio.to_thread(lambda: vendor.task_api(task_).get_job())
+                    await asyncio.to_thread(readable, vendor, task_)
+                    return True
                 except ReachError as exc:
                     logger.warning("Task %s: could not read the job: %s", task_.id, exc.message)
-                    return None
+                    return False
 
         jobs = await asyncio.gather(*(read(t) for t, _ in chosen))
         deployments = await _deployment_ids(client, {r for _, r in chosen})
         create_slots = asyncio.Semaphore(4)
         base_time = datetime.now(UTC)
 
-        async def start(index: int, task_: EntryVendorTask, route: ServiceRoute, job: Job | None) -> bool:
-            if job is None:
+        async def start(index: int, task_: EntryVendorTask, route: ServiceRoute, ok: bool) -> bool:
+            if not ok:
                 report.failed_to_read += 1
                 return False
             deployment_id = deployments.get(route.deployment)
@@ -189,8 +227,11 @@ async def discover(max_in_flight: int = 50, account_block: str | None = None) ->
                             deployment_id,
                             parameters={"task_id": task_.id, "partner_id": task_.partner_id},
                             name=run_name(route, task_.partner_id, task_.id),
-                            tags=[*run_tags(task_.partner_id, task_.id, task_.service_feature, task_.service_type),
-                                  f"due:{_due(task_)}"],
+                            tags=[
+                                *run_tags(task_.partner_id, task_.id, task_.service_feature, task_.service_type),
+                                f"due:{_due(task_)}",
+                                *(["restart"] if task_.id in restarts else []),
+                            ],
                             idempotency_key=keys[task_.id],
                             state=Scheduled(scheduled_time=base_time + timedelta(milliseconds=index)),
                         )
@@ -228,16 +269,58 @@ def _due(task_: EntryVendorTask) -> str:
     return due.strftime("%Y-%m-%dT%H:%MZ")
 
 
-async def _existing_keys(client: Any, keys: list[str]) -> set[str]:
-    """The idempotency keys among ``keys`` that already have a flow run."""
-    found: set[str] = set()
+def readable(vendor: VendorApi, task_: EntryVendorTask) -> None:
+    """Check the job can be taken: read it with the task's accessKey (``reach_vendor``).
+
+    A task's accessKey may have expired while it waited (a backlog older than the key). Kaltura
+    extends keys of PROCESSING tasks only (``extendAccessKey`` refuses others with
+    CANNOT_EXTEND_ACCESS_KEY), so discovery must not try: it reads the catalog item with the vendor
+    KS instead, and the run sets the task PROCESSING first, then extends the key.
+    """
+    api = TaskApi(vendor.account, task_)  # no extension here: the task is not PROCESSING yet
+    try:
+        api.get_job()
+    except AccessKeyExpired:
+        if task_.catalog_item_id is None:
+            raise PermanentError("the task names no catalog item") from None
+        vendor.get_catalog_item(task_.catalog_item_id)
+
+
+def _record(run: FlowRun) -> RunRecord:
+    state = run.state
+    return RunRecord(
+        state=run.state_type.value if run.state_type else "SCHEDULED",
+        end_time=run.end_time,
+        idempotency_key=run.idempotency_key,
+        message=state.message if state is not None else None,
+    )
+
+
+async def _runs_of(client: Any, first_keys: dict[int, str]) -> dict[int, list[RunRecord]]:
+    """Every run of each task that has one. Runs are found by their first key in batches; a task
+    whose first run is dead may have later attempts, which are read by its task tag."""
+    by_key: dict[str, FlowRun] = {}
+    keys = list(first_keys.values())
     for start in range(0, len(keys), 100):
         batch = keys[start : start + 100]
         runs = await client.read_flow_runs(
             flow_run_filter=FlowRunFilter(idempotency_key=FlowRunFilterIdempotencyKey(any_=batch)),
             limit=200,  # the server's maximum page
         )
-        found.update(run.idempotency_key for run in runs if run.idempotency_key)
+        by_key.update({run.idempotency_key: run for run in runs if run.idempotency_key})
+    found: dict[int, list[RunRecord]] = {}
+    for task_id, key in first_keys.items():
+        first = by_key.get(key)
+        if first is None:
+            continue
+        if first.state_type in LIVE_STATE_TYPES:
+            found[task_id] = [_record(first)]
+            continue
+        every = await client.read_flow_runs(
+            flow_run_filter=FlowRunFilter(tags=FlowRunFilterTags(all_=[f"{TAG_PREFIX_TASK}{task_id}"])), limit=200
+        )
+        prefix = key
+        found[task_id] = [_record(r) for r in every if (r.idempotency_key or "").startswith(prefix)] or [_record(first)]
     return found
 
 

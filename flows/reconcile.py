@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 from contextlib import suppress
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from prefect import flow, get_run_logger
@@ -33,12 +33,13 @@ from flows.lifecycle import FINAL_STATUSES, aload_account, emit_job_event
 from reachflow.deadlines import Deadline
 from reachflow.enums import EntryVendorTaskStatus
 from reachflow.errors import TaskAlreadyFinal, one_line
-from reachflow.reviews import WaitingRun, waiting_run, waiting_runs
+from reachflow.app.reviews import WaitingRun, waiting_run, waiting_runs
+from reachflow.recovery import RunRecord, decide
 from reachflow.routing import TAG_PREFIX_TASK, idempotency_key, route_for, run_name, run_tags
 from reachflow.settings import get_settings
 from tasks.kaltura import VendorApi
 
-__all__ = ["reconcile_flow", "reconcile"]
+__all__ = ["reconcile", "reconcile_flow"]
 
 LIVE_STATES = {StateType.SCHEDULED, StateType.PENDING, StateType.RUNNING, StateType.PAUSED, StateType.CANCELLING}
 
@@ -83,11 +84,14 @@ async def reconcile(account_block: str | None = None, as_of: datetime | None = N
                 outcome = await _watch_waiting(client, vendor, task_, person, now)
                 waiting[outcome].append(task_.id)
                 continue
-            if any(run.state_type in LIVE_STATES for run in runs):
+            records = [_record(run) for run in runs]
+            decision = decide(
+                records, now, grace_seconds=settings.restart_grace_seconds, max_restarts=settings.max_restarts
+            )
+            if decision.action == "running":
                 alive += 1
                 continue
-            last_end = max((run.end_time for run in runs if run.end_time), default=None)
-            if last_end and now - last_end < timedelta(seconds=settings.restart_grace_seconds):
+            if decision.action == "wait":
                 continue
             if runs and _pause_expired(runs[0]):
                 # Prefect failed the run because nobody answered before its suspension timed out:
@@ -103,11 +107,9 @@ async def reconcile(account_block: str | None = None, as_of: datetime | None = N
                 continue
             route = route_for(int(task_.service_feature), int(task_.service_type), served)
             attempts = len(runs)
-            restarts = sum(1 for run in runs if "restart" in run.tags)
-            if route is None or restarts >= settings.max_restarts:
-                reason = _last_failure(runs) or "no live run"
+            if route is None or decision.action == "give_up":
                 description = one_line(
-                    f"Processing stopped after {attempts} attempts: {reason}"
+                    (decision.reason or f"Processing stopped after {attempts} attempts: no live run")
                     if route
                     else "ReachFlow no longer serves this task type"
                 )
@@ -126,13 +128,20 @@ async def reconcile(account_block: str | None = None, as_of: datetime | None = N
                 parameters={"task_id": task_.id, "partner_id": task_.partner_id},
                 name=run_name(route, task_.partner_id, task_.id),
                 tags=[*run_tags(task_.partner_id, task_.id, task_.service_feature, task_.service_type), "restart"],
-                idempotency_key=idempotency_key(task_.id, task_.queue_time_epoch, attempt=restarts + 1),
+                # A PROCESSING task had a first run somewhere: whatever reconcile starts is a restart.
+                idempotency_key=idempotency_key(task_.id, task_.queue_time_epoch, attempt=max(1, decision.attempt)),
             )
             restarted.append(task_.id)
-            logger.info("Task %s had no live run: restarted (attempt %s)", task_.id, attempts + 1)
+            logger.info("Task %s had no live run: restarted (attempt %s)", task_.id, len(runs) + 1)
         orphans = await _cancel_orphans(client, vendor, {t.id for t in processing})
-    return {"processing": len(processing), "alive": alive, "restarted": restarted, "given_up": given_up,
-            "orphans_cancelled": orphans, **waiting}
+    return {
+        "processing": len(processing),
+        "alive": alive,
+        "restarted": restarted,
+        "given_up": given_up,
+        "orphans_cancelled": orphans,
+        **waiting,
+    }
 
 
 async def _watch_waiting(client: Any, vendor: VendorApi, task_: Any, person: WaitingRun, now: datetime) -> str:
@@ -161,8 +170,9 @@ async def _watch_waiting(client: Any, vendor: VendorApi, task_: Any, person: Wai
         if "overdue" not in tags:
             _event("reachflow.job.overdue", task_, person, deadline, now)
             await client.update_flow_run(person.id, tags=[*tags, "overdue"])
-        logger.warning("Task %s is past its deadline (%s) and still waits for a person (run %s)",
-                       task_.id, due, person.name)
+        logger.warning(
+            "Task %s is past its deadline (%s) and still waits for a person (run %s)", task_.id, due, person.name
+        )
         return "overdue"
     if deadline.is_at_risk(settings.at_risk_threshold, now):
         if "at-risk" not in tags:
@@ -174,9 +184,16 @@ async def _watch_waiting(client: Any, vendor: VendorApi, task_: Any, person: Wai
 
 
 def _event(name: str, task_: Any, person: WaitingRun, deadline: Deadline, now: datetime) -> None:
-    emit_job_event(name, task_.id, task_.partner_id, step="waiting for a person",
-                   used_fraction=round(deadline.used_fraction(now), 3), due=deadline.due.isoformat(),
-                   flow_run_id=str(person.id), flow_run_name=person.name)
+    emit_job_event(
+        name,
+        task_.id,
+        task_.partner_id,
+        step="waiting for a person",
+        used_fraction=round(deadline.used_fraction(now), 3),
+        due=deadline.due.isoformat(),
+        flow_run_id=str(person.id),
+        flow_run_name=person.name,
+    )
 
 
 PAUSE_EXPIRED = "paused and never resumed"
@@ -199,15 +216,24 @@ async def _cancel_orphans(client: Any, vendor: VendorApi, processing_ids: set[in
         if task_ is not None and task_.status not in FINAL_STATUSES:
             continue
         status = task_.status.name if task_ is not None else "gone"
-        await client.set_flow_run_state(person.id, Cancelled(message=f"The REACH task is {status}; no answer is needed"))
+        await client.set_flow_run_state(
+            person.id, Cancelled(message=f"The REACH task is {status}; no answer is needed")
+        )
         cancelled.append(person.task_id)
-        get_run_logger().warning("Task %s is %s: cancelled the run %s that waited for a person",
-                                 person.task_id, status, person.name)
+        get_run_logger().warning(
+            "Task %s is %s: cancelled the run %s that waited for a person", person.task_id, status, person.name
+        )
     return cancelled
 
 
-def _last_failure(runs: list[FlowRun]) -> str | None:
-    for run in runs:  # newest first
-        if run.state is not None and run.state.type in (StateType.FAILED, StateType.CRASHED):
-            return run.state.message or run.state.name
-    return None
+def _record(run: FlowRun) -> RunRecord:
+    """The facts reachflow.recovery decides on."""
+    message = None
+    if run.state is not None and run.state.type in (StateType.FAILED, StateType.CRASHED):
+        message = run.state.message or run.state.name
+    return RunRecord(
+        state=run.state_type.value if run.state_type else "SCHEDULED",
+        end_time=run.end_time,
+        idempotency_key=run.idempotency_key,
+        message=message,
+    )

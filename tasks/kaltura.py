@@ -10,22 +10,39 @@ error tree (``reachflow.errors``).
   extended (vendor KS) and the call retried once.
 * clientTag, as the vendor guide asks: ``<default>_vendorName-vendorPartnerId`` on vendor calls,
   plus ``-taskId`` on task calls.
+
+**One retry policy.** This module is the only place a Kaltura call is repeated
+(:data:`RETRY_POLICY`): transient faults only (5xx, timeouts, dropped connections, Kaltura's
+internal errors), at most ``attempts`` tries in all and no new try after ``budget_seconds``. The
+Prefect tasks around these calls add no retries of their own; a job whose call still fails stays
+PROCESSING and its run fails with the reason, for reconcile to restart.
+
+**Lost answers.** A write whose answer was lost (the connection dropped after Kaltura did the
+work, a timeout) is never simply repeated: it is *verified* first by reading back what it was
+meant to change, and only repeated when Kaltura shows it did not happen. ``add`` looks for the
+asset by its tags; ``setContent`` reads the asset back (READY with the same bytes) and otherwise
+uploads the content again under a fresh upload token (a token is consumed by the first
+``setContent``, so repeating with it fails with UPLOADED_FILE_NOT_FOUND_BY_TOKEN); ``updateJob``
+reads the task back (already in the wanted status with the wanted output).
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import requests
+from pydantic import SecretStr
 
 from blocks.kaltura import KalturaVendorAccount
-from reachflow.enums import AttachmentType, EntryVendorTaskStatus
+from reachflow.enums import AttachmentType, CaptionAssetStatus, EntryVendorTaskStatus
 from reachflow.errors import (
     AccessKeyExpired,
     PermanentError,
@@ -33,11 +50,13 @@ from reachflow.errors import (
     TaskAlreadyFinal,
     TransientError,
     one_line,
+    register_secret,
 )
 from reachflow.models import (
     AttachmentAssetInfo,
     CaptionAssetInfo,
     CatalogItem,
+    CuePointInfo,
     EntryInfo,
     EntryVendorTask,
     FlavorInfo,
@@ -45,11 +64,15 @@ from reachflow.models import (
     PlaybackContext,
     ReachProfile,
 )
+from tasks.http import check_status, is_transport_failure, transport_error
 
-__all__ = ["TaskApi", "VendorApi", "map_kaltura_error", "retry_condition"]
+__all__ = ["RETRY_POLICY", "RetryPolicy", "TaskApi", "VendorApi", "call_with_policy", "map_kaltura_error"]
+
+log = logging.getLogger("reachflow.kaltura")
 
 T = TypeVar("T")
 PAGE_SIZE = 500
+UPLOAD_TOKEN_FULL = 2  # KalturaUploadTokenStatus.FULL_UPLOAD
 TRANSIENT_CODES = {"INTERNAL_SERVERL_ERROR", "SERVICE_UNAVAILABLE", "EXCEEDED_ACTIONS_LIMIT"}
 # Codes whose meaning for the job is known; anything else Kaltura rejects is permanent too, with
 # Kaltura's own (redacted) message as the description.
@@ -84,20 +107,20 @@ def map_kaltura_error(exc: BaseException, *, context: str = "") -> ReachError:
         message = one_line(str(exc.message))
         if code == "INVALID_KS":
             if "EXPIRED" in message or "LOGOUT" in message:
-                return AccessKeyExpired(f"{prefix}Kaltura session expired")
-            return PermanentError(f"{prefix}Kaltura rejected the session (INVALID_KS)")
+                return AccessKeyExpired(f"{prefix}Kaltura session expired", code=code)
+            return PermanentError(f"{prefix}Kaltura rejected the session (INVALID_KS)", code=code)
         if code == "CANNOT_UPDATE_STATUS_OF_TASK_WHICH_IS_IN_FINAL_STATE":
-            return TaskAlreadyFinal(f"{prefix}the task is already in a final state")
+            return TaskAlreadyFinal(f"{prefix}the task is already in a final state", code=code)
         if code in TRANSIENT_CODES:
-            return TransientError(f"{prefix}Kaltura internal error ({code})")
+            return TransientError(f"{prefix}Kaltura internal error ({code})", code=code)
         description = PERMANENT_DESCRIPTIONS.get(code, message)
-        return PermanentError(f"{prefix}{description} ({code})")
+        return PermanentError(f"{prefix}{description} ({code})", code=code)
     if isinstance(exc, KalturaClientException):
         # -4 connection failed, -5 read failed, -9 read timeout, -10 gzip, -2/-8: not a Kaltura
         # envelope (a proxy's 5xx page): all worth another attempt.
         return TransientError(f"{prefix}Kaltura unreachable or answered badly (client error {exc.code})")
-    if isinstance(exc, (requests.RequestException, OSError, TimeoutError)):
-        return TransientError(f"{prefix}network error talking to Kaltura ({type(exc).__name__})")
+    if is_transport_failure(exc):
+        return transport_error(exc, f"{prefix}talking to Kaltura")
     if isinstance(exc, (AttributeError, ValueError)) and "NoneType" in str(exc):
         # KalturaClient crashes this way on a body that is not XML at all (an HTML error page).
         return TransientError(f"{prefix}Kaltura answered with something that is not an API response")
@@ -109,44 +132,90 @@ def _call(fn: Callable[[], T], context: str) -> T:
         return fn()
     except ReachError:
         raise
-    except Exception as exc:  # noqa: BLE001 - every failure is classified, none escapes raw
+    except Exception as exc:
         raise map_kaltura_error(exc, context=context) from None
 
 
-CALL_RETRY_DELAYS = (0.5, 2.0)
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how long one Kaltura call is tried (the only retry loop for Kaltura calls).
 
-
-def _with_retries(fn: Callable[[], T], idempotent: bool) -> T:
-    """Retry a call that is safe to repeat a couple of times on transient faults, with backoff.
-
-    Writes that create something (``add``) are not repeated here: whether the lost attempt took
-    effect is unknown, so the caller's find-before-add (task-level retry) decides instead.
+    Attributes:
+        attempts: Tries in all, the first included.
+        delays: Seconds to wait before the 2nd, 3rd, ... try (the last one repeats), scaled by
+            ``REACHFLOW_RETRY_DELAY_SCALE``.
+        budget_seconds: No new try starts once this long has passed since the first.
     """
-    from reachflow.settings import get_settings
 
-    scale = get_settings().retry_delay_scale
-    attempts = len(CALL_RETRY_DELAYS) + 1 if idempotent else 1
-    for attempt in range(attempts):
+    attempts: int = 4
+    delays: tuple[float, ...] = (0.5, 2.0, 8.0)
+    budget_seconds: float = 90.0
+
+    def delay(self, failures: int) -> float:
+        """Seconds to wait after the ``failures``-th failed try."""
+        from reachflow.settings import get_settings
+
+        return self.delays[min(failures, len(self.delays)) - 1] * get_settings().retry_delay_scale
+
+
+RETRY_POLICY = RetryPolicy()
+ONCE = RetryPolicy(attempts=1)
+# Kaltura's refusals that can mean "an earlier try, whose answer was lost, already did this".
+TOKEN_CONSUMED = "UPLOADED_FILE_NOT_FOUND_BY_TOKEN"
+STATUS_ALREADY_MOVED = frozenset(
+    {"CANNOT_UPDATE_STATUS_OF_TASK_WHICH_IS_IN_FINAL_STATE", "ENTRY_VENDOR_TASK_ITEM_COULD_NOT_BE_UPDATED"}
+)
+
+
+def call_with_policy(
+    once: Callable[[], T],
+    context: str,
+    *,
+    policy: RetryPolicy = RETRY_POLICY,
+    verify: Callable[[], T | None] | None = None,
+    lost_codes: frozenset[str] = frozenset(),
+    retry_codes: frozenset[str] = frozenset(),
+) -> T:
+    """Try ``once()`` under ``policy``; a write passes ``verify`` so a lost answer is checked first.
+
+    Args:
+        once: One try; raises a :class:`ReachError`.
+        context: What is being done (for the log).
+        policy: Attempts and time budget.
+        verify: For writes: reads back whether the write took effect; returns the result if it
+            did, None if not. Called after every ambiguous failure (transient, or a code in
+            ``lost_codes``) before the write is repeated or given up.
+        lost_codes: Kaltura codes that can mean an earlier try did the work.
+        retry_codes: Codes repeated like transient faults when ``verify`` finds nothing (the try
+            itself prepares afresh, e.g. a new upload token).
+
+    An expired session (:class:`AccessKeyExpired`) is raised at once: the caller renews it.
+    """
+    started = time.monotonic()
+    for attempt in range(1, policy.attempts + 1):
         try:
-            return fn()
+            return once()
         except AccessKeyExpired:
             raise
-        except TransientError:
-            if attempt + 1 >= attempts:
+        except ReachError as exc:
+            transient = isinstance(exc, TransientError)
+            if not transient and exc.code not in lost_codes:
                 raise
-            time.sleep(CALL_RETRY_DELAYS[attempt] * scale)
+            if verify is not None:
+                done = verify()
+                if done is not None:
+                    log.info("%s: the answer was lost (%s) but Kaltura shows it done", context, exc.message)
+                    return done
+            if not transient and exc.code not in retry_codes:
+                raise
+            delay = policy.delay(attempt)
+            if attempt >= policy.attempts or time.monotonic() - started + delay > policy.budget_seconds:
+                if transient:
+                    raise
+                raise TransientError(exc.message, code=exc.code) from None
+            log.info("%s: %s; try %s of %s in %.1f s", context, exc.message, attempt + 1, policy.attempts, delay)
+            time.sleep(delay)
     raise AssertionError("unreachable")
-
-
-def retry_condition(task: Any, task_run: Any, state: Any) -> bool:
-    """Prefect ``retry_condition_fn``: retry only transient faults."""
-    try:
-        state.result()
-    except TransientError:
-        return True
-    except Exception:  # noqa: BLE001
-        return False
-    return False
 
 
 # ---------------------------------------------------------------------------------------------
@@ -157,14 +226,14 @@ class _VendorSession:
     """The vendor KS of one account, shared by the threads of a process and renewed in time."""
 
     _lock = threading.Lock()
-    _cache: dict[tuple[str, int, str], tuple[str, float]] = {}
+    _cache: ClassVar[dict[tuple[str, int, str], tuple[str, float]]] = {}
 
     def __init__(self, account: KalturaVendorAccount) -> None:
         self.account = account
         # One session per account *and* credentials: a block saved with another app token (or a
         # rotated one) never reuses a KS that its own credentials did not earn.
         proof = "|".join(
-            str(v.get_secret_value() if hasattr(v, "get_secret_value") else v or "")
+            str(v.get_secret_value() if isinstance(v, SecretStr) else v or "")
             for v in (account.app_token_id, account.app_token, account.app_token_hash_type, account.admin_secret)
         )
         self.key = (account.service_url, account.vendor_partner_id, hashlib.sha256(proof.encode()).hexdigest())
@@ -179,6 +248,17 @@ class _VendorSession:
             return ks
 
     def _start(self) -> tuple[str, float]:
+        """Sign in under the retry policy (a session started twice is harmless)."""
+
+        def once() -> tuple[str, float]:
+            try:
+                return self._start_once()
+            except AccessKeyExpired as exc:  # the widget session died under us: just sign in again
+                raise TransientError(exc.message) from None
+
+        return call_with_policy(once, "vendor sign-in")
+
+    def _start_once(self) -> tuple[str, float]:
         account = self.account
         client = account.new_client()
         client.setClientTag(f"{client.getClientTag()}_{account.vendor_name}-{account.vendor_partner_id}")
@@ -186,24 +266,40 @@ class _VendorSession:
         from KalturaClient.Plugins.Core import KalturaSessionType
 
         if account.app_token_id and account.app_token:
-            widget = _call(lambda: client.session.startWidgetSession(f"_{account.vendor_partner_id}", expiry),
-                           "vendor sign-in")
+            widget = _call(
+                lambda: client.session.startWidgetSession(f"_{account.vendor_partner_id}", expiry), "vendor sign-in"
+            )
             client.setKs(widget.ks)
             token = account.app_token.get_secret_value()
             digest = hashlib.new(account.app_token_hash_type.lower(), (widget.ks + token).encode()).hexdigest()
-            info = _call(lambda: client.appToken.startSession(
-                account.app_token_id, digest, "", KalturaSessionType.ADMIN, expiry), "vendor sign-in")
+            info = _call(
+                lambda: client.appToken.startSession(
+                    account.app_token_id, digest, "", KalturaSessionType.ADMIN, expiry
+                ),
+                "vendor sign-in",
+            )
             expires = float(info.expiry) if info.expiry not in (None, NotImplemented) else time.time() + expiry
             return str(info.ks), expires
         assert account.admin_secret is not None
         secret = account.admin_secret.get_secret_value()
-        ks = _call(lambda: client.session.start(secret, "", KalturaSessionType.ADMIN, account.vendor_partner_id,
-                                                expiry, "disableentitlement"), "vendor sign-in")
+        ks = _call(
+            lambda: client.session.start(
+                secret, "", KalturaSessionType.ADMIN, account.vendor_partner_id, expiry, "disableentitlement"
+            ),
+            "vendor sign-in",
+        )
         return str(ks.decode() if isinstance(ks, bytes) else ks), time.time() + expiry
 
 
 def _base_tag(client: Any) -> str:
     return str(client.getClientTag()).split("_")[0]
+
+
+@dataclass(frozen=True)
+class _Verified:
+    """A write found already done by reading back (it carries the typed object read)."""
+
+    task: EntryVendorTask
 
 
 class VendorApi:
@@ -218,16 +314,30 @@ class VendorApi:
         client.setClientTag(f"{_base_tag(client)}_{self.account.vendor_name}-{self.account.vendor_partner_id}")
         return client
 
-    def _run(self, context: str, fn: Callable[[Any], T], idempotent: bool = True) -> T:
-        """Run ``fn(client)`` on the vendor KS; an expired KS is renewed once and the call repeated."""
+    def _run(
+        self,
+        context: str,
+        fn: Callable[[Any], T],
+        *,
+        verify: Callable[[], T | None] | None = None,
+        lost_codes: frozenset[str] = frozenset(),
+    ) -> T:
+        """Run ``fn(client)`` on the vendor KS under the retry policy; an expired KS is renewed once
+        and the call repeated (the expired KS was refused, so nothing was done)."""
         client = self._client()
+
+        def attempts() -> T:
+            return call_with_policy(
+                lambda: _call(lambda: fn(client), context), context, verify=verify, lost_codes=lost_codes
+            )
+
         client.setKs(self._session.ks())
         try:
-            return _with_retries(lambda: _call(lambda: fn(client), context), idempotent)
+            return attempts()
         except AccessKeyExpired:
             client.setKs(self._session.ks(force=True))
             try:
-                return _with_retries(lambda: _call(lambda: fn(client), context), idempotent)
+                return attempts()
             except AccessKeyExpired as exc:
                 raise TransientError(exc.message) from None
 
@@ -325,12 +435,32 @@ class VendorApi:
                 change.externalTaskId = external_task_id
             return client.reach.entryVendorTask.updateJob(int(task_id), change)
 
-        return EntryVendorTask.from_kaltura(self._run(f"update task {task_id}", update))
+        def verify() -> Any:
+            """The task already shows what this update was to set (an earlier try's answer was lost)."""
+            current = self.get_task(task_id)
+            if current is None or (status is not None and int(current.status) != int(status)):
+                return None
+            if output_object_id is not None and (current.output_object_id or "") != output_object_id:
+                return None
+            return _Verified(current)
+
+        done = self._run(f"update task {task_id}", update, verify=verify, lost_codes=STATUS_ALREADY_MOVED)
+        return done.task if isinstance(done, _Verified) else EntryVendorTask.from_kaltura(done)
 
     def extend_access_key(self, task_id: int) -> EntryVendorTask:
         return EntryVendorTask.from_kaltura(
-            self._run(f"extend access key of task {task_id}",
-                      lambda c: c.reach.entryVendorTask.extendAccessKey(int(task_id)))
+            self._run(
+                f"extend access key of task {task_id}", lambda c: c.reach.entryVendorTask.extendAccessKey(int(task_id))
+            )
+        )
+
+    def get_catalog_item(self, catalog_item_id: int) -> CatalogItem:
+        """One of this vendor's catalog items (vendorCatalogItem.get with the vendor KS)."""
+        return CatalogItem.from_kaltura(
+            self._run(
+                f"read catalog item {catalog_item_id}",
+                lambda c: c.reach.vendorCatalogItem.get(int(catalog_item_id)),
+            )
         )
 
     def task_api(self, task: EntryVendorTask, on_access_key_expired: Callable[[], str] | None = None) -> TaskApi:
@@ -343,11 +473,16 @@ class VendorApi:
 class TaskApi:
     """Calls made with one task's accessKey (the customer's entry)."""
 
-    def __init__(self, account: KalturaVendorAccount, task: EntryVendorTask,
-                 on_access_key_expired: Callable[[], str] | None = None) -> None:
+    def __init__(
+        self,
+        account: KalturaVendorAccount,
+        task: EntryVendorTask,
+        on_access_key_expired: Callable[[], str] | None = None,
+    ) -> None:
         self.account = account
         self.task = task
         self._access_key = task.access_key.get_secret_value()
+        register_secret(self._access_key)
         self._on_expired = on_access_key_expired
         self._client_obj: Any = None
 
@@ -361,14 +496,37 @@ class TaskApi:
         self._client_obj.setKs(self._access_key)
         return self._client_obj
 
-    def _run(self, context: str, fn: Callable[[Any], T], idempotent: bool = True) -> T:
+    def _run(
+        self,
+        context: str,
+        fn: Callable[[Any], T],
+        *,
+        policy: RetryPolicy = RETRY_POLICY,
+        verify: Callable[[], T | None] | None = None,
+        lost_codes: frozenset[str] = frozenset(),
+        retry_codes: frozenset[str] = frozenset(),
+    ) -> T:
+        """Run ``fn(client)`` on the accessKey under the retry policy; an expired key is extended
+        once (vendor KS) and the call repeated (the expired key was refused: nothing was done)."""
+
+        def attempts() -> T:
+            return call_with_policy(
+                lambda: _call(lambda: fn(self._client()), context),
+                context,
+                policy=policy,
+                verify=verify,
+                lost_codes=lost_codes,
+                retry_codes=retry_codes,
+            )
+
         try:
-            return _with_retries(lambda: _call(lambda: fn(self._client()), context), idempotent)
+            return attempts()
         except AccessKeyExpired:
             if self._on_expired is None:
                 raise
             self._access_key = self._on_expired()
-            return _with_retries(lambda: _call(lambda: fn(self._client()), context), idempotent)
+            register_secret(self._access_key)
+            return attempts()
 
     # Jobs and media ---------------------------------------------------------------------------
 
@@ -436,11 +594,14 @@ class TaskApi:
 
         payload = Path(data).read_bytes() if isinstance(data, Path) else bytes(data)
         # A lost answer only leaves an unused token behind: safe to repeat.
-        token = self._run("create upload token", lambda c: c.uploadToken.add(
-            KalturaUploadToken(fileName=file_name, fileSize=len(payload))))
+        token = self._run(
+            "create upload token",
+            lambda c: c.uploadToken.add(KalturaUploadToken(fileName=file_name, fileSize=len(payload))),
+        )
         token_id = str(token.id)
         offset = 0
-        attempts = 0
+        failures = 0
+        started = time.monotonic()
         while True:
             chunk = payload[offset : offset + chunk_size]
             final = offset + len(chunk) >= len(payload)
@@ -452,14 +613,22 @@ class TaskApi:
                 return client.uploadToken.upload(token_id, body, offset > 0, final, offset if offset > 0 else -1)
 
             try:
-                self._run("upload", send)
+                # One try per chunk: a failed chunk is not resent blindly but resumed from what
+                # Kaltura actually received, under the same policy (attempts and time).
+                self._run("upload", send, policy=ONCE)
             except TransientError:
-                attempts += 1
-                if attempts > 5:
+                failures += 1
+                delay = RETRY_POLICY.delay(failures)
+                if (
+                    failures >= RETRY_POLICY.attempts
+                    or time.monotonic() - started + delay > RETRY_POLICY.budget_seconds
+                ):
                     raise
-                # Resume from what Kaltura actually received.
+                time.sleep(delay)
                 current = self._run("read upload token", lambda c: c.uploadToken.get(token_id))
                 offset = int(float(current.uploadedFileSize or 0))
+                if offset >= len(payload) and _enum_value(current.status) == UPLOAD_TOKEN_FULL:
+                    return token_id  # the last chunk arrived; only its answer was lost
                 continue
             offset += len(chunk)
             if final:
@@ -479,8 +648,19 @@ class TaskApi:
 
         return [CaptionAssetInfo.from_kaltura(o) for o in (self._run("list caption assets", get).objects or [])]
 
-    def add_caption_asset(self, entry_id: str, *, language: str, label: str, format: str, accuracy: int,
-                          is_default: bool, display_on_player: bool, tags: str, file_ext: str) -> CaptionAssetInfo:
+    def add_caption_asset(
+        self,
+        entry_id: str,
+        *,
+        language: str,
+        label: str,
+        format: str,
+        accuracy: int,
+        is_default: bool,
+        display_on_player: bool,
+        tags: str,
+        file_ext: str,
+    ) -> CaptionAssetInfo:
         from KalturaClient.Plugins.Caption import KalturaCaptionAsset
         from KalturaClient.Plugins.Core import KalturaNullableBoolean
 
@@ -496,16 +676,79 @@ class TaskApi:
             asset.fileExt = file_ext
             return client.caption.captionAsset.add(entry_id, asset)
 
-        return CaptionAssetInfo.from_kaltura(self._run("add caption asset", add, idempotent=False))
+        def verify() -> Any:
+            # ``tags`` names the task and the asset's role: an asset carrying them is this add.
+            found = [a for a in self.find_caption_assets(entry_id, tags.split(",")[0]) if _has_tags(a.tags, tags)]
+            return found[0] if found else None
 
-    def set_caption_content(self, asset_id: str, upload_token_id: str) -> CaptionAssetInfo:
+        done = self._run("add caption asset", add, verify=verify)
+        return done if isinstance(done, CaptionAssetInfo) else CaptionAssetInfo.from_kaltura(done)
+
+    def set_caption_file(self, asset_id: str, data: bytes, file_name: str) -> CaptionAssetInfo:
+        """Upload ``data`` and make it the caption asset's content (READY), exactly once.
+
+        A lost answer is verified by reading the asset back (READY, same bytes); otherwise the
+        content is uploaded again under a fresh token (a token is consumed by its first setContent).
+        """
         from KalturaClient.Plugins.Core import KalturaUploadedFileTokenResource
 
-        return CaptionAssetInfo.from_kaltura(self._run("set caption content", lambda c: c.caption.captionAsset.setContent(
-            asset_id, KalturaUploadedFileTokenResource(token=upload_token_id))))
+        def put(client: Any, token: str) -> Any:
+            return client.caption.captionAsset.setContent(asset_id, KalturaUploadedFileTokenResource(token=token))
 
-    def update_caption_asset(self, asset_id: str, *, associated_transcript_ids: str | None = None,
-                             accuracy: int | None = None, label: str | None = None) -> CaptionAssetInfo:
+        def verify() -> CaptionAssetInfo | None:
+            asset = CaptionAssetInfo.from_kaltura(
+                self._run("read caption asset", lambda c: c.caption.captionAsset.get(asset_id))
+            )
+            if asset.status != int(CaptionAssetStatus.READY):
+                return None
+            return asset if self.get_caption_content(asset_id).encode("utf-8") == data else None
+
+        done = self._set_content("set caption content", data, file_name, put, verify)
+        return done if isinstance(done, CaptionAssetInfo) else CaptionAssetInfo.from_kaltura(done)
+
+    def set_caption_content(self, asset_id: str, upload_token_id: str) -> CaptionAssetInfo:
+        """setContent with an upload token already made (no lost-answer check: prefer set_caption_file)."""
+        from KalturaClient.Plugins.Core import KalturaUploadedFileTokenResource
+
+        return CaptionAssetInfo.from_kaltura(
+            self._run(
+                "set caption content",
+                lambda c: c.caption.captionAsset.setContent(
+                    asset_id, KalturaUploadedFileTokenResource(token=upload_token_id)
+                ),
+                policy=ONCE,
+            )
+        )
+
+    def _set_content(
+        self,
+        context: str,
+        data: bytes,
+        file_name: str,
+        put: Callable[[Any, str], Any],
+        verify: Callable[[], Any | None],
+    ) -> Any:
+        """Upload + setContent under the retry policy; every try uploads under a fresh token."""
+
+        def once(client: Any) -> Any:
+            return put(client, self.upload(data, file_name))
+
+        return self._run(
+            context,
+            once,
+            verify=verify,
+            lost_codes=frozenset({TOKEN_CONSUMED}),
+            retry_codes=frozenset({TOKEN_CONSUMED}),
+        )
+
+    def update_caption_asset(
+        self,
+        asset_id: str,
+        *,
+        associated_transcript_ids: str | None = None,
+        accuracy: int | None = None,
+        label: str | None = None,
+    ) -> CaptionAssetInfo:
         from KalturaClient.Plugins.Caption import KalturaCaptionAsset
 
         def update(client: Any) -> Any:
@@ -521,13 +764,22 @@ class TaskApi:
         return CaptionAssetInfo.from_kaltura(self._run("update caption asset", update))
 
     def get_caption_content(self, asset_id: str) -> str:
+        """The caption file of a READY asset, as text."""
         url = self._run("read caption URL", lambda c: c.caption.captionAsset.getUrl(asset_id))
-        response = _call(lambda: requests.get(str(url), timeout=self.account.request_timeout_seconds), "download captions")
-        if response.status_code >= 500:
-            raise TransientError(f"caption download failed with HTTP {response.status_code}")
-        if response.status_code >= 400:
-            raise PermanentError(f"caption download failed with HTTP {response.status_code}")
-        return response.content.decode("utf-8", errors="replace")
+        return self._download(str(url), "caption download").decode("utf-8", errors="replace")
+
+    def _download(self, url: str, what: str) -> bytes:
+        """GET a Kaltura download URL under the retry policy and the one HTTP classifier."""
+
+        def once() -> bytes:
+            try:
+                response = requests.get(url, timeout=self.account.request_timeout_seconds)
+            except requests.RequestException as exc:
+                raise transport_error(exc, what) from None
+            check_status(response.status_code, what)
+            return response.content
+
+        return call_with_policy(once, what)
 
     def find_attachment_assets(self, entry_id: str, tag: str) -> list[AttachmentAssetInfo]:
         from KalturaClient.Plugins.Attachment import KalturaAttachmentAssetFilter
@@ -541,9 +793,19 @@ class TaskApi:
 
         return [AttachmentAssetInfo.from_kaltura(o) for o in (self._run("list attachments", get).objects or [])]
 
-    def add_transcript_asset(self, entry_id: str, *, format: AttachmentType | str, file_ext: str, language: str,
-                             accuracy_0_1: float, human_verified: bool, tags: str, title: str,
-                             filename: str) -> AttachmentAssetInfo:
+    def add_transcript_asset(
+        self,
+        entry_id: str,
+        *,
+        format: AttachmentType | str,
+        file_ext: str,
+        language: str,
+        accuracy_0_1: float,
+        human_verified: bool,
+        tags: str,
+        title: str,
+        filename: str,
+    ) -> AttachmentAssetInfo:
         from KalturaClient.Plugins.Core import KalturaNullableBoolean
         from KalturaClient.Plugins.Transcript import KalturaTranscriptAsset
 
@@ -553,19 +815,123 @@ class TaskApi:
             asset.fileExt = file_ext
             asset.language = language
             asset.accuracy = float(accuracy_0_1)
-            asset.humanVerified = KalturaNullableBoolean.TRUE_VALUE if human_verified else KalturaNullableBoolean.FALSE_VALUE
+            asset.humanVerified = (
+                KalturaNullableBoolean.TRUE_VALUE if human_verified else KalturaNullableBoolean.FALSE_VALUE
+            )
             asset.tags = tags
             asset.title = title
             asset.filename = filename
             return client.attachment.attachmentAsset.add(entry_id, asset)
 
-        return AttachmentAssetInfo.from_kaltura(self._run("add transcript", add, idempotent=False))
+        def verify() -> Any:
+            found = [a for a in self.find_attachment_assets(entry_id, tags.split(",")[0]) if _has_tags(a.tags, tags)]
+            return found[0] if found else None
 
-    def set_attachment_content(self, asset_id: str, upload_token_id: str) -> AttachmentAssetInfo:
+        done = self._run("add transcript", add, verify=verify)
+        return done if isinstance(done, AttachmentAssetInfo) else AttachmentAssetInfo.from_kaltura(done)
+
+    def set_attachment_file(self, asset_id: str, data: bytes, file_name: str) -> AttachmentAssetInfo:
+        """Upload ``data`` as the attachment's content (READY), exactly once (see set_caption_file)."""
         from KalturaClient.Plugins.Core import KalturaUploadedFileTokenResource
 
-        return AttachmentAssetInfo.from_kaltura(self._run("set transcript content", lambda c: c.attachment.attachmentAsset.setContent(
-            asset_id, KalturaUploadedFileTokenResource(token=upload_token_id))))
+        def put(client: Any, token: str) -> Any:
+            return client.attachment.attachmentAsset.setContent(asset_id, KalturaUploadedFileTokenResource(token=token))
+
+        def verify() -> AttachmentAssetInfo | None:
+            asset = AttachmentAssetInfo.from_kaltura(
+                self._run("read transcript", lambda c: c.attachment.attachmentAsset.get(asset_id))
+            )
+            if asset.status != int(CaptionAssetStatus.READY):
+                return None
+            url = self._run("read transcript URL", lambda c: c.attachment.attachmentAsset.getUrl(asset_id))
+            return asset if self._download(str(url), "transcript download") == data else None
+
+        done = self._set_content("set transcript content", data, file_name, put, verify)
+        return done if isinstance(done, AttachmentAssetInfo) else AttachmentAssetInfo.from_kaltura(done)
+
+    def set_attachment_content(self, asset_id: str, upload_token_id: str) -> AttachmentAssetInfo:
+        """setContent with an upload token already made (no lost-answer check: prefer set_attachment_file)."""
+        from KalturaClient.Plugins.Core import KalturaUploadedFileTokenResource
+
+        return AttachmentAssetInfo.from_kaltura(
+            self._run(
+                "set transcript content",
+                lambda c: c.attachment.attachmentAsset.setContent(
+                    asset_id, KalturaUploadedFileTokenResource(token=upload_token_id)
+                ),
+                policy=ONCE,
+            )
+        )
+
+    # Finding what a task made, by tag (find-before-add for flavors and cue points) ---------------
+
+    def find_flavor_assets(self, entry_id: str, tag: str) -> list[FlavorInfo]:
+        """The entry's flavor assets carrying ``tag``."""
+        from KalturaClient.Plugins.Core import KalturaFilterPager, KalturaFlavorAssetFilter
+
+        def get(client: Any) -> Any:
+            f = KalturaFlavorAssetFilter()
+            f.entryIdEqual = entry_id
+            f.tagsMultiLikeAnd = tag
+            return client.flavorAsset.list(f, KalturaFilterPager(pageSize=500))
+
+        return [FlavorInfo.from_kaltura(o) for o in (self._run("list flavors by tag", get).objects or [])]
+
+    def find_cue_points(self, entry_id: str, tag: str) -> list[CuePointInfo]:
+        """The entry's cue points carrying ``tag``."""
+        from KalturaClient.Plugins.Core import KalturaFilterPager
+        from KalturaClient.Plugins.CuePoint import KalturaCuePointFilter
+
+        def get(client: Any) -> Any:
+            f = KalturaCuePointFilter()
+            f.entryIdEqual = entry_id
+            f.tagsMultiLikeAnd = tag
+            return client.cuePoint.cuePoint.list(f, KalturaFilterPager(pageSize=500))
+
+        return [CuePointInfo.from_kaltura(o) for o in (self._run("list cue points", get).objects or [])]
+
+    # Translation sources and multilingual tags ------------------------------------------------------
+
+    def list_caption_assets(self, entry_id: str) -> list[CaptionAssetInfo]:
+        """Every caption asset of the entry (any language, any maker)."""
+        from KalturaClient.Plugins.Caption import KalturaCaptionAssetFilter
+        from KalturaClient.Plugins.Core import KalturaFilterPager
+
+        def get(client: Any) -> Any:
+            f = KalturaCaptionAssetFilter()
+            f.entryIdEqual = entry_id
+            return client.caption.captionAsset.list(f, KalturaFilterPager(pageSize=500))
+
+        return [CaptionAssetInfo.from_kaltura(o) for o in (self._run("list caption assets", get).objects or [])]
+
+    def get_caption_asset(self, asset_id: str) -> CaptionAssetInfo:
+        """One caption asset (e.g. a translation's source named in the task's taskJobData)."""
+        return CaptionAssetInfo.from_kaltura(
+            self._run("read caption asset", lambda c: c.caption.captionAsset.get(asset_id))
+        )
+
+    def get_multilingual_tags(self, entry_id: str) -> dict[str, str]:
+        """The entry's ``multiLingual_tags``: language code → comma-separated tags."""
+        obj = self._run("read entry", lambda c: c.baseEntry.get(entry_id))
+        values = getattr(obj, "multiLingual_tags", None)
+        found: dict[str, str] = {}
+        for item in values if isinstance(values, list) else []:
+            language = str(getattr(item, "language", "") or "")
+            value = getattr(item, "value", None)
+            if language and value not in (None, NotImplemented):
+                found[language] = str(value)
+        return found
+
+    def update_multilingual_tags(self, entry_id: str, values: dict[str, str]) -> None:
+        """Write the entry's whole ``multiLingual_tags`` (every language: Kaltura replaces the list)."""
+        from KalturaClient.Plugins.Core import KalturaBaseEntry, KalturaMultiLingualString
+
+        def update(client: Any) -> Any:
+            change = KalturaBaseEntry()
+            change.multiLingual_tags = [KalturaMultiLingualString(language=k, value=v) for k, v in values.items()]
+            return client.baseEntry.update(entry_id, change)
+
+        self._run("update entry multilingual tags", update)
 
     def update_entry_tags(self, entry_id: str, tags: str) -> EntryInfo:
         from KalturaClient.Plugins.Core import KalturaBaseEntry
@@ -576,6 +942,16 @@ class TaskApi:
             return client.baseEntry.update(entry_id, change)
 
         return EntryInfo.from_kaltura(self._run("update entry tags", update))
+
+
+def _enum_value(value: Any) -> int:
+    raw = value.getValue() if hasattr(value, "getValue") else value
+    return int(raw) if raw not in (None, NotImplemented, "") else -1
+
+
+def _has_tags(asset_tags: str | None, wanted: str) -> bool:
+    have = {t.strip() for t in (asset_tags or "").split(",") if t.strip()}
+    return {t.strip() for t in wanted.split(",") if t.strip()} <= have
 
 
 def _with_ks(url: str, ks: str) -> str:

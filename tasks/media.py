@@ -1,5 +1,12 @@
 """Fetching and decoding an entry's media, in bounded memory.
 
+Prefect tasks every service that listens to the media shares:
+
+* :func:`fetch_media`: the entry's best flavor that really carries sound, downloaded (task).
+* :func:`decode_audio`: 16 kHz mono WAV as an :class:`AudioTrack`; silent media ends the job (task).
+
+The steps under them:
+
 * :func:`download_progressive`: streamed to disk with size and time limits; a dropped connection
   resumes with an HTTP Range request; 5xx is transient, 4xx permanent.
 * :func:`download_hls`: the m3u8 is parsed with ``m3u8``, the segments of one rendition fetched
@@ -20,21 +27,30 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import urljoin
 
 import httpx
 import m3u8
+from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
 
 from reachflow.enums import ReachProfileContentDeletionPolicy as Policy
 from reachflow.errors import MediaError, PermanentError, TransientError, redact
+from reachflow.settings import get_settings
+from tasks.http import check_status, is_transport_failure, transport_error
+from tasks.job import KALTURA_RETRIES, ActiveJob
 
 __all__ = [
     "AudioInfo",
+    "AudioTrack",
     "MediaProbe",
     "apply_content_deletion_policy",
+    "decode_audio",
     "decode_to_wav",
     "download_hls",
     "download_progressive",
+    "fetch_media",
     "probe_media",
     "purge_expired",
 ]
@@ -53,7 +69,16 @@ def _size_error(max_bytes: int) -> MediaError:
 
 
 def download_progressive(url: str, dest: Path, *, max_bytes: int, timeout_seconds: float, attempts: int = 4) -> Path:
-    """Stream ``url`` into ``dest``; resume with Range after a broken connection."""
+    """Stream ``url`` into ``dest``; resume with Range after a broken connection.
+
+    Failures are classified by :mod:`tasks.http`: a transient one (dropped connection, timeout,
+    408/429/5xx) is retried here, at most ``attempts`` times in all and within ``timeout_seconds``,
+    resuming from the bytes already on disk; a 4xx is permanent at once. This is the only place a
+    media download is repeated (the Prefect task around it adds no retries).
+    """
+    from reachflow.settings import get_settings
+
+    scale = get_settings().retry_delay_scale
     dest.parent.mkdir(parents=True, exist_ok=True)
     deadline = time.monotonic() + timeout_seconds
     received = 0
@@ -61,30 +86,32 @@ def download_progressive(url: str, dest: Path, *, max_bytes: int, timeout_second
         for attempt in range(1, attempts + 1):
             headers = {"Range": f"bytes={received}-"} if received else {}
             try:
-                with httpx.stream("GET", url, headers=headers, timeout=30, follow_redirects=True) as response:
-                    if response.status_code >= 500:
-                        raise TransientError(f"media server answered HTTP {response.status_code}")
-                    if response.status_code >= 400:
-                        raise PermanentError(f"media download refused with HTTP {response.status_code}")
-                    if received and response.status_code != 206:
-                        out.seek(0)
-                        out.truncate()
-                        received = 0
-                    length = response.headers.get("content-length")
-                    if length and received + int(length) > max_bytes:
-                        raise _size_error(max_bytes)
-                    for chunk in response.iter_bytes(CHUNK):
-                        received += len(chunk)
-                        if received > max_bytes:
+                try:
+                    with httpx.stream("GET", url, headers=headers, timeout=30, follow_redirects=True) as response:
+                        check_status(response.status_code, "media download")
+                        if received and response.status_code != 206:
+                            out.seek(0)
+                            out.truncate()
+                            received = 0
+                        length = response.headers.get("content-length")
+                        if length and received + int(length) > max_bytes:
                             raise _size_error(max_bytes)
-                        if time.monotonic() > deadline:
-                            raise TransientError(f"media download took longer than {timeout_seconds:.0f} s")
-                        out.write(chunk)
-                    return dest
-            except (httpx.TransportError, httpx.RemoteProtocolError) as exc:
+                        for chunk in response.iter_bytes(CHUNK):
+                            received += len(chunk)
+                            if received > max_bytes:
+                                raise _size_error(max_bytes)
+                            if time.monotonic() > deadline:
+                                raise TransientError(f"media download took longer than {timeout_seconds:.0f} s")
+                            out.write(chunk)
+                        return dest
+                except httpx.HTTPError as exc:
+                    if not is_transport_failure(exc):
+                        raise
+                    raise transport_error(exc, "media download") from None
+            except TransientError as exc:
                 if attempt == attempts or time.monotonic() > deadline:
-                    raise TransientError(redact(f"media download failed: {type(exc).__name__}")) from None
-                time.sleep(min(2 ** attempt * 0.25, 4))
+                    raise TransientError(redact(exc.message)) from None
+                time.sleep(min(2**attempt * 0.25, 4) * scale)
     return dest
 
 
@@ -96,11 +123,8 @@ def download_hls(playlist_url: str, dest: Path, *, max_bytes: int, timeout_secon
         try:
             response = httpx.get(url, timeout=30, follow_redirects=True)
         except httpx.HTTPError as exc:
-            raise TransientError(f"HLS download failed: {type(exc).__name__}") from None
-        if response.status_code >= 500:
-            raise TransientError(f"HLS server answered HTTP {response.status_code}")
-        if response.status_code >= 400:
-            raise PermanentError(f"HLS download refused with HTTP {response.status_code}")
+            raise transport_error(exc, "HLS download") from None
+        check_status(response.status_code, "HLS download")
         return response
 
     playlist = m3u8.loads(get(playlist_url).text, uri=playlist_url)
@@ -131,8 +155,23 @@ def download_hls(playlist_url: str, dest: Path, *, max_bytes: int, timeout_secon
     listing = folder / "list.txt"
     listing.write_text("".join(f"file '{n}'\n" for n in names))
     result = subprocess.run(
-        ["ffmpeg", "-y", "-loglevel", "error", "-f", "concat", "-safe", "0", "-i", str(listing), "-c", "copy", str(dest)],
-        capture_output=True, text=True,
+        [
+            "ffmpeg",
+            "-y",
+            "-loglevel",
+            "error",
+            "-f",
+            "concat",
+            "-safe",
+            "0",
+            "-i",
+            str(listing),
+            "-c",
+            "copy",
+            str(dest),
+        ],
+        capture_output=True,
+        text=True,
     )
     shutil.rmtree(folder, ignore_errors=True)
     if result.returncode != 0:
@@ -157,7 +196,8 @@ def probe_media(path: Path) -> MediaProbe:
     """What the file holds; an unreadable file is ``MediaError('media could not be decoded: …')``."""
     result = subprocess.run(
         ["ffprobe", "-v", "error", "-show_streams", "-show_format", "-of", "json", str(path)],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     )
     if result.returncode != 0:
         raise MediaError(f"media could not be decoded: {_ffmpeg_reason(result.stderr)}")
@@ -184,9 +224,26 @@ def decode_to_wav(src: Path, dest: Path, sample_rate: int = 16000) -> AudioInfo:
     if not probe.has_audio:
         raise MediaError("media has no audio track")
     result = subprocess.run(
-        ["ffmpeg", "-y", "-loglevel", "error", "-i", str(src), "-vn", "-map", "0:a:0", "-ac", "1",
-         "-ar", str(sample_rate), "-c:a", "pcm_s16le", str(dest)],
-        capture_output=True, text=True,
+        [
+            "ffmpeg",
+            "-y",
+            "-loglevel",
+            "error",
+            "-i",
+            str(src),
+            "-vn",
+            "-map",
+            "0:a:0",
+            "-ac",
+            "1",
+            "-ar",
+            str(sample_rate),
+            "-c:a",
+            "pcm_s16le",
+            str(dest),
+        ],
+        capture_output=True,
+        text=True,
     )
     if result.returncode != 0 or not dest.exists() or dest.stat().st_size <= 44:
         raise MediaError(f"media could not be decoded: {_ffmpeg_reason(result.stderr)}")
@@ -222,3 +279,79 @@ def purge_expired(root: Path, now: datetime | None = None) -> list[Path]:
             shutil.rmtree(marker.parent, ignore_errors=True)
             removed.append(marker.parent)
     return removed
+
+
+# ---------------------------------------------------------------------------------------------
+# Prefect tasks
+
+
+@dataclass(frozen=True)
+class AudioTrack:
+    """The job's audio, decoded for recognition."""
+
+    wav: Path
+    duration: float
+    source: str  # e.g. "flavor 0_abc (url)" / "hls"
+
+
+@task(name="fetch-media", cache_policy=NO_CACHE, **KALTURA_RETRIES)
+def fetch_media(active: ActiveJob, workdir: Path) -> Path:
+    """Download the entry's best flavor that really carries sound (progressive, else HLS).
+
+    Kaltura does not say which flavors have an audio track, so candidates are tried in order
+    (audio-only first, then smallest); the errDescription names what was wrong with each.
+    """
+    from reachflow.media import rank_flavors
+
+    settings = get_settings()
+    logger = get_run_logger()
+    api = active.api()
+    entry_id = active.job.task.entry_id
+    candidates = rank_flavors(api.list_flavors(entry_id))
+    problems: list[str] = []
+    hls_sources: list[Any] | None = None
+    max_bytes, timeout = settings.max_media_bytes, settings.media_download_timeout_seconds
+    for flavor in candidates:
+        target = workdir / f"source-{flavor.id}.{flavor.file_ext or 'bin'}"
+        try:
+            try:
+                download_progressive(api.flavor_url(flavor.id), target, max_bytes=max_bytes, timeout_seconds=timeout)
+            except PermanentError as exc:
+                if isinstance(exc, MediaError):
+                    raise
+                logger.warning("Progressive download of flavor %s failed (%s); trying HLS", flavor.id, exc.message)
+                if hls_sources is None:
+                    hls_sources = [
+                        s for s in api.playback_context(entry_id, "applehttp").sources if s.format == "applehttp"
+                    ]
+                source = next((s for s in hls_sources if flavor.id in s.flavor_ids.split(",")), None)
+                if source is None:
+                    raise
+                target = download_hls(
+                    source.url, workdir / f"source-{flavor.id}-hls.ts", max_bytes=max_bytes, timeout_seconds=timeout
+                )
+            probe = probe_media(target)
+        except MediaError as exc:
+            reason = "undecodable" if "could not be decoded" in exc.message else exc.message
+            problems.append(f"{flavor.id} {reason}")
+            continue
+        if not probe.has_audio:
+            problems.append(f"{flavor.id} has no audio track")
+            continue
+        logger.info("Fetched flavor %s (%s bytes, %.1f s)", flavor.id, target.stat().st_size, probe.duration)
+        return target
+    if problems and all(p.endswith("no audio track") for p in problems):
+        raise MediaError("media has no audio track")
+    if problems and all(p.endswith("undecodable") for p in problems):
+        raise MediaError("media could not be decoded (" + ", ".join(problems) + ")")
+    raise MediaError("no usable flavor: " + ", ".join(problems))
+
+
+@task(name="decode-audio", cache_policy=NO_CACHE)
+def decode_audio(media: Path, workdir: Path) -> AudioTrack:
+    """16 kHz mono WAV for recognition; silent media is a MediaError that says so."""
+    from reachflow.asr.nonspeech import ensure_audible
+
+    info = decode_to_wav(media, workdir / "audio-16k.wav")
+    ensure_audible(info.path)
+    return AudioTrack(wav=info.path, duration=info.duration, source=media.name)

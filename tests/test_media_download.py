@@ -104,8 +104,20 @@ def test_the_time_limit_is_a_transient_fault(server: str, tmp_path: Path) -> Non
     assert time.monotonic() - started < 3.5
 
 
-def test_server_errors_are_transient_and_refusals_permanent(server: str, tmp_path: Path) -> None:
-    with pytest.raises(TransientError, match="HTTP 503"):
-        download_progressive(f"{server}/503", tmp_path / "x.bin", max_bytes=1 << 20, timeout_seconds=10)
-    with pytest.raises(PermanentError, match="HTTP 404"):
-        download_progressive(f"{server}/404", tmp_path / "y.bin", max_bytes=1 << 20, timeout_seconds=10)
+def test_server_errors_are_retried_here_and_refusals_are_not(
+    server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from reachflow.settings import get_settings
+
+    monkeypatch.setenv("REACHFLOW_RETRY_DELAY_SCALE", "0")
+    get_settings.cache_clear()
+    try:
+        with pytest.raises(TransientError, match="HTTP 503"):
+            download_progressive(f"{server}/503", tmp_path / "x.bin", max_bytes=1 << 20, timeout_seconds=10)
+        assert [path for path, _ in Media.calls] == ["/503"] * 4  # one policy: four attempts in all
+        Media.calls.clear()
+        with pytest.raises(PermanentError, match="HTTP 404"):
+            download_progressive(f"{server}/404", tmp_path / "y.bin", max_bytes=1 << 20, timeout_seconds=10)
+        assert [path for path, _ in Media.calls] == ["/404"]  # a refusal is never repeated
+    finally:
+        get_settings.cache_clear()

@@ -23,7 +23,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from reachflow.errors import PermanentError
+from reachflow.errors import ModelUnavailable
 
 __all__ = [
     "BASE_MODEL_SHA256",
@@ -47,16 +47,7 @@ _VERIFIED_MARKER = ".verified"
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
-class ModelUnavailable(PermanentError):
-    """A speech model (or the package that ships it) is not installed on this worker.
-
-    ``message`` is the redacted one-liner that may reach Kaltura (long paths can look like
-    tokens to the redactor); ``detail`` keeps the full text, paths included, for operators' logs.
-    """
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.detail = message
+# ModelUnavailable is part of the error tree (reachflow/errors.py); re-exported here.
 
 
 def models_dir() -> Path:

@@ -178,7 +178,9 @@ def test_dfxp_audio_tags_and_moderated_display(sandbox: Any) -> None:
 def test_bad_input_ends_in_error_with_a_specific_reason(sandbox: Any, task_id: int, expected: str) -> None:
     box, block = sandbox
     state = captions_flow(task_id=task_id, partner_id=2001, account_block=block, return_state=True)
-    assert state.is_failed()
+    # The customer's media, not a vendor failure: the run is not red, it is "Rejected" with the reason.
+    assert state.is_completed() and state.name == "Rejected"
+    assert expected in (state.message or "")
     task = vendor_task(box, task_id)
     assert task.status.getValue() == 6
     assert task.errDescription.startswith(expected)
