@@ -15,7 +15,10 @@ def test_synthesis_from_a_cold_cache(tmp_path: Path) -> None:
     segments = [Segment(text="Captions help."), Segment(silence=0.3), Segment(music=0.5)]
     bundle = synthesize(segments, tmp_path, pad_to_seconds=4.0)
     assert set(bundle.files) == {"audio", "source", "video_only", "broken"} and set(bundle.hls) == {
-        "audio", "source", "video_only"}
+        "audio",
+        "source",
+        "video_only",
+    }
     assert bundle.duration == pytest.approx(4.0, abs=0.1)  # padded with silence
     facts = probe(bundle.files["source"])
     assert {s["codec_type"] for s in facts["streams"]} == {"video", "audio"}
@@ -29,6 +32,10 @@ def test_synthesis_from_a_cold_cache(tmp_path: Path) -> None:
     # a long entry repeats its timeline; an audio-only one has no video flavors
     looped = synthesize([Segment(text="Again.")], tmp_path, with_video=False, loop_to_seconds=5.0)
     assert set(looped.files) == {"audio", "broken"} and looped.duration == pytest.approx(5.0, abs=0.1)
-    decoded = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0",
-                              str(looped.files["audio"])], capture_output=True, text=True, timeout=30)
+    decoded = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", str(looped.files["audio"])],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert float(decoded.stdout) == pytest.approx(5.0, abs=0.2)
