@@ -8,11 +8,12 @@ utterance every 6 s (100 utterances, espeak-ng, synthesised before the clock sta
 placement (atempo fitting), the mix (ducking, two-pass EBU R128 normalisation, AAC 128 kbps,
 measurement of the result) and clear audio. Peak RSS is the process's.
 
-Run: ``PYTHONPATH=. .venv/bin/python bench/voices_bench.py [cache_dir]``
+Run: ``PYTHONPATH=. .venv/bin/python bench/voices_bench.py [cache_dir] [--mix-only]``
 """
 
 from __future__ import annotations
 
+import itertools
 import resource
 import subprocess
 import sys
@@ -38,6 +39,12 @@ def synthesis_rtf(voice: Voice, sentences: list[str]) -> tuple[float, float]:
     return (time.perf_counter() - started) / seconds, seconds
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process and its finished children (ffmpeg): independent of the machine's load."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def music(path: Path, seconds: int) -> Path:
     if not path.exists():
         subprocess.run(
@@ -51,12 +58,13 @@ def music(path: Path, seconds: int) -> Path:
 
 
 def main() -> None:
-    cache = Path(sys.argv[1] if len(sys.argv) > 1 else "/tmp/reachflow-voices-bench")
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    cache = Path(args[0] if args else "/tmp/reachflow-voices-bench")
     cache.mkdir(parents=True, exist_ok=True)
     print("voice                       speech s   RTF (synthesis time / speech time)")
-    for language, sentences in SENTENCES.items():
-        voices = [v for v in (voice_for(language), EspeakVoice(language)) if v is not None]
-        for voice in dict.fromkeys(voices):
+    for language, sentences in ({} if "--mix-only" in sys.argv else SENTENCES).items():
+        voices = {v.name: v for v in (voice_for(language), EspeakVoice(language)) if v is not None}
+        for voice in voices.values():
             rtf, seconds = synthesis_rtf(voice, sentences)
             print(f"{voice.name:27s} {seconds:8.1f}   {rtf:.3f}", flush=True)
 
@@ -68,18 +76,20 @@ def main() -> None:
         Utterance(t, t + 3.0, lines[i % 2], speaker.synthesize(lines[i % 2]))
         for i, t in enumerate(range(1, duration - 5, 6))
     ]
-    started = time.perf_counter()
+    clock = [(time.perf_counter(), cpu_seconds())]
     plan = place_utterances(utterances, float(duration))
-    placed = time.perf_counter()
+    clock.append((time.perf_counter(), cpu_seconds()))
     result = voice_over_mix(original, plan.utterances, cache / "mix.mp4", bitrate=128)
-    mixed = time.perf_counter()
+    clock.append((time.perf_counter(), cpu_seconds()))
     clear = clear_audio(original, cache / "clear.mp4", bitrate=128)
-    cleared = time.perf_counter()
-    print(f"\n10-minute track, {len(plan.utterances)} utterances ({len(plan.findings)} findings)")
-    print(f"placement (atempo fitting): {placed - started:6.1f} s")
-    print(f"voice-over mix:             {mixed - placed:6.1f} s   -> {result.loudness.integrated:.1f} LUFS, "
+    clock.append((time.perf_counter(), cpu_seconds()))
+    wall = [b[0] - a[0] for a, b in itertools.pairwise(clock)]
+    cpu = [b[1] - a[1] for a, b in itertools.pairwise(clock)]
+    print(f"\n10-minute track, {len(plan.utterances)} utterances ({len(plan.findings)} findings); wall s / CPU s")
+    print(f"placement (atempo fitting): {wall[0]:6.1f} / {cpu[0]:6.1f}")
+    print(f"voice-over mix:             {wall[1]:6.1f} / {cpu[1]:6.1f}   -> {result.loudness.integrated:.1f} LUFS, "
           f"{result.loudness.true_peak:.1f} dBTP, {result.duration:.2f} s")  # fmt: skip
-    print(f"clear audio:                {cleared - mixed:6.1f} s   -> {probe(clear).duration:.2f} s")
+    print(f"clear audio:                {wall[2]:6.1f} / {cpu[2]:6.1f}   -> {probe(clear).duration:.2f} s")
     print(f"peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
 
