@@ -343,15 +343,27 @@ def deliver_translation(
 
 @task(name="add-multilingual-tags", cache_policy=NO_CACHE, **KALTURA_RETRIES)
 def add_multilingual_tags(active: ActiveJob, keywords: list[str]) -> str:
-    """Append ``keywords`` to the entry's multiLingual_tags in the target language (read first, append)."""
+    """Append ``keywords`` to the entry's tags in the target language (``multiLingual_tags``).
+
+    Read first, append, write back every language (Kaltura drops a language left out; the first is
+    the default language, whose value stays the entry's plain tags).
+    """
     api = active.api()
-    entry_id = active.job.task.entry_id
-    code = active.job.target_language_code
-    current = api.get_multilingual_tags(entry_id)
-    key = next((k for k in current if k.lower() == code), code)
-    merged = merge_tags(current.get(key, ""), keywords)
-    if merged != current.get(key, ""):
-        api.update_multilingual_tags(entry_id, {**current, key: merged})
+    job = active.job
+    entry_id = job.task.entry_id
+    pairs = api.get_multilingual_tags(entry_id)
+    if pairs and not pairs[0][0]:  # no default language yet: the plain tags are in the source language
+        pairs[0] = (job.source_language_code.upper(), pairs[0][1])
+    target = job.target_language_code.upper()
+    index = next((i for i, (language, _value) in enumerate(pairs) if language.upper() == target), None)
+    current = pairs[index][1] if index is not None else ""
+    merged = merge_tags(current, keywords)
+    if merged != current:
+        if index is None:
+            pairs.append((target, merged))
+        else:
+            pairs[index] = (pairs[index][0], merged)
+        api.update_multilingual_tags(entry_id, pairs)
     return merged
 
 

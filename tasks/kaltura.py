@@ -910,26 +910,53 @@ class TaskApi:
             self._run("read caption asset", lambda c: c.caption.captionAsset.get(asset_id))
         )
 
-    def get_multilingual_tags(self, entry_id: str) -> dict[str, str]:
-        """The entry's ``multiLingual_tags``: language code → comma-separated tags."""
-        obj = self._run("read entry", lambda c: c.baseEntry.get(entry_id))
-        values = getattr(obj, "multiLingual_tags", None)
-        found: dict[str, str] = {}
-        for item in values if isinstance(values, list) else []:
-            language = str(getattr(item, "language", "") or "")
-            value = getattr(item, "value", None)
-            if language and value not in (None, NotImplemented):
-                found[language] = str(value)
-        return found
+    def get_multilingual_tags(self, entry_id: str) -> list[tuple[str, str]]:
+        """The entry's tags in every language, the default language first: ``[("EN", "a,b"), ("ES", "c")]``.
 
-    def update_multilingual_tags(self, entry_id: str, values: dict[str, str]) -> None:
-        """Write the entry's whole ``multiLingual_tags`` (every language: Kaltura replaces the list)."""
+        Kaltura sends them only with the request language ``multi``, as an array under ``tags``,
+        which the Python client cannot read (it expects ``multiLingual_tags``): this one call is
+        made in JSON (``format=1``). An entry with no translations gives one pair, its default
+        language (``""`` when none was ever set) and its plain tags.
+        """
+        from KalturaClient.exceptions import KalturaClientException, KalturaException
+
+        url = f"{self.account.service_url.rstrip('/')}/api_v3/service/baseentry/action/get"
+
+        def get(client: Any) -> Any:
+            body = {"format": 1, "ks": client.getKs(), "entryId": entry_id, "language": "multi"}
+            response = requests.post(url, json=body, timeout=self.account.request_timeout_seconds)
+            check_status(response.status_code, "read entry")
+            try:
+                data = response.json()
+            except ValueError:
+                raise KalturaClientException("the answer is not JSON", -2) from None
+            if isinstance(data, dict) and data.get("objectType") == "KalturaAPIException":
+                raise KalturaException(str(data.get("message") or ""), str(data.get("code") or ""))
+            return data
+
+        data = self._run("read entry tags", get)
+        tags = data.get("tags") if isinstance(data, dict) else None
+        if isinstance(tags, list):
+            return [(str(t.get("language") or ""), str(t.get("value") or "")) for t in tags if isinstance(t, dict)]
+        return [(str(data.get("defaultLanguage") or ""), str(tags or ""))]
+
+    def update_multilingual_tags(self, entry_id: str, pairs: list[tuple[str, str]]) -> None:
+        """Write the entry's tags in every language (``multiLingual_tags``, request language ``multi``).
+
+        The first pair is the default language and its value the entry's plain tags; a language
+        left out is removed by Kaltura, so pass everything :meth:`get_multilingual_tags` read.
+        """
         from KalturaClient.Plugins.Core import KalturaBaseEntry, KalturaMultiLingualString
 
         def update(client: Any) -> Any:
             change = KalturaBaseEntry()
-            change.multiLingual_tags = [KalturaMultiLingualString(language=k, value=v) for k, v in values.items()]
-            return client.baseEntry.update(entry_id, change)
+            change.multiLingual_tags = [KalturaMultiLingualString(language=k, value=v) for k, v in pairs]
+            client.setLanguage("multi")
+            try:
+                return client.baseEntry.update(entry_id, change)
+            finally:
+                # Like a response profile, a request language sticks to every later call: drop it.
+                client.requestConfiguration.pop("language", None)
 
         self._run("update entry multilingual tags", update)
 

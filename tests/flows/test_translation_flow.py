@@ -111,6 +111,7 @@ def scenario() -> dict[str, Any]:
                     {
                         "id": "0_trlect01",
                         "name": "Welcome lecture",
+                        "tags": "lecture,week one",
                         "speech": [{"text": LECTURE}],
                         "captions": [
                             {
@@ -205,11 +206,13 @@ def test_english_captions_become_spanish_captions_on_the_same_times(sandbox: Any
     assert len(set(spoken) & SPANISH_WORDS) >= 3  # really Spanish ...
     assert len(set(spoken) & ENGLISH_WORDS) <= 1  # ... not the English text
 
-    # Metadata extraction: keywords in Spanish, appended to the entry's multiLingual_tags for "es".
-    entry = client.baseEntry.get("0_trlect01")
-    tags = {t.language: t.value for t in (entry.multiLingual_tags or [])}
-    keywords = tags.get("es", "").lower().split(",")
+    # Metadata extraction: keywords in Spanish, appended to the entry's tags for Spanish
+    # (multiLingual_tags); the plain (default language) tags stay as they were.
+    client.setLanguage("es")
+    keywords = client.baseEntry.get("0_trlect01").tags.lower().split(",")
     assert "northwind" in keywords and "music" not in keywords
+    client.setLanguage("")
+    assert client.baseEntry.get("0_trlect01").tags == "lecture,week one"
 
 
 def test_no_source_caption_ends_in_error_naming_the_language(sandbox: Any, media_cache: Path) -> None:
