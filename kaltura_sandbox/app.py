@@ -101,8 +101,7 @@ def _normalise(value: Any, top: bool = True) -> Any:
                 out[key[: -len("__null")]] = None
             elif key not in out:
                 out[key] = _normalise(item, top=False)
-        if (not top and out and all(k.isdigit() for k in out)
-                and any(isinstance(v, dict) for v in out.values())):
+        if not top and out and all(k.isdigit() for k in out) and any(isinstance(v, dict) for v in out.values()):
             return [out[k] for k in sorted(out, key=int)]
         return out
     if isinstance(value, list):
@@ -217,8 +216,9 @@ def _call(spec: ActionSpec, ctx: CallContext, params: dict[str, Any]) -> Any:
     return spec.fn(ctx, **kwargs)
 
 
-def dispatch(store: Store, service: str, action: str, params: dict[str, Any], base_url: str,
-             faults: FaultPlan | None = None) -> Any:
+def dispatch(
+    store: Store, service: str, action: str, params: dict[str, Any], base_url: str, faults: FaultPlan | None = None
+) -> Any:
     """Run one action; returns its result or a KalturaAPIError (never raises one)."""
     spec = find_action(service, action)
     if spec is None:
@@ -246,8 +246,13 @@ def dispatch(store: Store, service: str, action: str, params: dict[str, Any], ba
     if spec.needs_ks and session is None:
         return _error("MISSING_KS")
     ctx = CallContext(
-        store=store, service=spec.service, action=spec.action, params=params, base_url=base_url,
-        session=session, raw_ks=raw_ks,
+        store=store,
+        service=spec.service,
+        action=spec.action,
+        params=params,
+        base_url=base_url,
+        session=session,
+        raw_ks=raw_ks,
     )
     try:
         # the deserializer resolves the profile before the action runs (a wrong one changes nothing)
@@ -435,8 +440,9 @@ def create_app(store: Store, faults: FaultPlan | None = None) -> FastAPI:
             if rule is not None and rule.kind == "delay":
                 await asyncio.sleep(rule.delay_seconds)
             elif rule is not None and rule.kind == "http_error":
-                return Response(_HTTP_ERROR_PAGE.format(status=rule.status), status_code=rule.status,
-                                media_type="text/html")
+                return Response(
+                    _HTTP_ERROR_PAGE.format(status=rule.status), status_code=rule.status, media_type="text/html"
+                )
             elif rule is not None and rule.kind == "drop":
                 return await _drop_connection(request)
             if service == "multirequest":
@@ -495,10 +501,12 @@ class _TruncatedResponse(Response):
         super().__init__(content=b"", media_type="text/xml")
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        await send({
-            "type": "http.response.start",
-            "status": 200,
-            "headers": [(b"content-type", b"text/xml"), (b"content-length", b"4096")],
-        })
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"text/xml"), (b"content-length", b"4096")],
+            }
+        )
         await send({"type": "http.response.body", "body": b'<?xml version="1.0"', "more_body": True})
         raise ConnectionAbortedError("sandbox fault: dropped connection")

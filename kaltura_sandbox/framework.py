@@ -254,7 +254,6 @@ def request_language(params: dict[str, Any]) -> str | None:
     return text.upper()
 
 
-
 # ---------------------------------------------------------------------------------------------
 # State
 

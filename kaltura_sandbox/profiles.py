@@ -47,8 +47,13 @@ REACH_VENDOR: dict[str, Any] = {
             "type": EXCLUDE_FIELDS,
             "fields": "id,vendorPartnerId,name,systemName,createdAt,updatedAt,status,pricing,fixedPriceAddons",
             "filter": {"objectType": "KalturaVendorCatalogItemFilter"},
-            "mappings": [{"objectType": "KalturaResponseProfileMapping", "parentProperty": "catalogItemId",
-                          "filterProperty": "idEqual"}],
+            "mappings": [
+                {
+                    "objectType": "KalturaResponseProfileMapping",
+                    "parentProperty": "catalogItemId",
+                    "filterProperty": "idEqual",
+                }
+            ],
         },
         {
             "objectType": "KalturaDetachedResponseProfile",
@@ -58,8 +63,13 @@ REACH_VENDOR: dict[str, Any] = {
             "autoDisplayMachineCaptionsOnPlayer,autoDisplayHumanCaptionsOnPlayer,enableMachineModeration,"
             "enableHumanModeration",
             "filter": {"objectType": "KalturaReachProfileFilter"},
-            "mappings": [{"objectType": "KalturaResponseProfileMapping", "parentProperty": "reachProfileId",
-                          "filterProperty": "idEqual"}],
+            "mappings": [
+                {
+                    "objectType": "KalturaResponseProfileMapping",
+                    "parentProperty": "reachProfileId",
+                    "filterProperty": "idEqual",
+                }
+            ],
         },
     ],
 }
@@ -89,7 +99,8 @@ def resolve_response_profile(store: Store, param: Any, session: Session | None) 
         return None
     object_type = str(param.get("objectType") or "")
     is_holder = object_type == "KalturaResponseProfileHolder" or (
-        not object_type and not {"type", "fields", "relatedProfiles"} & set(param))
+        not object_type and not {"type", "fields", "relatedProfiles"} & set(param)
+    )
     if not is_holder:
         return param
     partners = {0, session.partner_id if session else 0}

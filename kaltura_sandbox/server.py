@@ -41,7 +41,11 @@ def serve(
     app = create_app(store, faults)
     logging.getLogger("kaltura_sandbox").info(
         "Kaltura sandbox: %d partners, %d entries, %d tasks at http://%s:%d",
-        len(store.table("partners")), len(store.table("entries")), len(store.table("tasks")), host, port,
+        len(store.table("partners")),
+        len(store.table("entries")),
+        len(store.table("tasks")),
+        host,
+        port,
     )
     uvicorn.run(app, host=host, port=port, log_level="warning")
 

@@ -19,7 +19,14 @@ from kaltura_sandbox.framework import CallContext, Session, action, as_int, kobj
 from kaltura_sandbox.services.session import issue_for_partner, max_expiry, session_info
 
 ACTIVE, DELETED = 2, 3
-RESERVED_PRIVILEGES = {"disableentitlement", "setrole", "privacycontext", "enablechangeaccount", "sessionid", "apptoken"}
+RESERVED_PRIVILEGES = {
+    "disableentitlement",
+    "setrole",
+    "privacycontext",
+    "enablechangeaccount",
+    "sessionid",
+    "apptoken",
+}
 
 
 @action("apptoken", "startSession")
@@ -70,8 +77,9 @@ def start_session(
         name = item.strip().partition(":")[0]
         if name and name not in RESERVED_PRIVILEGES:
             privileges.append(item.strip())
-    ks = issue_for_partner(partner, user=user, type_=session_type, expiry_seconds=seconds,
-                           privileges=",".join(privileges))
+    ks = issue_for_partner(
+        partner, user=user, type_=session_type, expiry_seconds=seconds, privileges=",".join(privileges)
+    )
     return session_info(ks_module.validate_ks(ctx.store, ks))
 
 
@@ -100,8 +108,9 @@ def get(ctx: CallContext, id: str) -> dict[str, Any]:
 
 
 @action("apptoken", "list")
-def list_tokens(ctx: CallContext, filter: dict[str, Any] | None = None,
-                pager: dict[str, Any] | None = None) -> dict[str, Any]:
+def list_tokens(
+    ctx: CallContext, filter: dict[str, Any] | None = None, pager: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """``KalturaAppTokenFilter``: idEqual/idIn, statusEqual/statusIn (DELETED only when asked for),
     sessionUserIdEqual, createdAt/updatedAt ranges."""
     session = _admin_session(ctx)

@@ -29,22 +29,61 @@ from kaltura_sandbox.profiles import register_lister
 
 # KalturaEntryVendorTaskStatus
 PENDING, READY, PROCESSING, PENDING_MODERATION, REJECTED, ERROR, ABORTED, PENDING_ENTRY_READY, SCHEDULED = (
-    1, 2, 3, 4, 5, 6, 7, 8, 9,
+    1,
+    2,
+    3,
+    4,
+    5,
+    6,
+    7,
+    8,
+    9,
 )
 FINAL = {READY, ERROR, ABORTED, REJECTED}
-ALL_STATUSES = {PENDING, READY, PROCESSING, PENDING_MODERATION, REJECTED, ERROR, ABORTED, PENDING_ENTRY_READY, SCHEDULED}
+ALL_STATUSES = {
+    PENDING,
+    READY,
+    PROCESSING,
+    PENDING_MODERATION,
+    REJECTED,
+    ERROR,
+    ABORTED,
+    PENDING_ENTRY_READY,
+    SCHEDULED,
+}
 MAY_START = {PENDING, PENDING_MODERATION, PENDING_ENTRY_READY, SCHEDULED}
 HUMAN, MACHINE, HYBRID = 1, 2, 3
 CAPTIONS_FEATURE = 1
 
 # KalturaVendorServiceFeature (client 23.10.0)
 FEATURE_NAMES = {
-    1: "CAPTIONS", 2: "TRANSLATION", 3: "ALIGNMENT", 4: "AUDIO_DESCRIPTION", 5: "CHAPTERING",
-    6: "INTELLIGENT_TAGGING", 7: "DUBBING", 8: "LIVE_CAPTION", 9: "EXTENDED_AUDIO_DESCRIPTION", 10: "CLIPS",
-    11: "LIVE_TRANSLATION", 12: "QUIZ", 13: "SUMMARY", 14: "VIDEO_ANALYSIS", 15: "MODERATION",
-    16: "METADATA_ENRICHMENT", 17: "SENTIMENT_ANALYSIS", 18: "DOCUMENT_ENRICHMENT", 19: "SIGN_LANGUAGE",
-    20: "SPEECH_TO_VIDEO", 21: "IMMERSIVE_AGENT_CALL", 22: "IMMERSIVE_AGENT_CHAT", 23: "AVATAR_VOD",
-    24: "LLM_MODELS", 25: "IMMERSIVE_AGENT_EVAL", 26: "IMMERSIVE_AGENT_PREVIEW", 27: "VIDEO_GENERATION",
+    1: "CAPTIONS",
+    2: "TRANSLATION",
+    3: "ALIGNMENT",
+    4: "AUDIO_DESCRIPTION",
+    5: "CHAPTERING",
+    6: "INTELLIGENT_TAGGING",
+    7: "DUBBING",
+    8: "LIVE_CAPTION",
+    9: "EXTENDED_AUDIO_DESCRIPTION",
+    10: "CLIPS",
+    11: "LIVE_TRANSLATION",
+    12: "QUIZ",
+    13: "SUMMARY",
+    14: "VIDEO_ANALYSIS",
+    15: "MODERATION",
+    16: "METADATA_ENRICHMENT",
+    17: "SENTIMENT_ANALYSIS",
+    18: "DOCUMENT_ENRICHMENT",
+    19: "SIGN_LANGUAGE",
+    20: "SPEECH_TO_VIDEO",
+    21: "IMMERSIVE_AGENT_CALL",
+    22: "IMMERSIVE_AGENT_CHAT",
+    23: "AVATAR_VOD",
+    24: "LLM_MODELS",
+    25: "IMMERSIVE_AGENT_EVAL",
+    26: "IMMERSIVE_AGENT_PREVIEW",
+    27: "VIDEO_GENERATION",
     28: "VISUAL_DESCRIPTION",
 }
 # ReachPlugin::getCatalogItemName: "KalturaVendor" + CamelCase(feature) + "CatalogItem"
@@ -60,14 +99,51 @@ def catalog_item_class(feature: int) -> str:
 
 
 TASK_FIELDS = [
-    "id", "partnerId", "vendorPartnerId", "createdAt", "updatedAt", "queueTime", "finishTime", "entryId",
-    "status", "reachProfileId", "catalogItemId", "price", "userId", "entryObjectType", "unitsUsed",
-    "moderatingUser", "errDescription", "accessKey", "version", "notes", "dictionary", "context", "accuracy",
-    "outputObjectId", "partnerData", "creationMode", "taskJobData", "expectedFinishTime", "serviceType",
-    "serviceFeature", "turnAroundTime", "externalTaskId", "externalObjectId",
+    "id",
+    "partnerId",
+    "vendorPartnerId",
+    "createdAt",
+    "updatedAt",
+    "queueTime",
+    "finishTime",
+    "entryId",
+    "status",
+    "reachProfileId",
+    "catalogItemId",
+    "price",
+    "userId",
+    "entryObjectType",
+    "unitsUsed",
+    "moderatingUser",
+    "errDescription",
+    "accessKey",
+    "version",
+    "notes",
+    "dictionary",
+    "context",
+    "accuracy",
+    "outputObjectId",
+    "partnerData",
+    "creationMode",
+    "taskJobData",
+    "expectedFinishTime",
+    "serviceType",
+    "serviceFeature",
+    "turnAroundTime",
+    "externalTaskId",
+    "externalObjectId",
 ]
-UPDATABLE = {"status", "errDescription", "accuracy", "outputObjectId", "externalTaskId", "notes", "context",
-             "partnerData", "unitsUsed"}
+UPDATABLE = {
+    "status",
+    "errDescription",
+    "accuracy",
+    "outputObjectId",
+    "externalTaskId",
+    "notes",
+    "context",
+    "partnerData",
+    "unitsUsed",
+}
 INSERT_ONLY = {"entryId", "catalogItemId", "reachProfileId", "entryObjectType", "externalObjectId"}
 BUSINESS_DAYS = {1, 2, 3, 4, 5, 6, 7, 10}
 
@@ -111,14 +187,24 @@ def mint_access_key(store: Store, task: dict[str, Any], expiry_seconds: int) -> 
     if task.get("_output_moderated"):
         privileges += ",enablecaptionmoderation"
     secret = str(partner["_admin_secret"]).split(",")[0]
-    return ks_module.issue_ks(secret, int(partner["id"]), user="", type_=0, expiry_seconds=expiry_seconds,
-                              privileges=privileges, version=int(partner.get("_ks_version", 2)))
+    return ks_module.issue_ks(
+        secret,
+        int(partner["id"]),
+        user="",
+        type_=0,
+        expiry_seconds=expiry_seconds,
+        privileges=privileges,
+        version=int(partner.get("_ks_version", 2)),
+    )
 
 
 def output_moderated(profile: dict[str, Any], service_type: int) -> bool:
     """The profile's autoDisplay flag for the service type is off: captions must not auto-display."""
-    key = {MACHINE: "autoDisplayMachineCaptionsOnPlayer", HUMAN: "autoDisplayHumanCaptionsOnPlayer",
-           HYBRID: "autoDisplayHybridCaptionsOnPlayer"}.get(service_type)
+    key = {
+        MACHINE: "autoDisplayMachineCaptionsOnPlayer",
+        HUMAN: "autoDisplayHumanCaptionsOnPlayer",
+        HYBRID: "autoDisplayHybridCaptionsOnPlayer",
+    }.get(service_type)
     value = profile.get(key) if key else None
     return value is not None and int(value) == 0
 
@@ -127,8 +213,11 @@ def initial_status(store: Store, item: dict[str, Any], profile: dict[str, Any], 
     """``kReachManager::addEntryVendorTask``: an entry that is not READY wins over moderation."""
     if entry is not None and str(entry.get("status")) != "2":
         return PENDING_ENTRY_READY
-    moderation_key = {MACHINE: "enableMachineModeration", HUMAN: "enableHumanModeration",
-                      HYBRID: "enableHybridModeration"}.get(int(item["serviceType"]))
+    moderation_key = {
+        MACHINE: "enableMachineModeration",
+        HUMAN: "enableHumanModeration",
+        HYBRID: "enableHybridModeration",
+    }.get(int(item["serviceType"]))
     if moderation_key and int(profile.get(moderation_key) or 0) == 1:
         return PENDING_MODERATION
     return PENDING
@@ -144,8 +233,9 @@ def task_price(item: dict[str, Any], entry: dict[str, Any] | None) -> float:
     return round(per_unit * max(1, -(-int(seconds) // unit)) if seconds else per_unit, 2)
 
 
-def default_task_job_data(store: Store, item: dict[str, Any], entry: dict[str, Any] | None,
-                          source_caption: str | None = None) -> dict[str, Any] | None:
+def default_task_job_data(
+    store: Store, item: dict[str, Any], entry: dict[str, Any] | None, source_caption: str | None = None
+) -> dict[str, Any] | None:
     """``VendorCatalogItem::getTaskJobData`` per feature: none for plain captions, the source caption
     for translation (required when the item says ``requireSource``), the widened event window for
     live captions is added by the scenario loader (it knows the event)."""
@@ -155,17 +245,23 @@ def default_task_job_data(store: Store, item: dict[str, Any], entry: dict[str, A
         caption_id = source_caption
         if caption_id is None and entry is not None:
             for caption in store.rows("caption_assets"):
-                if (caption.get("entryId") == entry["id"] and caption.get("language") == item.get("sourceLanguage")
-                        and int(caption.get("status") or 0) == 2):
+                if (
+                    caption.get("entryId") == entry["id"]
+                    and caption.get("language") == item.get("sourceLanguage")
+                    and int(caption.get("status") or 0) == 2
+                ):
                     caption_id = caption["id"]
                     break
         if caption_id is None and item.get("requireSource"):
-            raise ValueError(f"REQUIRE_CAPTION: catalog item {item['id']} needs a {item.get('sourceLanguage')} "
-                             f"caption on entry {(entry or {}).get('id')}")
+            raise ValueError(
+                f"REQUIRE_CAPTION: catalog item {item['id']} needs a {item.get('sourceLanguage')} "
+                f"caption on entry {(entry or {}).get('id')}"
+            )
         if caption_id is None:
             return None
-        return kobj("KalturaTranslationVendorTaskData", entryDuration=duration, vendorComment=None,
-                    captionAssetId=caption_id)
+        return kobj(
+            "KalturaTranslationVendorTaskData", entryDuration=duration, vendorComment=None, captionAssetId=caption_id
+        )
     if feature in (4, 7, 9):  # AUDIO_DESCRIPTION, DUBBING, EXTENDED_AUDIO_DESCRIPTION
         cls = {4: "KalturaAudioDescriptionVendorTaskData", 7: "KalturaDubbingVendorTaskData"}.get(feature)
         return kobj(cls, entryDuration=duration, vendorComment=None) if cls else None
@@ -240,7 +336,8 @@ def create_task(store: Store, spec: dict[str, Any], now: int | None = None) -> d
         partnerData=spec.get("partnerData"),
         creationMode=int(spec.get("creationMode", 1)),
         taskJobData=job_data,
-        expectedFinishTime=int(spec["expectedFinishTime"]) if spec.get("expectedFinishTime") is not None
+        expectedFinishTime=int(spec["expectedFinishTime"])
+        if spec.get("expectedFinishTime") is not None
         else (expected_finish(created_at, tat) if queued else None),
         serviceType=int(item["serviceType"]),
         serviceFeature=int(item["serviceFeature"]),
@@ -346,7 +443,9 @@ def _public(task: dict[str, Any]) -> dict[str, Any]:
 
 
 @action("reach_entryvendortask", "getJobs")
-def get_jobs(ctx: CallContext, filter: dict[str, Any] | None = None, pager: dict[str, Any] | None = None) -> dict[str, Any]:
+def get_jobs(
+    ctx: CallContext, filter: dict[str, Any] | None = None, pager: dict[str, Any] | None = None
+) -> dict[str, Any]:
     session = _require_vendor_permission(ctx)
     f = dict(filter or {})
     f["vendorPartnerIdEqual"] = session.partner_id
@@ -359,7 +458,9 @@ def get_jobs(ctx: CallContext, filter: dict[str, Any] | None = None, pager: dict
 
 
 @action("reach_entryvendortask", "list")
-def list_tasks(ctx: CallContext, filter: dict[str, Any] | None = None, pager: dict[str, Any] | None = None) -> dict[str, Any]:
+def list_tasks(
+    ctx: CallContext, filter: dict[str, Any] | None = None, pager: dict[str, Any] | None = None
+) -> dict[str, Any]:
     session = _require_reach(ctx)
     f = dict(filter or {})
     rows = list(ctx.store.rows("tasks"))
@@ -424,18 +525,32 @@ def update_job(ctx: CallContext, id: str, entryVendorTask: dict[str, Any]) -> di
         new = as_int(changes.get("status"))
         if "status" in changes and changes["status"] is not None and new not in ALL_STATUSES:
             # KalturaRequestDeserializer validates enum values before the action runs
-            raise_error("INVALID_ENUM_VALUE", VALUE=changes["status"], PARAM_NAME="status",
-                        ENUM_TYPE="KalturaEntryVendorTaskStatus")
+            raise_error(
+                "INVALID_ENUM_VALUE",
+                VALUE=changes["status"],
+                PARAM_NAME="status",
+                ENUM_TYPE="KalturaEntryVendorTaskStatus",
+            )
         if new is not None and new != old:
             if old in FINAL:
-                raise_error("CANNOT_UPDATE_STATUS_OF_TASK_WHICH_IS_IN_FINAL_STATE",
-                            OLD_STATUS=old, NEW_STATUS=new, ID=task["id"])
+                raise_error(
+                    "CANNOT_UPDATE_STATUS_OF_TASK_WHICH_IS_IN_FINAL_STATE",
+                    OLD_STATUS=old,
+                    NEW_STATUS=new,
+                    ID=task["id"],
+                )
             if new in (PROCESSING, ABORTED) and old not in MAY_START:
-                raise_error("ENTRY_VENDOR_TASK_ITEM_COULD_NOT_BE_UPDATED",
-                            REASON=f"Entry vendor task item with id [{task['id']}] could not be updated to status [{new}]")
+                raise_error(
+                    "ENTRY_VENDOR_TASK_ITEM_COULD_NOT_BE_UPDATED",
+                    REASON=f"Entry vendor task item with id [{task['id']}] could not be updated to status [{new}]",
+                )
         if "unitsUsed" in changes and old in FINAL and str(changes["unitsUsed"]) != str(task.get("unitsUsed")):
-            raise_error("CANNOT_UPDATE_UNIT_USED_OF_TASK_WHICH_IS_IN_FINAL_STATE",
-                        OLD_UNITS_USED=_php_text(task.get("unitsUsed")), NEW_UNITS_USED=_php_text(changes["unitsUsed"]), ID=task["id"])
+            raise_error(
+                "CANNOT_UPDATE_UNIT_USED_OF_TASK_WHICH_IS_IN_FINAL_STATE",
+                OLD_UNITS_USED=_php_text(task.get("unitsUsed")),
+                NEW_UNITS_USED=_php_text(changes["unitsUsed"]),
+                ID=task["id"],
+            )
         if changes.get("partnerData"):
             try:
                 json.loads(changes["partnerData"])
@@ -490,8 +605,10 @@ def _add_label_addition(store: Store, task: dict[str, Any]) -> None:
     caption = store.get("caption_assets", task["outputObjectId"])
     profile = store.get("reach_profiles", task["reachProfileId"]) or {}
     # kReachManager::getLabelAdditionByType knows HUMAN and MACHINE only
-    addition = {MACHINE: profile.get("labelAdditionForMachineServiceType"),
-                HUMAN: profile.get("labelAdditionForHumanServiceType")}.get(int(task["serviceType"]))
+    addition = {
+        MACHINE: profile.get("labelAdditionForMachineServiceType"),
+        HUMAN: profile.get("labelAdditionForHumanServiceType"),
+    }.get(int(task["serviceType"]))
     if caption is not None and addition:
         caption["label"] = f"{caption.get('label') or ''} ({addition})"
         caption["updatedAt"] = int(time.time())
@@ -524,22 +641,32 @@ def get_catalog_item(ctx: CallContext, id: str) -> dict[str, Any]:
 
 
 @action("reach_vendorcatalogitem", "list")
-def list_catalog_items(ctx: CallContext, filter: dict[str, Any] | None = None, pager: dict[str, Any] | None = None) -> dict[str, Any]:
+def list_catalog_items(
+    ctx: CallContext, filter: dict[str, Any] | None = None, pager: dict[str, Any] | None = None
+) -> dict[str, Any]:
     ctx.require_session()
     return catalog_item_list(ctx.store, filter or {}, pager)
 
 
-def catalog_item_list(store: Store, f: dict[str, Any], pager: dict[str, Any] | None,
-                      parent: dict[str, Any] | None = None) -> dict[str, Any]:
+def catalog_item_list(
+    store: Store, f: dict[str, Any], pager: dict[str, Any] | None, parent: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """``KalturaVendorCatalogItemFilter`` over the vendors' catalog items (also for related profiles)."""
     items = list(store.rows("catalog_items"))
     checks = {
-        "idEqual": ("id", "eq"), "idIn": ("id", "in"), "idNotIn": ("id", "notin"),
-        "vendorPartnerIdEqual": ("vendorPartnerId", "eq"), "vendorPartnerIdIn": ("vendorPartnerId", "in"),
-        "statusEqual": ("status", "eq"), "statusIn": ("status", "in"),
-        "serviceTypeEqual": ("serviceType", "eq"), "serviceTypeIn": ("serviceType", "in"),
-        "serviceFeatureEqual": ("serviceFeature", "eq"), "serviceFeatureIn": ("serviceFeature", "in"),
-        "turnAroundTimeEqual": ("turnAroundTime", "eq"), "turnAroundTimeIn": ("turnAroundTime", "in"),
+        "idEqual": ("id", "eq"),
+        "idIn": ("id", "in"),
+        "idNotIn": ("id", "notin"),
+        "vendorPartnerIdEqual": ("vendorPartnerId", "eq"),
+        "vendorPartnerIdIn": ("vendorPartnerId", "in"),
+        "statusEqual": ("status", "eq"),
+        "statusIn": ("status", "in"),
+        "serviceTypeEqual": ("serviceType", "eq"),
+        "serviceTypeIn": ("serviceType", "in"),
+        "serviceFeatureEqual": ("serviceFeature", "eq"),
+        "serviceFeatureIn": ("serviceFeature", "in"),
+        "turnAroundTimeEqual": ("turnAroundTime", "eq"),
+        "turnAroundTimeIn": ("turnAroundTime", "in"),
         "catalogItemIdEqual": ("id", "eq"),
     }
     for name, (field, mode) in checks.items():
@@ -557,8 +684,9 @@ def catalog_item_list(store: Store, f: dict[str, Any], pager: dict[str, Any] | N
     return _list_response("KalturaVendorCatalogItemListResponse", page, len(items))
 
 
-def reach_profile_list(store: Store, f: dict[str, Any], pager: dict[str, Any] | None,
-                       parent: dict[str, Any] | None = None) -> dict[str, Any]:
+def reach_profile_list(
+    store: Store, f: dict[str, Any], pager: dict[str, Any] | None, parent: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """``KalturaReachProfileFilter`` for related profiles: the parent object's partner's profiles."""
     partner = (parent or {}).get("partnerId")
     rows = [p for p in store.rows("reach_profiles") if partner is None or int(p["partnerId"]) == int(partner)]
@@ -577,8 +705,9 @@ def reach_profile_list(store: Store, f: dict[str, Any], pager: dict[str, Any] | 
     return _list_response("KalturaReachProfileListResponse", page, len(rows))
 
 
-def task_list(store: Store, f: dict[str, Any], pager: dict[str, Any] | None,
-              parent: dict[str, Any] | None = None) -> dict[str, Any]:
+def task_list(
+    store: Store, f: dict[str, Any], pager: dict[str, Any] | None, parent: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """``KalturaEntryVendorTaskFilter`` for related profiles (e.g. an entry's tasks)."""
     partner = (parent or {}).get("partnerId")
     rows = [t for t in store.rows("tasks") if partner is None or int(t["partnerId"]) == int(partner)]
@@ -586,8 +715,11 @@ def task_list(store: Store, f: dict[str, Any], pager: dict[str, Any] | None,
     return _list_response("KalturaEntryVendorTaskListResponse", [_public(t) for t in _page(tasks, pager)], len(tasks))
 
 
-for _filter_class in ("KalturaVendorCatalogItemFilter", "KalturaVendorCaptionsCatalogItemFilter",
-                      "KalturaVendorTranslationCatalogItemFilter"):
+for _filter_class in (
+    "KalturaVendorCatalogItemFilter",
+    "KalturaVendorCaptionsCatalogItemFilter",
+    "KalturaVendorTranslationCatalogItemFilter",
+):
     register_lister(_filter_class, catalog_item_list)
 register_lister("KalturaReachProfileFilter", reach_profile_list)
 register_lister("KalturaEntryVendorTaskFilter", task_list)
@@ -610,11 +742,15 @@ def get_reach_profile(ctx: CallContext, id: str) -> dict[str, Any]:
 
 
 @action("reach_reachprofile", "list")
-def list_reach_profiles(ctx: CallContext, filter: dict[str, Any] | None = None, pager: dict[str, Any] | None = None) -> dict[str, Any]:
+def list_reach_profiles(
+    ctx: CallContext, filter: dict[str, Any] | None = None, pager: dict[str, Any] | None = None
+) -> dict[str, Any]:
     session = ctx.require_session()
     if session.type != 2 or "setrole" in session.privileges:
         raise_error("SERVICE_FORBIDDEN", SERVICE="reach_reachprofile->list")
-    profiles = sorted((p for p in ctx.store.rows("reach_profiles") if int(p["partnerId"]) == session.partner_id),
-                      key=lambda p: int(p["id"]))
+    profiles = sorted(
+        (p for p in ctx.store.rows("reach_profiles") if int(p["partnerId"]) == session.partner_id),
+        key=lambda p: int(p["id"]),
+    )
     page = [{k: v for k, v in p.items() if not k.startswith("_")} for p in _page(profiles, pager)]
     return _list_response("KalturaReachProfileListResponse", page, len(profiles))

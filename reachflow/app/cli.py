@@ -64,6 +64,14 @@ def sandbox_credentials(
     typer.echo(json.dumps(credentials(scenario, service_url=service_url), indent=2))
 
 
+@sandbox_app.command("routes")
+def sandbox_routes() -> None:
+    """List the api_v3 services and actions the sandbox serves (everything else gets Kaltura's error)."""
+    from kaltura_sandbox.routes import print_routes
+
+    print_routes()
+
+
 @account_app.command("save")
 def account_save(
     service_url: Annotated[str, typer.Option(envvar="REACHFLOW_SERVICE_URL")],

@@ -298,7 +298,9 @@ def _print_where_to_look(service_url: str, creds: dict[str, Any]) -> None:
         "  A customer's captions through the Kaltura API, e.g. partner "
         f"{customer['partner_id']}:\n"
         '    .venv/bin/python -c "from KalturaClient import *; from KalturaClient.Plugins.Core import *;'
+        " from KalturaClient.Plugins.Caption import KalturaCaptionAssetFilter;"
         f" c=KalturaClient(KalturaConfiguration('{service_url}'));"
         f" c.setKs(c.session.start('{customer['admin_secret']}','',2,{customer['partner_id']}));"
-        ' print([(a.id, a.entryId, a.label) for a in c.caption.captionAsset.list().objects])"\n'
+        " [print(e.id, [(a.id, a.label) for a in c.caption.captionAsset.list("
+        'KalturaCaptionAssetFilter(entryIdEqual=e.id)).objects]) for e in c.baseEntry.list().objects]"\n'
     )

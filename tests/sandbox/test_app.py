@@ -55,13 +55,16 @@ def test_system_ping_through_the_client_and_raw(kit: Kit) -> None:
     assert _result(httpx.get(f"{kit.url}/api_v3/service/system/action/ping")).text == "1"
 
 
-@pytest.mark.parametrize("path", [
-    "/api_v3/service/session/action/start",
-    "/api_v3/index.php/service/session/action/start",
-    "//api_v3/service/session/action/start",
-    "/api_v3/service/SESSION/action/START",
-    "/api_v3/service/Session/action/Start",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api_v3/service/session/action/start",
+        "/api_v3/index.php/service/session/action/start",
+        "//api_v3/service/session/action/start",
+        "/api_v3/service/SESSION/action/START",
+        "/api_v3/service/Session/action/Start",
+    ],
+)
 def test_url_shapes_reach_the_same_action(kit: Kit, path: str) -> None:
     body = {"secret": SECRETS[CUSTOMER], "partnerId": str(CUSTOMER), "type": "2", "format": "2"}
     ks = _result(httpx.post(kit.url + path, json=body)).text
@@ -71,13 +74,16 @@ def test_url_shapes_reach_the_same_action(kit: Kit, path: str) -> None:
 def test_parameters_from_path_pairs_query_string_and_form(kit: Kit) -> None:
     secret, pid = SECRETS[CUSTOMER], CUSTOMER
     via_path = httpx.get(f"{kit.url}/api_v3/service/session/action/start/secret/{secret}/partnerId/{pid}/type/2")
-    via_query = httpx.get(f"{kit.url}/api_v3/service/session/action/start",
-                          params={"secret": secret, "partnerId": pid, "type": 2})
-    via_form = httpx.post(f"{kit.url}/api_v3/service/session/action/start",
-                          data={"secret": secret, "partnerId": str(pid), "type": "2"})
-    via_service_in_query = httpx.get(f"{kit.url}/api_v3/index.php",
-                                     params={"service": "session", "action": "start", "secret": secret,
-                                             "partnerId": pid, "type": 2})
+    via_query = httpx.get(
+        f"{kit.url}/api_v3/service/session/action/start", params={"secret": secret, "partnerId": pid, "type": 2}
+    )
+    via_form = httpx.post(
+        f"{kit.url}/api_v3/service/session/action/start", data={"secret": secret, "partnerId": str(pid), "type": "2"}
+    )
+    via_service_in_query = httpx.get(
+        f"{kit.url}/api_v3/index.php",
+        params={"service": "session", "action": "start", "secret": secret, "partnerId": pid, "type": 2},
+    )
     for response in (via_path, via_query, via_form, via_service_in_query):
         ks = _result(response).text
         info = kit.client(ks).session.get()
@@ -85,14 +91,18 @@ def test_parameters_from_path_pairs_query_string_and_form(kit: Kit) -> None:
 
 
 def test_path_parameters_win_over_the_body(kit: Kit) -> None:
-    response = httpx.post(f"{kit.url}/api_v3/service/session/action/start/partnerId/{CUSTOMER}",
-                          json={"secret": SECRETS[CUSTOMER], "partnerId": str(VENDOR), "type": "2"})
+    response = httpx.post(
+        f"{kit.url}/api_v3/service/session/action/start/partnerId/{CUSTOMER}",
+        json={"secret": SECRETS[CUSTOMER], "partnerId": str(VENDOR), "type": "2"},
+    )
     assert kit.client(_result(response).text).session.get().partnerId == CUSTOMER
 
 
 def test_get_and_post_with_the_service_in_the_query(kit: Kit) -> None:
-    for path in (f"/api_v3/?service=session&action=startWidgetSession&widgetId=_{VENDOR}",
-                 f"/api_v3/service/SESSION/action/STARTWIDGETSESSION?widgetId=_{VENDOR}"):
+    for path in (
+        f"/api_v3/?service=session&action=startWidgetSession&widgetId=_{VENDOR}",
+        f"/api_v3/service/SESSION/action/STARTWIDGETSESSION?widgetId=_{VENDOR}",
+    ):
         for method in ("GET", "POST"):
             result = _result(httpx.request(method, kit.url + path))
             assert result.findtext("objectType") == "KalturaStartWidgetSessionResponse", (method, path)
@@ -112,9 +122,10 @@ def test_a_trailing_slash_in_the_service_url(kit: Kit) -> None:
 
 def test_form_encoded_nested_objects(kit: Kit) -> None:
     ks = kit.vendor_ks()
-    response = httpx.post(f"{kit.url}/api_v3/service/reach_vendorcatalogitem/action/list",
-                          data={"ks": ks, "filter[objectType]": "KalturaVendorCatalogItemFilter",
-                                "filter[idEqual]": "602"})
+    response = httpx.post(
+        f"{kit.url}/api_v3/service/reach_vendorcatalogitem/action/list",
+        data={"ks": ks, "filter[objectType]": "KalturaVendorCatalogItemFilter", "filter[idEqual]": "602"},
+    )
     result = _result(response)
     assert result.findtext("totalCount") == "1"
     assert result.findtext("objects/item/id") == "602"
@@ -122,29 +133,41 @@ def test_form_encoded_nested_objects(kit: Kit) -> None:
 
 
 def test_nested_form_fields_in_the_query_string(kit: Kit) -> None:
-    form = {"ks": kit.vendor_ks(), "filter[objectType]": "KalturaEntryVendorTaskFilter",
-            "filter[entryIdEqual]": "0_rfent003", "filter[catalogItemIdEqual]": "602", "pager[pageSize]": "5"}
+    form = {
+        "ks": kit.vendor_ks(),
+        "filter[objectType]": "KalturaEntryVendorTaskFilter",
+        "filter[entryIdEqual]": "0_rfent003",
+        "filter[catalogItemIdEqual]": "602",
+        "pager[pageSize]": "5",
+    }
     result = _result(httpx.get(f"{kit.url}/api_v3/service/reach_entryvendortask/action/getJobs", params=form))
     assert [e.text for e in result.findall("objects/item/id")] == ["8002"]
 
 
 def test_multipart_json_field(kit: Kit) -> None:
     fields = {"json": json.dumps({"secret": SECRETS[VENDOR], "partnerId": str(VENDOR), "type": "2", "format": "2"})}
-    response = httpx.post(f"{kit.url}/api_v3/service/session/action/start", data=fields,
-                          files={"fileData": ("x.srt", b"1\n", "text/plain")})
+    response = httpx.post(
+        f"{kit.url}/api_v3/service/session/action/start",
+        data=fields,
+        files={"fileData": ("x.srt", b"1\n", "text/plain")},
+    )
     ks = _result(response).text
     assert ks and ks.startswith("djJ8")
 
 
 def test_null_and_empty_array_conventions() -> None:
-    decoded = _normalise({"task": {"objectType": "KalturaEntryVendorTask", "notes__null": "",
-                                   "unitsUsedArray": {"-": ""}},
-                          "list": {"0": {"objectType": "KalturaString", "value": "a"},
-                                   "1": {"objectType": "KalturaString", "value": "b"}}})
+    decoded = _normalise(
+        {
+            "task": {"objectType": "KalturaEntryVendorTask", "notes__null": "", "unitsUsedArray": {"-": ""}},
+            "list": {
+                "0": {"objectType": "KalturaString", "value": "a"},
+                "1": {"objectType": "KalturaString", "value": "b"},
+            },
+        }
+    )
     assert decoded["task"] == {"objectType": "KalturaEntryVendorTask", "notes": None, "unitsUsedArray": []}
     assert [v["value"] for v in decoded["list"]] == ["a", "b"]
     assert unflatten({"a[b][c]": "1", "0:service": "x"}) == {"a": {"b": {"c": "1"}}, "0": {"service": "x"}}
-
 
 
 # ------------------------------------------------------------------------------------------------
@@ -153,12 +176,17 @@ def test_null_and_empty_array_conventions() -> None:
 
 def test_xml_envelope_objects_arrays_maps_nulls_and_bools(kit: Kit) -> None:
     key = kit.access_key(8006)
-    body = {"id": "8006", "ks": key,
-            "responseProfile": {"objectType": "KalturaResponseProfileHolder", "systemName": "reach_vendor"}}
+    body = {
+        "id": "8006",
+        "ks": key,
+        "responseProfile": {"objectType": "KalturaResponseProfileHolder", "systemName": "reach_vendor"},
+    }
     response = httpx.post(f"{kit.url}/api_v3/service/reach_entryvendortask/action/get", json=body)
     text = response.text
-    assert text.startswith('<?xml version="1.0" encoding="utf-8"?><xml><result><objectType>KalturaEntryVendorTask'
-                           '</objectType><id>8006</id>')
+    assert text.startswith(
+        '<?xml version="1.0" encoding="utf-8"?><xml><result><objectType>KalturaEntryVendorTask'
+        "</objectType><id>8006</id>"
+    )
     root = etree.fromstring(response.content)
     assert float(root.findtext("executionTime")) >= 0
     result = _result(response)
@@ -180,20 +208,27 @@ def test_xml_text_is_escaped_and_ignore_null(kit: Kit) -> None:
     assert kit.client(key).reach.entryVendorTask.get(task_id).notes == "Names: <Ann & Bob>"
     raw = httpx.post(f"{kit.url}/api_v3/service/reach_entryvendortask/action/get", json={"id": task_id, "ks": key}).text
     assert "<notes>Names: &lt;Ann &amp; Bob&gt;</notes>" in raw and "<finishTime></finishTime>" in raw
-    raw = httpx.post(f"{kit.url}/api_v3/service/reach_entryvendortask/action/get",
-                     json={"id": task_id, "ks": key, "ignoreNull": "1"}).text
+    raw = httpx.post(
+        f"{kit.url}/api_v3/service/reach_entryvendortask/action/get", json={"id": task_id, "ks": key, "ignoreNull": "1"}
+    ).text
     assert "<finishTime>" not in raw and f"<id>{task_id}</id>" in raw
 
 
 def test_error_envelope(kit: Kit) -> None:
-    response = httpx.post(f"{kit.url}/api_v3/service/reach_entryvendortask/action/updateJob",
-                          json={"id": "56", "ks": kit.vendor_ks(),
-                                "entryVendorTask": {"objectType": "KalturaEntryVendorTask", "status": "3"}})
+    response = httpx.post(
+        f"{kit.url}/api_v3/service/reach_entryvendortask/action/updateJob",
+        json={
+            "id": "56",
+            "ks": kit.vendor_ks(),
+            "entryVendorTask": {"objectType": "KalturaEntryVendorTask", "status": "3"},
+        },
+    )
     assert response.text.split("<executionTime>")[0] == (
         '<?xml version="1.0" encoding="utf-8"?><xml><result><error><code>ENTRY_VENDOR_TASK_NOT_FOUND</code>'
         "<message>Entry vendor task item with id provided not found [56]</message>"
         "<objectType>KalturaAPIException</objectType><args><item><objectType>KalturaApiExceptionArg"
-        "</objectType><name>ID</name><value>56</value></item></args></error></result>")
+        "</objectType><name>ID</name><value>56</value></item></args></error></result>"
+    )
 
 
 def test_json_format_envelope_and_error(kit: Kit) -> None:
@@ -208,30 +243,38 @@ def test_json_format_envelope_and_error(kit: Kit) -> None:
     assert item["objectType"] == "KalturaVendorTranslationCatalogItem"
     assert item["targetLanguage"] == "Spanish"
     assert all(value is not None for value in item.values())  # nulls are omitted in JSON
-    error = httpx.post(f"{kit.url}/api_v3/service/reach_vendorcatalogitem/action/get",
-                       json={"format": "1", "ks": ks, "id": "999"}).json()
+    error = httpx.post(
+        f"{kit.url}/api_v3/service/reach_vendorcatalogitem/action/get", json={"format": "1", "ks": ks, "id": "999"}
+    ).json()
     assert error["objectType"] == "KalturaAPIException"
     assert error["code"] == "CATALOG_ITEM_NOT_FOUND"
     assert error["message"] == "Catalog item with id provided not found [999]"
     assert error["args"] == {"ID": "999"}
     # nulls are omitted, private keys never written
-    task = httpx.post(f"{kit.url}/api_v3/service/reach_entryvendortask/action/get",
-                      json={"format": "1", "id": "8001", "ks": kit.access_key(8001)}).json()
+    task = httpx.post(
+        f"{kit.url}/api_v3/service/reach_entryvendortask/action/get",
+        json={"format": "1", "id": "8001", "ks": kit.access_key(8001)},
+    ).json()
     assert task["objectType"] == "KalturaEntryVendorTask" and "finishTime" not in task
     assert not any(key.startswith("_") for key in task)
-    error = httpx.post(f"{kit.url}/api_v3/service/reach_entryvendortask/action/get",
-                       json={"format": "1", "id": "1", "ks": "junk"}).json()
-    assert error == {"code": "INVALID_KS", "message": 'Invalid KS "junk", Error "-1,INVALID_STR"',
-                     "objectType": "KalturaAPIException",
-                     "args": {"KSID": "junk", "ERR_CODE": "-1", "ERR_DESC": "INVALID_STR"}}
+    error = httpx.post(
+        f"{kit.url}/api_v3/service/reach_entryvendortask/action/get", json={"format": "1", "id": "1", "ks": "junk"}
+    ).json()
+    assert error == {
+        "code": "INVALID_KS",
+        "message": 'Invalid KS "junk", Error "-1,INVALID_STR"',
+        "objectType": "KalturaAPIException",
+        "args": {"KSID": "junk", "ERR_CODE": "-1", "ERR_DESC": "INVALID_STR"},
+    }
     ping = httpx.get(f"{kit.url}/api_v3/service/system/action/ping?format=1")
     assert json.loads(ping.content) is True
 
 
 def test_xml_error_envelope_carries_code_message_and_args(kit: Kit) -> None:
     ks = kit.vendor_ks()
-    response = httpx.post(f"{kit.url}/api_v3/service/reach_vendorcatalogitem/action/get",
-                          json={"ks": ks, "id": "999", "format": "2"})
+    response = httpx.post(
+        f"{kit.url}/api_v3/service/reach_vendorcatalogitem/action/get", json={"ks": ks, "id": "999", "format": "2"}
+    )
     error = _result(response).find("error")
     assert error.findtext("code") == "CATALOG_ITEM_NOT_FOUND"
     assert error.findtext("objectType") == "KalturaAPIException"
@@ -240,7 +283,6 @@ def test_xml_error_envelope_carries_code_message_and_args(kit: Kit) -> None:
         kit.client(ks).reach.vendorCatalogItem.get(999)
     assert caught.value.code == "CATALOG_ITEM_NOT_FOUND"
     assert caught.value.message == "Catalog item with id provided not found [999]"
-
 
 
 # ------------------------------------------------------------------------------------------------
@@ -252,7 +294,9 @@ def test_unknown_service_and_action(kit: Kit) -> None:
     assert (error.code, error.message) == ("SERVICE_DOES_NOT_EXISTS", 'Service "nosuchservice" does not exists')
     error = _raw_call(kit, "reach_entryvendortask", "explode")
     assert (error.code, error.message) == (
-        "ACTION_DOES_NOT_EXISTS", 'Action "explode" does not exists for service "reach_entryvendortask"')
+        "ACTION_DOES_NOT_EXISTS",
+        'Action "explode" does not exists for service "reach_entryvendortask"',
+    )
 
 
 def test_missing_ks_and_missing_parameter(kit: Kit) -> None:
@@ -282,14 +326,17 @@ def test_relative_times_in_filters(kit: Kit) -> None:
     vendor = kit.vendor()
     everything = "1,2,3,4,5,6,7,8,9"
     recent = vendor.reach.entryVendorTask.list(
-        KalturaEntryVendorTaskFilter(statusIn=everything, createdAtGreaterThanOrEqual=-3600)).objects
+        KalturaEntryVendorTaskFilter(statusIn=everything, createdAtGreaterThanOrEqual=-3600)
+    ).objects
     ids = {t.id for t in recent}
     assert 8001 in ids and 8004 not in ids  # created 50 minutes ago / two days ago
     older = vendor.reach.entryVendorTask.list(
-        KalturaEntryVendorTaskFilter(statusIn=everything, createdAtLessThanOrEqual=-86400)).objects
+        KalturaEntryVendorTaskFilter(statusIn=everything, createdAtLessThanOrEqual=-86400)
+    ).objects
     assert 8004 in {t.id for t in older} and 8001 not in {t.id for t in older}
-    absolute = vendor.reach.entryVendorTask.list(KalturaEntryVendorTaskFilter(
-        statusIn=everything, createdAtGreaterThanOrEqual=int(time.time()) - 3600)).objects
+    absolute = vendor.reach.entryVendorTask.list(
+        KalturaEntryVendorTaskFilter(statusIn=everything, createdAtGreaterThanOrEqual=int(time.time()) - 3600)
+    ).objects
     assert {t.id for t in absolute} == ids
 
 
@@ -342,11 +389,17 @@ def test_multirequest_reference_to_a_session(kit: Kit) -> None:
 
 def test_raw_multirequest_shape(kit: Kit) -> None:
     ks = kit.vendor_ks()
-    body = {"format": "2", "ks": ks,
-            "1": {"service": "system", "action": "ping"},
-            "2": {"service": "reach_entryvendortask", "action": "getJobs",
-                  "filter": {"objectType": "KalturaEntryVendorTaskFilter", "idEqual": "8001"}},
-            "3": {"service": "nosuch", "action": "x"}}
+    body = {
+        "format": "2",
+        "ks": ks,
+        "1": {"service": "system", "action": "ping"},
+        "2": {
+            "service": "reach_entryvendortask",
+            "action": "getJobs",
+            "filter": {"objectType": "KalturaEntryVendorTaskFilter", "idEqual": "8001"},
+        },
+        "3": {"service": "nosuch", "action": "x"},
+    }
     result = _result(httpx.post(f"{kit.url}/api_v3/service/multirequest", json=body))
     items = result.findall("item")
     assert len(items) == 3
@@ -363,12 +416,21 @@ def test_raw_multirequest_shape(kit: Kit) -> None:
 def test_all_in_a_multirequest_reference(kit: Kit) -> None:
     """``{1:result:objects:_all:id}`` is every id of a list, comma-terminated (getValuesFromObjectsArray)."""
     ks = kit.vendor_ks()
-    body = {"format": "1", "ks": ks,
-            "1": {"service": "reach_entryvendortask", "action": "list",
-                  "filter": {"objectType": "KalturaEntryVendorTaskFilter", "idIn": "8001,8002"}},
-            "2": {"service": "reach_entryvendortask", "action": "list",
-                  "filter": {"objectType": "KalturaEntryVendorTaskFilter", "idIn": "{1:result:objects:_all:id}"}},
-            "3": {"service": "system", "action": "ping", "note": "{1:result:objects:_all:entryId}"}}
+    body = {
+        "format": "1",
+        "ks": ks,
+        "1": {
+            "service": "reach_entryvendortask",
+            "action": "list",
+            "filter": {"objectType": "KalturaEntryVendorTaskFilter", "idIn": "8001,8002"},
+        },
+        "2": {
+            "service": "reach_entryvendortask",
+            "action": "list",
+            "filter": {"objectType": "KalturaEntryVendorTaskFilter", "idIn": "{1:result:objects:_all:id}"},
+        },
+        "3": {"service": "system", "action": "ping", "note": "{1:result:objects:_all:entryId}"},
+    }
     first, second, third = httpx.post(kit.sandbox.url("/api_v3/service/multirequest"), json=body).json()
     assert [t["id"] for t in first["objects"]] == ["8001", "8002"]
     assert [t["id"] for t in second["objects"]] == ["8001", "8002"]

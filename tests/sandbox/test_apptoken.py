@@ -33,7 +33,11 @@ def test_get_and_list_tell_a_vendor_its_tokens_state(kit: Kit) -> None:
     vendor = kit.vendor()
     token = vendor.appToken.get(APP_TOKEN_ID)
     assert (token.id, token.status.getValue(), token.hashType.getValue(), token.partnerId) == (
-        APP_TOKEN_ID, KalturaAppTokenStatus.ACTIVE, "SHA256", VENDOR)
+        APP_TOKEN_ID,
+        KalturaAppTokenStatus.ACTIVE,
+        "SHA256",
+        VENDOR,
+    )
     assert token.token == APP_TOKEN and token.description == "ReachFlow" and token.expiry is None
     expired = vendor.appToken.get("0_expired")
     assert expired.expiry < time.time()  # what a vendor checks at start-up
@@ -85,8 +89,9 @@ def test_requested_reserved_privileges_are_dropped(kit: Kit) -> None:
     widget = client.session.startWidgetSession(f"_{VENDOR}")
     client.setKs(widget.ks)
     token_hash = hashlib.sha256((widget.ks + APP_TOKEN).encode()).hexdigest()
-    info = client.appToken.startSession(APP_TOKEN_ID, token_hash, "", KalturaSessionType.ADMIN, 600,
-                                        "setrole:ADMIN,myprivilege:1")
+    info = client.appToken.startSession(
+        APP_TOKEN_ID, token_hash, "", KalturaSessionType.ADMIN, 600, "setrole:ADMIN,myprivilege:1"
+    )
     privileges = info.privileges.split(",")
     assert "setrole:ADMIN" not in privileges and "myprivilege:1" in privileges
     assert info.privileges == f"sessionid:{APP_TOKEN_ID},apptoken:{APP_TOKEN_ID},disableentitlement,myprivilege:1"
@@ -101,11 +106,14 @@ def test_a_token_without_hash_type_uses_sha1(kit: Kit) -> None:
     assert kit.client(client.appToken.startSession("0_sha1", sha1).ks).session.get().partnerId == VENDOR
 
 
-@pytest.mark.parametrize(("token_id", "code", "message"), [
-    ("0_nosuch", "APP_TOKEN_ID_NOT_FOUND", 'Application token id "0_nosuch" not found'),
-    ("0_off", "APP_TOKEN_NOT_ACTIVE", 'Application token id "0_off" is not active'),
-    ("0_expired", "APP_TOKEN_EXPIRED", 'Application token id "0_expired" is expired'),
-])
+@pytest.mark.parametrize(
+    ("token_id", "code", "message"),
+    [
+        ("0_nosuch", "APP_TOKEN_ID_NOT_FOUND", 'Application token id "0_nosuch" not found'),
+        ("0_off", "APP_TOKEN_NOT_ACTIVE", 'Application token id "0_off" is not active'),
+        ("0_expired", "APP_TOKEN_EXPIRED", 'Application token id "0_expired" is expired'),
+    ],
+)
 def test_app_token_errors(kit: Kit, token_id: str, code: str, message: str) -> None:
     client, widget_ks = _widget_client(kit)
     token_hash = hashlib.sha256((widget_ks + APP_TOKENS.get(token_id, "x")).encode()).hexdigest()
@@ -122,8 +130,14 @@ def test_the_token_belongs_to_its_partner(kit: Kit) -> None:
 def test_token_settings_win_over_the_request(kit: Kit) -> None:
     client, widget_ks = _widget_client(kit)
     token_hash = hashlib.sha512((widget_ks + APP_TOKENS["0_user"]).encode()).hexdigest()
-    info = client.appToken.startSession("0_user", token_hash, "someone-else", KalturaSessionType.ADMIN, 86400,
-                                        "disableentitlement,privacycontext:x,setrole:ADMIN,list:*")
+    info = client.appToken.startSession(
+        "0_user",
+        token_hash,
+        "someone-else",
+        KalturaSessionType.ADMIN,
+        86400,
+        "disableentitlement,privacycontext:x,setrole:ADMIN,list:*",
+    )
     assert info.sessionType.getValue() == KalturaSessionType.USER
     assert info.userId == "vendor-bot"
     assert info.expiry <= time.time() + 600 + 2  # the token's sessionDuration caps the request

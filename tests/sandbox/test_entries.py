@@ -109,7 +109,9 @@ def test_count_is_the_lists_total(kit: Kit) -> None:
 def _context(kit: Kit, task_id: int, entry_id: str, streamer: str):  # type: ignore[no-untyped-def]
     key = kit.access_key(task_id)
     client = kit.client(key)
-    return key, client.baseEntry.getPlaybackContext(entry_id, KalturaPlaybackContextOptions(streamerType=streamer, ks=key))
+    return key, client.baseEntry.getPlaybackContext(
+        entry_id, KalturaPlaybackContextOptions(streamerType=streamer, ks=key)
+    )
 
 
 def _entry_duration(kit: Kit, entry_id: str) -> float:
@@ -156,13 +158,18 @@ def test_progressive_download_equals_the_flavor_and_honours_ranges(kit: Kit) -> 
 def test_hls_decodes_to_the_entry_duration(kit: Kit, entry_id: str, task_id: int) -> None:
     key, context = _context(kit, task_id, entry_id, "applehttp")
     url = f"{context.sources[0].url}?ks={key}"
-    probe = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "stream=codec_type", "-of", "json", url],
-                           capture_output=True, text=True, timeout=60)
+    probe = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_entries", "stream=codec_type", "-of", "json", url],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert probe.returncode == 0, probe.stderr
     kinds = {s["codec_type"] for s in json.loads(probe.stdout)["streams"]}
     assert "audio" in kinds
-    decoded = subprocess.run(["ffmpeg", "-v", "error", "-i", url, "-map", "0:a:0", "-f", "wav", "-"],
-                             capture_output=True, timeout=60)
+    decoded = subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", url, "-map", "0:a:0", "-f", "wav", "-"], capture_output=True, timeout=60
+    )
     assert decoded.returncode == 0, decoded.stderr[-300:]
     # 16-bit PCM: bytes / (rate * channels * 2)
     wav = decoded.stdout

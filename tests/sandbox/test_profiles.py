@@ -24,8 +24,14 @@ from KalturaClient.Plugins.Reach import (
 from tests.sandbox.conftest import Kit
 
 
-def _profile(kind: int, fields: str, name: str = "", related: list[KalturaDetachedResponseProfile] | None = None,
-             filter=None, mappings: list[tuple[str, str]] | None = None) -> KalturaDetachedResponseProfile:  # type: ignore[no-untyped-def]
+def _profile(
+    kind: int,
+    fields: str,
+    name: str = "",
+    related: list[KalturaDetachedResponseProfile] | None = None,
+    filter=None,
+    mappings: list[tuple[str, str]] | None = None,
+) -> KalturaDetachedResponseProfile:  # type: ignore[no-untyped-def]
     profile = KalturaDetachedResponseProfile(name=name or None, type=kind, fields=fields)
     if related:
         profile.relatedProfiles = related
@@ -45,8 +51,13 @@ def test_include_fields_keeps_only_those(kit: Kit) -> None:
         assert job.id and job.entryId and job.status.getValue() == 1
         assert job.accessKey == "" and job.catalogItemId is None and job.createdAt is None  # empty elements
     # JSON omits what the profile drops
-    body = {"format": "1", "ks": kit.vendor_ks(), "id": "8001", "entryVendorTask": {"objectType": "KalturaEntryVendorTask"},
-            "responseProfile": {"objectType": "KalturaDetachedResponseProfile", "type": "1", "fields": "id,status"}}
+    body = {
+        "format": "1",
+        "ks": kit.vendor_ks(),
+        "id": "8001",
+        "entryVendorTask": {"objectType": "KalturaEntryVendorTask"},
+        "responseProfile": {"objectType": "KalturaDetachedResponseProfile", "type": "1", "fields": "id,status"},
+    }
     answer = httpx.post(kit.sandbox.url("/api_v3/service/reach_entryvendortask/action/updateJob"), json=body).json()
     assert answer == {"id": "8001", "status": 1, "objectType": "KalturaEntryVendorTask"}
 
@@ -61,17 +72,41 @@ def test_exclude_fields_drops_only_those(kit: Kit) -> None:
 def test_nested_related_profiles_produce_related_objects(kit: Kit) -> None:
     """Kaltura's own vendor worker asks getJobs for each task's catalog item and REACH profile; here
     one more level: the task's entry, and under it the entry's captions."""
-    captions = _profile(KalturaResponseProfileType.INCLUDE_FIELDS, "id,language", name="captions",
-                        filter=KalturaCaptionAssetFilter(), mappings=[("id", "entryIdEqual")])
-    entry = _profile(KalturaResponseProfileType.INCLUDE_FIELDS, "id,name", name="entry",
-                     filter=KalturaBaseEntryFilter(), mappings=[("entryId", "idEqual")], related=[captions])
-    item = _profile(KalturaResponseProfileType.INCLUDE_FIELDS, "id,serviceFeature,sourceLanguage", name="item",
-                    filter=KalturaVendorCatalogItemFilter(), mappings=[("catalogItemId", "idEqual")])
-    reach_profile = _profile(KalturaResponseProfileType.EXCLUDE_FIELDS, "dictionaries", name="profile",
-                             filter=KalturaReachProfileFilter(), mappings=[("reachProfileId", "idEqual")])
+    captions = _profile(
+        KalturaResponseProfileType.INCLUDE_FIELDS,
+        "id,language",
+        name="captions",
+        filter=KalturaCaptionAssetFilter(),
+        mappings=[("id", "entryIdEqual")],
+    )
+    entry = _profile(
+        KalturaResponseProfileType.INCLUDE_FIELDS,
+        "id,name",
+        name="entry",
+        filter=KalturaBaseEntryFilter(),
+        mappings=[("entryId", "idEqual")],
+        related=[captions],
+    )
+    item = _profile(
+        KalturaResponseProfileType.INCLUDE_FIELDS,
+        "id,serviceFeature,sourceLanguage",
+        name="item",
+        filter=KalturaVendorCatalogItemFilter(),
+        mappings=[("catalogItemId", "idEqual")],
+    )
+    reach_profile = _profile(
+        KalturaResponseProfileType.EXCLUDE_FIELDS,
+        "dictionaries",
+        name="profile",
+        filter=KalturaReachProfileFilter(),
+        mappings=[("reachProfileId", "idEqual")],
+    )
     vendor = kit.vendor()
-    vendor.setResponseProfile(_profile(KalturaResponseProfileType.INCLUDE_FIELDS, "id,entryId,catalogItemId",
-                                       related=[item, reach_profile, entry]))
+    vendor.setResponseProfile(
+        _profile(
+            KalturaResponseProfileType.INCLUDE_FIELDS, "id,entryId,catalogItemId", related=[item, reach_profile, entry]
+        )
+    )
     f = KalturaEntryVendorTaskFilter(idEqual=8002)
     task = vendor.reach.entryVendorTask.getJobs(f).objects[0]
     assert set(task.relatedObjects) == {"item", "profile", "entry"}
@@ -84,8 +119,17 @@ def test_nested_related_profiles_produce_related_objects(kit: Kit) -> None:
     assert (got_entry.id, got_entry.name, got_entry.tags) == ("0_rfent003", "Podcast", "")
     assert "0_rfsrccap" in {c.id for c in got_entry.relatedObjects["captions"].objects}
     # a mapping whose parent value is null skips that related profile
-    vendor.setResponseProfile(_profile(KalturaResponseProfileType.INCLUDE_FIELDS, "id", related=[
-        _profile(1, "id", name="output", filter=KalturaCaptionAssetFilter(), mappings=[("outputObjectId", "idEqual")])]))
+    vendor.setResponseProfile(
+        _profile(
+            KalturaResponseProfileType.INCLUDE_FIELDS,
+            "id",
+            related=[
+                _profile(
+                    1, "id", name="output", filter=KalturaCaptionAssetFilter(), mappings=[("outputObjectId", "idEqual")]
+                )
+            ],
+        )
+    )
     assert vendor.reach.entryVendorTask.getJobs(f).objects[0].relatedObjects == {}
 
 
@@ -96,8 +140,10 @@ def test_stored_profiles_by_system_name_and_id(kit: Kit) -> None:
     assert task.accessKey and task.serviceType is None  # not in the include list
     assert set(task.relatedObjects) == {"reach_vendor_catalog_item", "reach_vendor_profile"}
     client.setResponseProfile(KalturaResponseProfileHolder(id=1))  # the same, by id
-    assert set(client.reach.entryVendorTask.get(8006).relatedObjects) == {"reach_vendor_catalog_item",
-                                                                         "reach_vendor_profile"}
+    assert set(client.reach.entryVendorTask.get(8006).relatedObjects) == {
+        "reach_vendor_catalog_item",
+        "reach_vendor_profile",
+    }
     client.setResponseProfile(KalturaResponseProfileHolder(systemName="no_such_profile"))
     with pytest.raises(KalturaException) as caught:
         client.reach.entryVendorTask.get(8006)

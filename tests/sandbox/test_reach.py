@@ -100,8 +100,9 @@ def test_get_jobs_returns_pending_tasks_of_the_vendor(kit: Kit) -> None:
 def test_get_jobs_forces_the_vendor_and_the_pending_status(kit: Kit) -> None:
     c = kit.vendor()
     # someone else's vendorPartnerIdEqual and a PROCESSING filter are both overridden
-    jobs = c.reach.entryVendorTask.getJobs(_task_filter(entryIdEqual="0_a2", vendorPartnerIdEqual=CUSTOMER_A,
-                                                        statusEqual=S.PROCESSING))
+    jobs = c.reach.entryVendorTask.getJobs(
+        _task_filter(entryIdEqual="0_a2", vendorPartnerIdEqual=CUSTOMER_A, statusEqual=S.PROCESSING)
+    )
     assert {j.status.getValue() for j in jobs.objects} == {S.PENDING}
     assert jobs.totalCount == 4
     jobs = c.reach.entryVendorTask.getJobs(_task_filter(entryIdEqual="0_a2", statusIn="1,3,2"))
@@ -134,13 +135,24 @@ def test_get_jobs_pages_across_more_than_500_tasks(media_cache: Path) -> None:
     scenario = {
         "vendor": {"partner_id": VENDOR, "admin_secret": SECRETS[VENDOR]},
         "catalog_items": [{"id": 201, "feature": "CAPTIONS", "turn_around_time": "TWO_HOURS"}],
-        "customers": [{
-            "partner_id": CUSTOMER_A, "admin_secret": SECRETS[CUSTOMER_A],
-            "reach_profiles": [{"id": 401}],
-            "entries": [{"id": "0_a1", "speech": SILENCE}],
-            "task_batches": [{"count": 523, "first_id": 10000, "entry": "0_a1", "catalog_item": 201,
-                              "reach_profile": 401, "created": "-2d"}],
-        }],
+        "customers": [
+            {
+                "partner_id": CUSTOMER_A,
+                "admin_secret": SECRETS[CUSTOMER_A],
+                "reach_profiles": [{"id": 401}],
+                "entries": [{"id": "0_a1", "speech": SILENCE}],
+                "task_batches": [
+                    {
+                        "count": 523,
+                        "first_id": 10000,
+                        "entry": "0_a1",
+                        "catalog_item": 201,
+                        "reach_profile": 401,
+                        "created": "-2d",
+                    }
+                ],
+            }
+        ],
     }
     with running_sandbox(scenario, media_dir=media_cache) as sandbox:
         c = Kit(sandbox).admin(VENDOR)
@@ -165,18 +177,21 @@ def test_list_with_a_vendor_ks_allows_any_status(kit: Kit) -> None:
     c = kit.vendor()
     tasks = c.reach.entryVendorTask.list(_task_filter(entryIdEqual="0_a2", statusIn="1,3"))
     assert {t.id: t.status.getValue() for t in tasks.objects} == {
-        3101: S.PENDING, 3102: S.PENDING, 3104: S.PROCESSING, 3110: S.PENDING, 3111: S.PENDING}
+        3101: S.PENDING,
+        3102: S.PENDING,
+        3104: S.PROCESSING,
+        3110: S.PENDING,
+        3111: S.PENDING,
+    }
     tasks = c.reach.entryVendorTask.list(_task_filter(entryIdEqual="0_a2", statusEqual=S.READY))
     assert [t.id for t in tasks.objects] == [3105]
     # vendorPartnerIdEqual is forced to the caller
-    tasks = c.reach.entryVendorTask.list(_task_filter(vendorPartnerIdEqual=1, entryIdEqual="0_b1",
-                                                      statusIn="1,4"))
+    tasks = c.reach.entryVendorTask.list(_task_filter(vendorPartnerIdEqual=1, entryIdEqual="0_b1", statusIn="1,4"))
     assert sorted(t.id for t in tasks.objects) == [3201, 3202]
 
 
 def test_list_with_a_customer_ks_shows_the_partners_own_tasks(kit: Kit) -> None:
-    tasks = kit.admin(CUSTOMER_B).reach.entryVendorTask.list(
-        _task_filter(statusIn="1,2,3,4,5,6,7,8,9"))
+    tasks = kit.admin(CUSTOMER_B).reach.entryVendorTask.list(_task_filter(statusIn="1,2,3,4,5,6,7,8,9"))
     assert sorted(t.id for t in tasks.objects) == [3201, 3202]
     assert tasks.totalCount == 2
 
@@ -188,8 +203,10 @@ def test_a_partner_without_reach(kit: Kit) -> None:
 
 
 def test_moderation_and_creation_rules(kit: Kit) -> None:
-    tasks = {t.id: t for t in kit.vendor().reach.entryVendorTask.list(
-        _task_filter(entryIdEqual="0_b1", statusIn="1,4")).objects}
+    tasks = {
+        t.id: t
+        for t in kit.vendor().reach.entryVendorTask.list(_task_filter(entryIdEqual="0_b1", statusIn="1,4")).objects
+    }
     # profile 402 moderates human output: the human task waits, the machine one is PENDING
     assert tasks[3202].status.getValue() == S.PENDING_MODERATION
     assert tasks[3202].queueTime is None and tasks[3202].expectedFinishTime is None
@@ -243,12 +260,15 @@ def test_get_with_the_reach_vendor_profile(kit: Kit) -> None:
     assert profile.autoDisplayMachineCaptionsOnPlayer is None and profile.credit is None
 
 
-@pytest.mark.parametrize(("task_id", "cls"), [
-    (3101, "KalturaVendorCaptionsCatalogItem"),
-    (3110, "KalturaVendorDubbingCatalogItem"),
-    (3103, "KalturaVendorLiveCaptionCatalogItem"),
-    (3112, "KalturaVendorAudioDescriptionCatalogItem"),
-])
+@pytest.mark.parametrize(
+    ("task_id", "cls"),
+    [
+        (3101, "KalturaVendorCaptionsCatalogItem"),
+        (3110, "KalturaVendorDubbingCatalogItem"),
+        (3103, "KalturaVendorLiveCaptionCatalogItem"),
+        (3112, "KalturaVendorAudioDescriptionCatalogItem"),
+    ],
+)
 def test_the_related_catalog_item_is_typed_by_feature(kit: Kit, task_id: int, cls: str) -> None:
     c = kit.with_key(task_id)
     c.setResponseProfile(KalturaResponseProfileHolder(systemName="reach_vendor"))
@@ -275,9 +295,10 @@ def test_get_without_a_profile_returns_every_field(kit: Kit) -> None:
 def test_get_applies_the_partner_filter(kit: Kit) -> None:
     error = _error(lambda: kit.vendor().reach.entryVendorTask.get(3101))
     assert (error.code, error.message) == (
-        "ENTRY_VENDOR_TASK_NOT_FOUND", "Entry vendor task item with id provided not found [3101]")
-    assert _error(lambda: kit.with_key(3201).reach.entryVendorTask.get(3101)).code == \
-        "ENTRY_VENDOR_TASK_NOT_FOUND"
+        "ENTRY_VENDOR_TASK_NOT_FOUND",
+        "Entry vendor task item with id provided not found [3101]",
+    )
+    assert _error(lambda: kit.with_key(3201).reach.entryVendorTask.get(3101)).code == "ENTRY_VENDOR_TASK_NOT_FOUND"
 
 
 # ------------------------------------------------------------------------------------------------
@@ -302,21 +323,25 @@ def test_the_happy_path_and_its_side_effects(kit: Kit) -> None:
     assert (error.code, error.message) == ("INVALID_KS", 'Invalid KS "LOGOUT", Error "-1,INVALID_STR"')
 
 
-@pytest.mark.parametrize(("task_id", "status"), [(3105, S.READY), (3106, S.ERROR), (3107, S.ABORTED),
-                                                 (3108, S.REJECTED)])
+@pytest.mark.parametrize(
+    ("task_id", "status"), [(3105, S.READY), (3106, S.ERROR), (3107, S.ABORTED), (3108, S.REJECTED)]
+)
 def test_final_states_never_change(kit: Kit, task_id: int, status: int) -> None:
     for new in (S.PENDING, S.PROCESSING, S.READY if status != S.READY else S.ERROR):
         error = _error(lambda new=new: _update(kit, task_id, status=new))
         assert error.code == "CANNOT_UPDATE_STATUS_OF_TASK_WHICH_IS_IN_FINAL_STATE"
-        assert error.message == (f"Cannot update status from [{status}] to [{new}] for task with id [{task_id}], "
-                                 "since task is in final status")
+        assert error.message == (
+            f"Cannot update status from [{status}] to [{new}] for task with id [{task_id}], "
+            "since task is in final status"
+        )
     # re-setting the same status is a no-op, and other fields may still change
     same = _update(kit, task_id, status=status, notes="seen")
     assert same.status.getValue() == status and same.notes == "seen"
     error = _error(lambda: _update(kit, task_id, unitsUsed=5))
     assert error.code == "CANNOT_UPDATE_UNIT_USED_OF_TASK_WHICH_IS_IN_FINAL_STATE"
-    assert error.message == (f"Cannot update unitsUsed from [] to [5] for task with id [{task_id}], "
-                             "since task is in final state")
+    assert error.message == (
+        f"Cannot update unitsUsed from [] to [5] for task with id [{task_id}], since task is in final state"
+    )
 
 
 def test_processing_and_aborted_only_from_waiting_states(kit: Kit) -> None:
@@ -355,9 +380,12 @@ def test_ready_appends_the_profiles_label_addition(kit: Kit) -> None:
     key = kit.access_key(task_id)
     _update(kit, task_id, status=S.PROCESSING)
     c = kit.client(key)
-    caption = c.caption.captionAsset.add("0_a1", KalturaCaptionAsset(language="English", label="English",
-                                                                   format=KalturaCaptionType.SRT))
-    c.caption.captionAsset.setContent(caption.id, KalturaStringResource(content="1\n00:00:00,000 --> 00:00:01,000\nhi\n"))
+    caption = c.caption.captionAsset.add(
+        "0_a1", KalturaCaptionAsset(language="English", label="English", format=KalturaCaptionType.SRT)
+    )
+    c.caption.captionAsset.setContent(
+        caption.id, KalturaStringResource(content="1\n00:00:00,000 --> 00:00:01,000\nhi\n")
+    )
     _update(kit, task_id, status=S.READY, outputObjectId=caption.id)
     # profile 401 labels machine output "auto"; the accessKey is dead now, so read as the customer
     label = kit.admin(CUSTOMER_A).caption.captionAsset.get(caption.id).label
@@ -375,8 +403,10 @@ def test_error_removes_the_live_feature(kit: Kit) -> None:
 def test_insert_only_fields_cannot_change(kit: Kit) -> None:
     task_id = fresh_task()
     error = _error(lambda: _update(kit, task_id, entryId="0_other"))
-    assert (error.code, error.message) == ("PROPERTY_VALIDATION_NOT_UPDATABLE",
-                                           'The property "entryId" cannot be updated')
+    assert (error.code, error.message) == (
+        "PROPERTY_VALIDATION_NOT_UPDATABLE",
+        'The property "entryId" cannot be updated',
+    )
     error = _error(lambda: _update(kit, task_id, catalogItemId=202))
     assert error.message == 'The property "catalogItemId" cannot be updated'
     # re-sending the same value is fine (a fetched task object re-sent as is)
@@ -386,8 +416,10 @@ def test_insert_only_fields_cannot_change(kit: Kit) -> None:
 def test_partner_data_must_be_json(kit: Kit) -> None:
     task_id = fresh_task()
     error = _error(lambda: _update(kit, task_id, partnerData="{not json"))
-    assert (error.code, error.message) == ("PARTNER_DATA_NOT_VALID_JSON_STRING",
-                                           "Partner data must be a valid json string")
+    assert (error.code, error.message) == (
+        "PARTNER_DATA_NOT_VALID_JSON_STRING",
+        "Partner data must be a valid json string",
+    )
     data = json.dumps({"engine": "whisper", "n": 1})
     assert _update(kit, task_id, partnerData=data).partnerData == data
 
@@ -397,10 +429,14 @@ def test_update_job_needs_the_vendor_and_its_task(kit: Kit) -> None:
     for ks in (kit.admin_ks(CUSTOMER_A), kit.access_key(3101)):
         error = _error(lambda ks=ks: _update(kit, 3101, ks=ks, status=S.PROCESSING))
         assert (error.code, error.message) == (
-            "SERVICE_FORBIDDEN", "The access to service [reach_entryvendortask->updateJob] is forbidden")
+            "SERVICE_FORBIDDEN",
+            "The access to service [reach_entryvendortask->updateJob] is forbidden",
+        )
     error = _error(lambda: _update(kit, 999999, status=S.PROCESSING))
-    assert (error.code, error.message) == ("ENTRY_VENDOR_TASK_NOT_FOUND",
-                                           "Entry vendor task item with id provided not found [999999]")
+    assert (error.code, error.message) == (
+        "ENTRY_VENDOR_TASK_NOT_FOUND",
+        "Entry vendor task item with id provided not found [999999]",
+    )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -410,8 +446,10 @@ def test_update_job_needs_the_vendor_and_its_task(kit: Kit) -> None:
 def test_extend_access_key_rules(kit: Kit) -> None:
     c = kit.vendor()
     error = _error(lambda: c.reach.entryVendorTask.extendAccessKey(3101))  # PENDING
-    assert (error.code, error.message) == ("CANNOT_EXTEND_ACCESS_KEY",
-                                           "Extending accessKey for non processing task is not allowed")
+    assert (error.code, error.message) == (
+        "CANNOT_EXTEND_ACCESS_KEY",
+        "Extending accessKey for non processing task is not allowed",
+    )
     assert _error(lambda: c.reach.entryVendorTask.extendAccessKey(3105)).code == "CANNOT_EXTEND_ACCESS_KEY"
     assert _error(lambda: c.reach.entryVendorTask.extendAccessKey(424242)).code == "ENTRY_VENDOR_TASK_NOT_FOUND"
     error = _error(lambda: kit.admin(CUSTOMER_A).reach.entryVendorTask.extendAccessKey(3112))
@@ -449,8 +487,7 @@ def test_catalog_items(kit: Kit) -> None:
     assert type(ead).__name__ == "KalturaVendorExtendedAudioDescriptionCatalogItem"
     assert ead.outputFormat.getValue() == 3
     error = _error(lambda: c.reach.vendorCatalogItem.get(999))
-    assert (error.code, error.message) == ("CATALOG_ITEM_NOT_FOUND",
-                                           "Catalog item with id provided not found [999]")
+    assert (error.code, error.message) == ("CATALOG_ITEM_NOT_FOUND", "Catalog item with id provided not found [999]")
     f = KalturaVendorCatalogItemFilter()
     f.serviceFeatureEqual = 2
     listed = c.reach.vendorCatalogItem.list(f)
@@ -460,8 +497,11 @@ def test_catalog_items(kit: Kit) -> None:
     f.orderBy = "-id"
     assert [i.id for i in c.reach.vendorCatalogItem.list(f).objects] == [205, 204]
     assert {type(i).__name__ for i in c.reach.vendorCatalogItem.list().objects} >= {
-        "KalturaVendorCaptionsCatalogItem", "KalturaVendorChapteringCatalogItem",
-        "KalturaVendorLiveCaptionCatalogItem", "KalturaVendorAudioDescriptionCatalogItem"}
+        "KalturaVendorCaptionsCatalogItem",
+        "KalturaVendorChapteringCatalogItem",
+        "KalturaVendorLiveCaptionCatalogItem",
+        "KalturaVendorAudioDescriptionCatalogItem",
+    }
 
 
 def test_reach_profiles_are_for_the_owners_admin(kit: Kit) -> None:
@@ -469,15 +509,18 @@ def test_reach_profiles_are_for_the_owners_admin(kit: Kit) -> None:
     profile = c.reach.reachProfile.get(401)
     assert profile.name == "Alpha lectures" and profile.partnerId == CUSTOMER_A
     assert [(d.language.getValue(), d.data) for d in profile.dictionaries] == [
-        ("English", "Kaltura\nREACH"), ("Spanish", "hola")]
+        ("English", "Kaltura\nREACH"),
+        ("Spanish", "hola"),
+    ]
     assert profile.autoDisplayMachineCaptionsOnPlayer.getValue() == 0
     assert [p.id for p in c.reach.reachProfile.list().objects] == [401]
     assert _error(lambda: c.reach.reachProfile.get(402)).code == "REACH_PROFILE_NOT_FOUND"
     error = _error(lambda: kit.with_key(3101).reach.reachProfile.get(401))
-    assert (error.code, error.message) == ("SERVICE_FORBIDDEN",
-                                           "The access to service [reach_reachprofile->get] is forbidden")
-    assert _error(lambda: kit.admin(CUSTOMER_B).reach.reachProfile.get(401)).code == \
-        "REACH_PROFILE_NOT_FOUND"
+    assert (error.code, error.message) == (
+        "SERVICE_FORBIDDEN",
+        "The access to service [reach_reachprofile->get] is forbidden",
+    )
+    assert _error(lambda: kit.admin(CUSTOMER_B).reach.reachProfile.get(401)).code == "REACH_PROFILE_NOT_FOUND"
 
 
 def test_a_sticky_response_profile_filters_every_task_answer(kit: Kit) -> None:
@@ -487,8 +530,9 @@ def test_a_sticky_response_profile_filters_every_task_answer(kit: Kit) -> None:
     jobs = c.reach.entryVendorTask.getJobs(_task_filter(entryIdEqual="0_a2", catalogItemIdEqual=201))
     job = jobs.objects[0]
     assert job.id == 3101 and job.serviceFeature is None and job.turnAroundTime is None
-    assert type(job.relatedObjects["reach_vendor_catalog_item"].objects[0]).__name__ == \
-        "KalturaVendorCaptionsCatalogItem"
+    assert (
+        type(job.relatedObjects["reach_vendor_catalog_item"].objects[0]).__name__ == "KalturaVendorCaptionsCatalogItem"
+    )
     updated = c.reach.entryVendorTask.updateJob(fresh_task(), KalturaEntryVendorTask(externalTaskId="x"))
     assert updated.externalTaskId == "" and updated.entryId == "0_a1"  # not in the include list
     c.requestConfiguration.pop("responseProfile")
@@ -511,8 +555,10 @@ def test_access_key_is_the_customers_entry_scoped_user_ks(kit: Kit) -> None:
     info = client.session.get()
     assert (info.partnerId, info.sessionType.getValue(), info.userId) == (CUSTOMER_A, KalturaSessionType.USER, "")
     # profile 401 does not auto-display machine captions, so the output must be moderated
-    assert info.privileges == ("edit:0_a2,setrole:REACH_VENDOR_ROLE,disableentitlementforentry:0_a2,"
-                               "sview:0_a2,download:0_a2,enablecaptionmoderation")
+    assert info.privileges == (
+        "edit:0_a2,setrole:REACH_VENDOR_ROLE,disableentitlementforentry:0_a2,"
+        "sview:0_a2,download:0_a2,enablecaptionmoderation"
+    )
     assert abs(info.expiry - (time.time() + 7 * 86400)) < 6 * 3600  # max(2 x 2 h, 7 days)
     other = kit.client(kit.access_key(3201)).session.get()
     assert "enablecaptionmoderation" not in other.privileges
@@ -558,8 +604,10 @@ def test_unknown_status_value_is_refused(kit: Kit) -> None:
     task_id = fresh_task()
     error = _error(lambda: _update(kit, task_id, status=99))
     assert error.code == "INVALID_ENUM_VALUE"
-    assert error.message == ('Invalid enumeration value "99" for parameter "status", '
-                             'expecting enumeration type "KalturaEntryVendorTaskStatus"')
+    assert error.message == (
+        'Invalid enumeration value "99" for parameter "status", '
+        'expecting enumeration type "KalturaEntryVendorTaskStatus"'
+    )
     assert _status(kit, task_id) == S.PENDING
 
 
@@ -568,7 +616,9 @@ def test_a_widget_session_cannot_get_jobs(kit: Kit) -> None:
     SERVICE_FORBIDDEN to it, even though its partner is the vendor."""
     widget = kit.client(kit.client().session.startWidgetSession(f"_{VENDOR}").ks)
     error = _error(lambda: widget.reach.entryVendorTask.getJobs(KalturaEntryVendorTaskFilter()))
-    assert (error.code, error.message) == ("SERVICE_FORBIDDEN",
-                                           "The access to service [reach_entryvendortask->getJobs] is forbidden")
+    assert (error.code, error.message) == (
+        "SERVICE_FORBIDDEN",
+        "The access to service [reach_entryvendortask->getJobs] is forbidden",
+    )
     assert _error(lambda: widget.reach.entryVendorTask.extendAccessKey(8003)).code == "SERVICE_FORBIDDEN"
     assert kit.vendor().reach.entryVendorTask.getJobs(KalturaEntryVendorTaskFilter()).totalCount >= 1

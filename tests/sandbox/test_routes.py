@@ -19,9 +19,12 @@ def test_the_served_actions_are_the_ones_that_answer(kit: Kit) -> None:
     for service, names in actions.items():
         for name in names:
             body = httpx.post(kit.sandbox.url(f"/api_v3/service/{service}/action/{name}"), json={"format": "1"}).json()
-            assert not (isinstance(body, dict) and body.get("code") in ("ACTION_DOES_NOT_EXISTS",
-                                                                        "SERVICE_DOES_NOT_EXISTS")), (service, name)
+            assert not (
+                isinstance(body, dict) and body.get("code") in ("ACTION_DOES_NOT_EXISTS", "SERVICE_DOES_NOT_EXISTS")
+            ), (service, name)
     unknown = httpx.post(kit.sandbox.url("/api_v3/service/apptoken/action/delete"), json={"format": "1"}).json()
     assert unknown["code"] == "ACTION_DOES_NOT_EXISTS"
-    assert httpx.post(kit.sandbox.url("/api_v3/service/nosuch/action/list"), json={"format": "1"}).json()[
-        "code"] == "SERVICE_DOES_NOT_EXISTS"
+    assert (
+        httpx.post(kit.sandbox.url("/api_v3/service/nosuch/action/list"), json={"format": "1"}).json()["code"]
+        == "SERVICE_DOES_NOT_EXISTS"
+    )

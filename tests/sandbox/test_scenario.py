@@ -40,11 +40,19 @@ def test_turnaround_deadlines() -> None:
 
 
 def test_scenario_errors(tmp_path: Path, media_cache: Path) -> None:
-    base = {"vendor": {"partner_id": VENDOR, "admin_secret": "s"},
-            "catalog_items": [{"id": 1, "feature": "TRANSLATION", "require_source": True}],
-            "customers": [{"partner_id": 5, "admin_secret": "c", "reach_profiles": [{"id": 2}],
-                           "entries": [{"id": "0_x", "speech": SILENCE}],
-                           "tasks": [{"entry": "0_x", "catalog_item": 1, "reach_profile": 2}]}]}
+    base = {
+        "vendor": {"partner_id": VENDOR, "admin_secret": "s"},
+        "catalog_items": [{"id": 1, "feature": "TRANSLATION", "require_source": True}],
+        "customers": [
+            {
+                "partner_id": 5,
+                "admin_secret": "c",
+                "reach_profiles": [{"id": 2}],
+                "entries": [{"id": "0_x", "speech": SILENCE}],
+                "tasks": [{"entry": "0_x", "catalog_item": 1, "reach_profile": 2}],
+            }
+        ],
+    }
     with pytest.raises(ValueError, match="REQUIRE_CAPTION"):
         build_store(base, media_cache)
     base["customers"][0]["tasks"][0]["catalog_item"] = 99
@@ -60,8 +68,15 @@ def test_the_default_scenario(media_cache: Path) -> None:
     scenario = load_scenario(None)
     creds = credentials(scenario, "http://127.0.0.1:8765")
     assert creds == server_credentials(None)
-    assert set(creds) == {"service_url", "vendor_partner_id", "vendor_admin_secret", "app_token_id", "app_token",
-                          "app_token_hash_type", "customers"}
+    assert set(creds) == {
+        "service_url",
+        "vendor_partner_id",
+        "vendor_admin_secret",
+        "app_token_id",
+        "app_token",
+        "app_token_hash_type",
+        "customers",
+    }
     assert creds["service_url"] == "http://127.0.0.1:8765"
     assert creds["app_token_hash_type"] == "SHA256"
     assert len(creds["customers"]) >= 3
@@ -82,8 +97,11 @@ def test_the_default_scenario(media_cache: Path) -> None:
     assert live["taskJobData"]["objectType"] == "KalturaScheduledVendorTaskData"
     # translation: English→Spanish (an engine serves it), English→French (human) and English→German
     # (machine, a pair no offline engine serves, so the demo shows that ERROR)
-    pairs = {int(t["id"]): (int(t["serviceType"]), store.get("catalog_items", t["catalogItemId"])["targetLanguage"])
-             for t in tasks if int(t["serviceFeature"]) == 2}
+    pairs = {
+        int(t["id"]): (int(t["serviceType"]), store.get("catalog_items", t["catalogItemId"])["targetLanguage"])
+        for t in tasks
+        if int(t["serviceFeature"]) == 2
+    }
     assert pairs == {5004: (2, "Spanish"), 5106: (1, "French"), 5008: (2, "German")}
     german = store.get("tasks", 5008)
     assert german["entryId"] == "0_nwlect01" and int(german["status"]) == 1
@@ -99,12 +117,24 @@ def test_the_default_scenario(media_cache: Path) -> None:
 def test_a_small_inline_scenario_served_with_a_v1_vendor(media_cache: Path) -> None:
     from kaltura_sandbox.testing import running_sandbox
 
-    scenario = {"vendor": {"partner_id": VENDOR, "admin_secret": SECRETS[VENDOR], "ks_version": 1,
-                           "app_token": {"id": "0_t", "token": "tok"}},
-                "catalog_items": [{"id": 1}],
-                "customers": [{"partner_id": 7, "admin_secret": "c7", "reach_profiles": [{"id": 2}],
-                               "entries": [{"id": "0_x", "speech": SILENCE}],
-                               "tasks": [{"id": 1, "entry": "0_x", "catalog_item": 1, "reach_profile": 2}]}]}
+    scenario = {
+        "vendor": {
+            "partner_id": VENDOR,
+            "admin_secret": SECRETS[VENDOR],
+            "ks_version": 1,
+            "app_token": {"id": "0_t", "token": "tok"},
+        },
+        "catalog_items": [{"id": 1}],
+        "customers": [
+            {
+                "partner_id": 7,
+                "admin_secret": "c7",
+                "reach_profiles": [{"id": 2}],
+                "entries": [{"id": "0_x", "speech": SILENCE}],
+                "tasks": [{"id": 1, "entry": "0_x", "catalog_item": 1, "reach_profile": 2}],
+            }
+        ],
+    }
     with running_sandbox(scenario, media_dir=media_cache) as sandbox:
         assert sandbox.credentials["app_token_hash_type"] == "SHA1"
         ks = vendor_ks_for(Kit(sandbox))

@@ -49,8 +49,9 @@ def php_unserialize(raw: str) -> Any:
 
 
 def _call(kit: Kit, service: str, action: str, fmt: str, **params: Any) -> httpx.Response:
-    return httpx.post(kit.sandbox.url(f"/api_v3/service/{service}/action/{action}"), json={"format": fmt, **params},
-                      timeout=10)
+    return httpx.post(
+        kit.sandbox.url(f"/api_v3/service/{service}/action/{action}"), json={"format": fmt, **params}, timeout=10
+    )
 
 
 def test_php_serialize_unit() -> None:
@@ -59,10 +60,12 @@ def test_php_serialize_unit() -> None:
     assert to_php([1, "a"]) == 'a:2:{i:0;i:1;i:1;s:1:"a";}'
     assert to_php(KMap({"x": 1})) == 'a:1:{s:1:"x";i:1;}'
     assert to_php({"objectType": "KalturaX", "id": "1", "_secret": "s"}) == (
-        'O:8:"KalturaX":2:{s:14:"relatedObjects";N;s:2:"id";s:1:"1";}')
+        'O:8:"KalturaX":2:{s:14:"relatedObjects";N;s:2:"id";s:1:"1";}'
+    )
     assert to_php(KalturaAPIError("MISSING_KS", "Missing KS, session not established")) == (
         'a:4:{s:4:"code";s:10:"MISSING_KS";s:7:"message";s:35:"Missing KS, session not established";'
-        's:10:"objectType";s:19:"KalturaAPIException";s:4:"args";a:0:{}}')
+        's:10:"objectType";s:19:"KalturaAPIException";s:4:"args";a:0:{}}'
+    )
 
 
 @needs_php
@@ -76,16 +79,24 @@ def test_format_3_answers_unserialize_in_php(kit: Kit) -> None:
     # a related profile's map, nested objects and a typed catalog item
     item = php_unserialize(_call(kit, "reach_vendorcatalogitem", "get", "3", ks=ks, id="603").text)
     assert item["__class"] == "KalturaVendorTranslationCatalogItem" and item["pricing"]["__class"] == (
-        "KalturaVendorCatalogItemPricing")
+        "KalturaVendorCatalogItemPricing"
+    )
     error = php_unserialize(_call(kit, "reach_entryvendortask", "get", "3", ks="junk", id="1").text)
-    assert error == {"code": "INVALID_KS", "message": 'Invalid KS "junk", Error "-1,INVALID_STR"',
-                     "objectType": "KalturaAPIException",
-                     "args": {"KSID": "junk", "ERR_CODE": "-1", "ERR_DESC": "INVALID_STR"}}
+    assert error == {
+        "code": "INVALID_KS",
+        "message": 'Invalid KS "junk", Error "-1,INVALID_STR"',
+        "objectType": "KalturaAPIException",
+        "args": {"KSID": "junk", "ERR_CODE": "-1", "ERR_DESC": "INVALID_STR"},
+    }
     pinged = php_unserialize(_call(kit, "system", "ping", "3").text)
     assert pinged is True
     # a multirequest: one PHP array of the answers, errors included
-    body = {"format": "3", "ks": ks, "1": {"service": "system", "action": "ping"},
-            "2": {"service": "reach_entryvendortask", "action": "get", "id": "1"}}
+    body = {
+        "format": "3",
+        "ks": ks,
+        "1": {"service": "system", "action": "ping"},
+        "2": {"service": "reach_entryvendortask", "action": "get", "id": "1"},
+    }
     both = php_unserialize(httpx.post(kit.sandbox.url("/api_v3/service/multirequest"), json=body).text)
     assert both[0] is True and both[1]["code"] == "ENTRY_VENDOR_TASK_NOT_FOUND"
 
@@ -110,13 +121,23 @@ def test_json_types_are_kalturas(kit: Kit) -> None:
     assert profile["enableMachineModeration"] is False and profile["autoDisplayMachineCaptionsOnPlayer"] is True
     item = _call(kit, "reach_vendorcatalogitem", "get", "1", ks=key, id="601").json()
     assert item["outputFormat"] == "1" and item["enableSpeakerId"] is False
-    captions = _call(kit, "caption_captionasset", "list", "1", ks=admin_ks,
-                     filter={"objectType": "KalturaCaptionAssetFilter", "entryIdEqual": "0_rfent003"}).json()
+    captions = _call(
+        kit,
+        "caption_captionasset",
+        "list",
+        "1",
+        ks=admin_ks,
+        filter={"objectType": "KalturaCaptionAssetFilter", "entryIdEqual": "0_rfent003"},
+    ).json()
     assert {c["isDefault"] for c in captions["objects"]} <= {True, False}
     context = _call(kit, "baseentry", "getPlaybackContext", "1", ks=key, entryId="0_rfent001").json()
     assert {s["deliveryProfileId"] for s in context["sources"]} <= {1001, 1002}
     missing = _call(kit, "baseentry", "get", "1", entryId="0_rfent001").json()
-    assert missing == {"code": "MISSING_KS", "message": "Missing KS, session not established",
-                       "objectType": "KalturaAPIException", "args": []}
+    assert missing == {
+        "code": "MISSING_KS",
+        "message": "Missing KS, session not established",
+        "objectType": "KalturaAPIException",
+        "args": [],
+    }
     unknown = _call(kit, "caption_captionasset", "get", "1", ks=key, captionAssetId="0_nosuch").json()
     assert unknown["args"] == {"ASSET_ID": "0_nosuch"}  # the constant's one argument, nothing more

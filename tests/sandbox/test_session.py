@@ -22,8 +22,9 @@ def _code(call) -> KalturaException:  # type: ignore[no-untyped-def]
 
 
 def test_session_start_with_the_right_and_a_wrong_secret(kit: Kit) -> None:
-    ks = kit.client().session.start(SECRETS[CUSTOMER], "someone", KalturaSessionType.ADMIN, CUSTOMER, 3600,
-                                    "disableentitlement")
+    ks = kit.client().session.start(
+        SECRETS[CUSTOMER], "someone", KalturaSessionType.ADMIN, CUSTOMER, 3600, "disableentitlement"
+    )
     info = kit.client(ks).session.get()
     assert info.partnerId == CUSTOMER and info.userId == "someone"
     assert info.sessionType.getValue() == KalturaSessionType.ADMIN

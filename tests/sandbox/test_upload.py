@@ -29,7 +29,7 @@ def test_chunked_upload_in_three_chunks(kit: Kit) -> None:
     client = kit.with_key(8001)
     data = (SRT * 40).encode()
     third = len(data) // 3
-    chunks = [data[:third], data[third:2 * third], data[2 * third:]]
+    chunks = [data[:third], data[third : 2 * third], data[2 * third :]]
     token = client.uploadToken.add(KalturaUploadToken(fileName="big.srt", fileSize=len(data)))
     assert _status(token) == KalturaUploadTokenStatus.PENDING
     first = client.uploadToken.upload(token.id, named(chunks[0], "big.srt"), False, False, -1)
@@ -39,8 +39,9 @@ def test_chunked_upload_in_three_chunks(kit: Kit) -> None:
     last = client.uploadToken.upload(token.id, named(chunks[2], "big.srt"), True, True, 2 * third)
     assert _status(last) == KalturaUploadTokenStatus.FULL_UPLOAD and last.uploadedFileSize == len(data)
     assert _status(client.uploadToken.get(token.id)) == KalturaUploadTokenStatus.FULL_UPLOAD
-    caption = client.caption.captionAsset.add("0_rfent001", KalturaCaptionAsset(language="English",
-                                                                               format=KalturaCaptionType.SRT))
+    caption = client.caption.captionAsset.add(
+        "0_rfent001", KalturaCaptionAsset(language="English", format=KalturaCaptionType.SRT)
+    )
     client.caption.captionAsset.setContent(caption.id, KalturaUploadedFileTokenResource(token=token.id))
     assert httpx.get(client.caption.captionAsset.getUrl(caption.id)).content == data
     # a used token is closed: a further upload is refused
@@ -60,8 +61,9 @@ def test_resumed_upload_after_an_interrupted_chunk(kit: Kit) -> None:
     client.uploadToken.upload(token.id, named(data[2000:4000], "blob.bin"), True, False, 2000)
     done = client.uploadToken.upload(token.id, named(data[4000:], "blob.bin"), True, True, 4000)
     assert _status(done) == KalturaUploadTokenStatus.FULL_UPLOAD and done.uploadedFileSize == len(data)
-    attachment = client.attachment.attachmentAsset.add("0_rfent001", KalturaTranscriptAsset(
-        fileExt="bin", format=KalturaAttachmentType.TEXT, language="English"))
+    attachment = client.attachment.attachmentAsset.add(
+        "0_rfent001", KalturaTranscriptAsset(fileExt="bin", format=KalturaAttachmentType.TEXT, language="English")
+    )
     client.attachment.attachmentAsset.setContent(attachment.id, KalturaUploadedFileTokenResource(token=token.id))
     assert httpx.get(client.attachment.attachmentAsset.getUrl(attachment.id)).content == data
 
@@ -90,7 +92,9 @@ def test_upload_token_errors(kit: Kit) -> None:
     assert error.code == "MISSING_MANDATORY_PARAMETER"
     # a token that is not FULL_UPLOAD cannot feed an asset
     caption = client.caption.captionAsset.add("0_rfent001", KalturaCaptionAsset(language="English"))
-    error = _error(lambda: client.caption.captionAsset.setContent(caption.id, KalturaUploadedFileTokenResource(token=sized.id)))
+    error = _error(
+        lambda: client.caption.captionAsset.setContent(caption.id, KalturaUploadedFileTokenResource(token=sized.id))
+    )
     assert error.code == "UPLOADED_FILE_NOT_FOUND_BY_TOKEN"
     # another partner's KS does not see the token
     assert _error(lambda: kit.with_key(8101).uploadToken.get(token.id)).code == "UPLOAD_TOKEN_NOT_FOUND"
