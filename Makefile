@@ -10,13 +10,18 @@ APT_PACKAGES := ffmpeg espeak-ng apertium apertium-eng-spa apertium-eng-cat tess
 TEST_APT_PACKAGES := chromium
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | md5sum | cut -c1-12)
 
-.PHONY: demo test setup system-deps test-deps apt-install venv check clean
+.PHONY: demo test soak setup system-deps test-deps apt-install venv check clean
 
 demo: setup
 	$(BIN)/reachflow demo
 
 test: setup test-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The fault soak (bench/soak.py): 200 machine jobs under every kind of fault, flow-run kills, a
+# worker and a Prefect server restart, judged through the Kaltura API. E.g. SOAK_ARGS="--jobs 30".
+soak: setup
+	$(BIN)/python bench/soak.py $(SOAK_ARGS)
 
 setup: system-deps venv
 

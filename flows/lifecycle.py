@@ -93,7 +93,7 @@ SHORTEST_ACCESS_KEY_LIFE = timedelta(days=7)
 
 def load_account(block_name: str | None = None) -> KalturaVendorAccount:
     """The vendor's Kaltura account block (``REACHFLOW_ACCOUNT_BLOCK``, default ``reachflow-vendor``)."""
-    return KalturaVendorAccount.load(block_name or get_settings().account_block, _sync=True)  # type: ignore[call-arg]
+    return KalturaVendorAccount.load(block_name or get_settings().account_block, _sync=True)  # type: ignore[call-arg,return-value]
 
 
 async def aload_account(block_name: str | None = None) -> KalturaVendorAccount:
@@ -242,7 +242,8 @@ def run_job(
             # Transient faults that outlived the edge's retries, and failures that are none of ours:
             # the task stays PROCESSING and the run fails with the reason, which reconcile reads
             # when it restarts the job (or, after too many restarts, ends it in ERROR with it).
-            get_run_logger().error("Task %s stopped, left PROCESSING for reconcile: %s", task_id, exc.message)
+            get_run_logger().error("Task %s stopped, to be restarted (reconcile, or discovery before PROCESSING): %s",
+                                   task_id, exc.message)
             if exc is raw:
                 raise
             raise exc from raw

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import tempfile
@@ -146,11 +147,27 @@ def synthesize(segments: list[Segment], media_dir: Path, *, pad_to_seconds: floa
 
 
 def probe(path: Path) -> dict[str, Any]:
-    """Container/codec facts Kaltura reports on a flavor."""
+    """Container/codec facts Kaltura reports on a flavor.
+
+    Media is cached by content, so the answer is cached beside the file (``<file>.probe.json``):
+    building a scenario again costs no ffprobe run.
+    """
+    path = Path(path)
+    cached = path.with_name(path.name + ".probe.json")
+    try:
+        if cached.stat().st_mtime >= path.stat().st_mtime:
+            return dict(json.loads(cached.read_text()))
+    except (OSError, ValueError):
+        pass
     out = subprocess.run(
         ["ffprobe", "-v", "error", "-show_streams", "-show_format", "-of", "json", str(path)],
         capture_output=True, text=True,
     )
-    if out.returncode != 0:
-        return {}
-    return json.loads(out.stdout)
+    facts: dict[str, Any] = json.loads(out.stdout) if out.returncode == 0 else {}
+    try:
+        partial = cached.with_name(cached.name + f".{os.getpid()}")
+        partial.write_text(json.dumps(facts))
+        partial.replace(cached)  # atomic: parallel test processes share the cache
+    except OSError:
+        pass
+    return facts

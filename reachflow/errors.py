@@ -13,9 +13,10 @@
         │   │                     has to act), not Failed
         │   ├── MediaError        no usable flavor, no audio, undecodable, silent, no speech
         │   ├── LanguageMismatch  the spoken language is not the ordered one
-        │   └── UnsupportedJob    a feature / service type / language pair we do not serve
-        │       ├── NoTranslationEngine  no machine translation engine for the language pair
-    │       └── NoVoice       no speech-synthesis voice speaks the language (dubbing, description)
+        │   ├── UnsupportedJob    a feature / service type / language pair we do not serve
+        │   │   ├── NoTranslationEngine  no machine translation engine for the language pair
+        │   │   └── NoVoice       no speech-synthesis voice speaks the language (dubbing, description)
+        │   └── NoSourceCaption   a translation's source caption is missing or unreadable
         ├── ModelUnavailable      a speech model is not installed on this worker (ours to fix)
         ├── DeadlineExceeded      the job's deadline passed and the policy is to give up
         ├── ReviewAbandoned       a person's submissions kept failing validation
@@ -46,6 +47,7 @@ __all__ = [
     "LanguageMismatch",
     "MediaError",
     "ModelUnavailable",
+    "NoSourceCaption",
     "NoTranslationEngine",
     "NoVoice",
     "PermanentError",
@@ -245,3 +247,7 @@ def classify_unexpected(exc: BaseException, where: str = "") -> ReachError:
     prefix = f"{where}: " if where else ""
     detail = one_line(str(exc), limit=120)
     return UnexpectedFailure(f"{prefix}unexpected {type(exc).__name__}" + (f" ({detail})" if detail else ""))
+
+
+class NoSourceCaption(JobRejected):
+    """A translation from captions has no source caption to read (or it cannot be read)."""

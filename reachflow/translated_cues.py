@@ -14,12 +14,13 @@ from collections.abc import Sequence
 
 from reachflow.captions.model import CaptionStyle, Cue
 
-__all__ = ["TIME_TOLERANCE", "blank_targets", "check_translation", "parse_lenient"]
+__all__ = ["TIME_TOLERANCE", "blank_targets", "check_translation", "is_audio_tag", "parse_lenient"]
 
 # SRT and WebVTT both keep milliseconds; a cue more than 20 ms off its source cue was moved.
 TIME_TOLERANCE = 0.02
 _TIMING = re.compile(r"^\s*(?:(\d+):)?(\d{1,2}):(\d{2})[,.](\d{1,3})\s*-->\s*(?:(\d+):)?(\d{1,2}):(\d{2})[,.](\d{1,3})")
 _TAGS = re.compile(r"<[^>]*>|\{\\[^}]*\}")
+_AUDIO_TAG = re.compile(r"^\s*\[[^\]]*\]\s*$")
 MAX_PROBLEMS = 20
 
 
@@ -62,7 +63,12 @@ def blank_targets(source: Sequence[Cue]) -> list[Cue]:
 
     Non-speech cues (``[MUSIC]``) are kept as they are: they need no translation.
     """
-    return [c if c.kind == "sound" else Cue(c.start, c.end, (), c.speaker, c.kind) for c in source]
+    return [c if is_audio_tag(c) else Cue(c.start, c.end, (), c.speaker, c.kind) for c in source]
+
+
+def is_audio_tag(cue: Cue) -> bool:
+    """Whether a cue is only a sound label such as ``[MUSIC]`` (built as one, or read from a file)."""
+    return cue.kind == "sound" or (bool(cue.lines) and bool(_AUDIO_TAG.match(cue.text)))
 
 
 def check_translation(source: Sequence[Cue], submitted: Sequence[Cue], style: CaptionStyle) -> list[str]:

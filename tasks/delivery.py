@@ -225,6 +225,7 @@ def _ensure_transcript(
         )
 
     def fill(asset: Any) -> None:
+        # Upload + setContent, verified by reading back when an answer is lost (tasks/kaltura.py).
         api.set_attachment_file(asset.id, content.encode("utf-8"), f"transcript-{job.task.id}.{file_ext}")
 
     asset = deliver_once(

@@ -5,8 +5,8 @@
 * :class:`JobResult`: what a service delivered (outputObjectId, accuracy, a summary for the run).
 * :func:`artifact_key`, :func:`job_workdir`: where a job's artifacts and local files go.
 * :func:`caption_style`: the caption rules the customer's profile and catalog item ask for.
-* :data:`KALTURA_RETRIES`: the Prefect retry options of a task that talks to Kaltura: none, since
-  Kaltura calls are retried once, at the edge (:data:`tasks.kaltura.RETRY_POLICY`).
+* :data:`KALTURA_RETRIES`: the Prefect retry options of a task that talks to Kaltura (none: the
+  edge retries, see :data:`tasks.kaltura.RETRY_POLICY`).
 
 ``flows/lifecycle.py`` creates the :class:`ActiveJob` (``begin``) and finishes it; every other
 module only reads it.

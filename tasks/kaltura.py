@@ -248,6 +248,17 @@ class _VendorSession:
             return ks
 
     def _start(self) -> tuple[str, float]:
+        """Sign in under the retry policy (a session started twice is harmless)."""
+
+        def once() -> tuple[str, float]:
+            try:
+                return self._start_once()
+            except AccessKeyExpired as exc:  # the widget session died under us: just sign in again
+                raise TransientError(exc.message) from None
+
+        return call_with_policy(once, "vendor sign-in")
+
+    def _start_once(self) -> tuple[str, float]:
         account = self.account
         client = account.new_client()
         client.setClientTag(f"{client.getClientTag()}_{account.vendor_name}-{account.vendor_partner_id}")

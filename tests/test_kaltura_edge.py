@@ -169,3 +169,15 @@ def test_a_rejected_app_token_is_permanent_and_the_token_never_shows(sandbox: An
     message = caught.value.message
     assert "app token was rejected" in message
     assert wrong not in message and wrong not in repr(caught.value) and APP_TOKEN not in message
+
+
+def test_a_fault_during_vendor_sign_in_is_retried_by_the_same_policy(sandbox: Any) -> None:
+    from tasks.kaltura import _VendorSession
+
+    plan = sandbox.faults
+    plan.rules.clear()
+    _VendorSession._cache.clear()  # sign in afresh
+    sign_in = plan.add("drop", service="apptoken", action="startSession", first_n=1)
+    assert len(VendorApi(account(sandbox)).get_pending_jobs()) >= 1
+    assert (sign_in.fired, sign_in.matched) == (1, 2)
+    plan.rules.clear()

@@ -6,7 +6,7 @@
 4. The ``reachflow`` process work pool, every deployment of ``prefect.yaml``, and a worker.
 5. A discovery run at once (then every 60 s on its schedule), and reconcile every 5 minutes.
 6. A table of every task once they settle; the Prefect UI stays up until Ctrl-C.
-7. Human captions tasks are left waiting for a person (machine draft made, run suspended): the
+7. Human captions and translation tasks are left waiting for a person (draft made, run suspended): the
    closing text says how to finish each from the UI form or the ``reachflow review`` CLI. Their
    media is published to reviewers on 127.0.0.1:8770 (the jobs folder).
 """
@@ -22,6 +22,7 @@ import sys
 import time
 from contextlib import suppress
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -47,7 +48,7 @@ class Services:
         self.procs: list[tuple[str, subprocess.Popen[bytes]]] = []
 
     def start(self, name: str, args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-        log = open(self.logs / f"{name}.log", "ab")  # noqa: SIM115 - lives as long as the process
+        log = open(self.logs / f"{name}.log", "ab")
         proc = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         self.procs.append((name, proc))
         return proc
@@ -141,25 +142,44 @@ def run_demo(exit_when_done: bool = False, timeout: int = 900) -> int:
         _log(f"starting the Kaltura sandbox on {HOST}:{SANDBOX_PORT} (synthesising media the first time)")
         services.start(
             "sandbox",
-            [*REACHFLOW_CLI, "sandbox", "--host", HOST, "--port", str(SANDBOX_PORT),
-             "--media-dir", str(project / "var" / "sandbox-media")],
+            [
+                *REACHFLOW_CLI,
+                "sandbox",
+                "--host",
+                HOST,
+                "--port",
+                str(SANDBOX_PORT),
+                "--media-dir",
+                str(project / "var" / "sandbox-media"),
+            ],
             env,
         )
         # Reviewers open a human job's media from its work package: the jobs folder, served read-only.
         (root / "work" / "jobs").mkdir(parents=True, exist_ok=True)
         services.start(
             "review-media",
-            [sys.executable, "-m", "http.server", "--bind", HOST, "--directory", str(root / "work" / "jobs"),
-             str(REVIEW_MEDIA_PORT)],
+            [
+                sys.executable,
+                "-m",
+                "http.server",
+                "--bind",
+                HOST,
+                "--directory",
+                str(root / "work" / "jobs"),
+                str(REVIEW_MEDIA_PORT),
+            ],
             env,
         )
-        _wait_http(f"{api_url}/health", "Prefect server", 120, services)
+        _wait_http(f"{api_url}/health", "Prefect server", 300, services)
         _wait_http(f"{service_url}/api_v3/service/system/action/ping", "sandbox", 600, services, method="POST")
         _log("Prefect and the sandbox are up")
 
         creds_text = subprocess.run(
             [*REACHFLOW_CLI, "sandbox", "credentials", "--service-url", service_url],
-            env=env, capture_output=True, text=True, check=True,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout
         creds = json.loads(creds_text)
         account_env = {
@@ -174,8 +194,11 @@ def run_demo(exit_when_done: bool = False, timeout: int = 900) -> int:
         _run([*REACHFLOW_CLI, "account", "save"], account_env, "saving the vendor account block")
         _log("saved the KalturaVendorAccount block 'reachflow-vendor' (app token session)")
 
-        _run([str(bin_dir / "prefect"), "work-pool", "create", "reachflow", "--type", "process", "--overwrite"],
-             env, "creating the work pool")
+        _run(
+            [str(bin_dir / "prefect"), "work-pool", "create", "reachflow", "--type", "process", "--overwrite"],
+            env,
+            "creating the work pool",
+        )
         _run([str(bin_dir / "prefect"), "--no-prompt", "deploy", "--all"], env, "deploying prefect.yaml")
         _log("deployed discovery (every 60 s), reconcile (every 5 min) and the service flows")
         services.start(
@@ -183,14 +206,11 @@ def run_demo(exit_when_done: bool = False, timeout: int = 900) -> int:
             [str(bin_dir / "prefect"), "worker", "start", "--pool", "reachflow", "--limit", "2"],
             env,
         )
-        _run([str(bin_dir / "prefect"), "deployment", "run", "reach-discovery/discovery"], env,
-             "starting discovery")
+        _run([str(bin_dir / "prefect"), "deployment", "run", "reach-discovery/discovery"], env, "starting discovery")
         _log("discovery started; waiting for the jobs to settle")
 
         settled = _wait_until_settled(env, timeout, services)
-        table = subprocess.run(
-            [*REACHFLOW_CLI, "jobs"], env=env, capture_output=True, text=True
-        )
+        table = subprocess.run([*REACHFLOW_CLI, "jobs"], env=env, capture_output=True, text=True)
         print()
         print(table.stdout or table.stderr)
         _print_where_to_look(service_url, creds)
@@ -250,12 +270,12 @@ def _print_waiting(env: dict[str, str]) -> None:
     runs = json.loads(result.stdout.strip().splitlines()[-1])
     if not runs:
         return
-    lines = ["\nWaiting for a person (human captions): correct the machine draft and the job is delivered."]
+    lines = ["\nWaiting for a person (human captions and translation): finish the draft and the job is delivered."]
     for run_id, name, task_id in runs:
         lines.append(f"  task {task_id}: http://127.0.0.1:{PREFECT_PORT}/runs/flow-run/{run_id}  ({name})")
     first = runs[0][1]
     lines += [
-        "  In the Prefect UI: open the run, press Resume, edit the captions in the form, Submit.",
+        "  In the Prefect UI: open the run, press Resume, edit the captions (or translation) in the form, Submit.",
         "  Or from a terminal in this folder:",
         f"    export PREFECT_API_URL=http://127.0.0.1:{PREFECT_PORT}/api",
         "    .venv/bin/reachflow review list",
@@ -267,7 +287,7 @@ def _print_waiting(env: dict[str, str]) -> None:
     print("\n".join(lines) + "\n")
 
 
-def _print_where_to_look(service_url: str, creds: dict) -> None:
+def _print_where_to_look(service_url: str, creds: dict[str, Any]) -> None:
     customer = creds["customers"][0]
     print(
         "\nWhere to look:\n"
@@ -277,8 +297,8 @@ def _print_where_to_look(service_url: str, creds: dict) -> None:
         " .venv/bin/reachflow jobs\n"
         "  A customer's captions through the Kaltura API, e.g. partner "
         f"{customer['partner_id']}:\n"
-        "    .venv/bin/python -c \"from KalturaClient import *; from KalturaClient.Plugins.Core import *;"
+        '    .venv/bin/python -c "from KalturaClient import *; from KalturaClient.Plugins.Core import *;'
         f" c=KalturaClient(KalturaConfiguration('{service_url}'));"
         f" c.setKs(c.session.start('{customer['admin_secret']}','',2,{customer['partner_id']}));"
-        " print([(a.id, a.entryId, a.label) for a in c.caption.captionAsset.list().objects])\"\n"
+        ' print([(a.id, a.entryId, a.label) for a in c.caption.captionAsset.list().objects])"\n'
     )

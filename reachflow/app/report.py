@@ -109,15 +109,26 @@ def format_table(rows: list[TaskRow]) -> str:
     """A plain-text table that fits a terminal."""
     headers = ["task", "partner", "feature", "type", "status", "output asset", "errDescription", "flow run"]
     data = [
-        [str(r.task_id), str(r.partner_id), r.feature, r.service_type, r.status, r.output, r.err_description, r.flow_run]
+        [
+            str(r.task_id),
+            str(r.partner_id),
+            r.feature,
+            r.service_type,
+            r.status,
+            r.output,
+            r.err_description,
+            r.flow_run,
+        ]
         for r in rows
     ]
     widths = [len(h) for h in headers]
     for line in data:
         for i, cell in enumerate(line):
             widths[i] = min(max(widths[i], len(cell)), 60)
+
     def fmt(cells: list[str]) -> str:
         return "  ".join((c if len(c) <= 60 else c[:59] + "…").ljust(widths[i]) for i, c in enumerate(cells))
+
     out = [fmt(headers), "  ".join("-" * w for w in widths)]
     out.extend(fmt(line) for line in data)
     return "\n".join(out)

@@ -27,8 +27,8 @@ from prefect.client.schemas.filters import (
 )
 from prefect.client.schemas.objects import FlowRun, StateType
 from prefect.client.schemas.responses import SetStateStatus
-from prefect.exceptions import ObjectNotFound
 from prefect.client.schemas.sorting import ArtifactSort, FlowRunSort
+from prefect.exceptions import ObjectNotFound
 
 from reachflow.routing import TAG_PREFIX_TASK
 
@@ -192,10 +192,10 @@ def text_field(schema: dict[str, Any]) -> str:
     properties = schema.get("properties", {})
     for name, spec in properties.items():
         if spec.get("format") == "textarea":
-            return name
+            return str(name)
     for name, spec in properties.items():
         if spec.get("type") == "string":
-            return name
+            return str(name)
     raise ReviewError("this run's form has no text field to put a file in")
 
 
@@ -218,11 +218,11 @@ async def submit(ref: str, values: dict[str, Any], file_text: str | None = None)
             run_input[text_field(schema)] = file_text
         try:
             response = await client.resume_flow_run(waiting.id, run_input=run_input)
-        except Exception as exc:  # noqa: BLE001 - reported to the person, whatever it is
+        except Exception as exc:
             raise ReviewError(f"flow run {waiting.name} did not accept the submission: {exc}") from exc
     if response.status != SetStateStatus.ACCEPT:
         # e.g. someone else resumed it a moment ago, the wait expired, or the values do not fit the form
-        reason = response.details.reason if response.details is not None else response.status.value
+        reason = getattr(response.details, "reason", None) or response.status.value
         raise ReviewError(f"flow run {waiting.name} did not accept the submission: {reason}")
     return waiting
 

@@ -4,6 +4,8 @@
 * :mod:`reachflow.audio.mix`: the voice-over mix (ducking, EBU R128 -23 LUFS / -1 dBTP) and clear
   audio, both MP4 AAC-LC at 64 or 128 kbps with the original's exact duration.
 * :mod:`reachflow.audio.pauses`: speech pauses (>= 2 s) from voice activity, where descriptions go.
+* :mod:`reachflow.audio.tracks`: whole tracks from a script (what the flows call), and the checks
+  of a track a person recorded.
 * :mod:`reachflow.audio.ffmpeg`: ffprobe and loudness measurement.
 """
 
@@ -13,6 +15,7 @@ from reachflow.audio.ffmpeg import Loudness, MediaInfo, measure_loudness, probe
 from reachflow.audio.fit import FitFinding, PlacedUtterance, Placement, Utterance, fit_to_slot, place_utterances
 from reachflow.audio.mix import MixResult, clear_audio, voice_over_mix
 from reachflow.audio.pauses import Pause, extract_speech_wav, find_pauses, speech_pauses
+from reachflow.audio.tracks import ScriptLine, Track, check_recorded_track, conform_track, make_track, synthesize_script
 
 __all__ = [
     "FitFinding",
@@ -22,14 +25,20 @@ __all__ = [
     "Pause",
     "PlacedUtterance",
     "Placement",
+    "ScriptLine",
+    "Track",
     "Utterance",
+    "check_recorded_track",
     "clear_audio",
+    "conform_track",
     "extract_speech_wav",
     "find_pauses",
     "fit_to_slot",
+    "make_track",
     "measure_loudness",
     "place_utterances",
     "probe",
     "speech_pauses",
+    "synthesize_script",
     "voice_over_mix",
 ]

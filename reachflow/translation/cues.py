@@ -39,13 +39,16 @@ MAX_GROUP_CUES = 5
 _WEAK_ENDINGS = {
     "en": WEAK_ENDINGS,
     "es": frozenset(
-        "el la los las un una unos unas de del al a en con por para y e o u que su sus mi mis tu tus se lo le les no muy es son".split()
+        "el la los las un una unos unas de del al a en con por para y e o u que su sus mi mis tu tus "
+        "nuestro nuestra vuestro vuestra se lo le les no muy es son".split()
     ),
     "pt": frozenset(
-        "o a os as um uma uns umas de do da dos das no na nos nas em com por pelo pela para e ou que seu sua seus suas se ao à é não muito".split()
+        "o a os as um uma uns umas de do da dos das no na nos nas em com por pelo pela pelos pelas para "
+        "e ou que seu sua seus suas se ao aos à às é não muito".split()
     ),
     "ca": frozenset(
-        "el la els les l un una uns unes de del dels al als a en amb per i o que seu seva seus seves es el no molt és".split()
+        "el la els les l un una uns unes de del dels al als a en amb per i o que seu seva seus seves es "
+        "no molt és".split()
     ),
 }
 _BREAK_BEFORE = {

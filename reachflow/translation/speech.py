@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from reachflow.asr.base import RecognizedWord, dictionary_prompt, merge_window_words, plan_windows, read_wav
+from reachflow.asr.base import RecognizedWord, dictionary_prompt, merge_window_words, plan_windows, read_wav, wav_info
 from reachflow.asr.faster import _load_model, release_memory
 from reachflow.asr.models import resolve_model
 from reachflow.captions.model import Word
@@ -87,4 +87,10 @@ def translate_speech_to_english(
         per_window.append((window, words))
         del samples
         release_memory()
-    return [Word(w.start, w.end, w.text, w.probability) for w in merge_window_words(per_window)]
+    # Word times of a translation are aligned against foreign speech, so confidence says little
+    # (the recognition tail trim dropped a real final "REACH." here); only times are clamped.
+    duration = wav_info(wav).duration
+    return [
+        Word(min(w.start, duration), min(w.end, duration), w.text, w.probability)
+        for w in merge_window_words(per_window)
+    ]

@@ -14,6 +14,7 @@ from reachflow.visual.describe import (
     describe_shots,
     speaking_seconds,
 )
+from reachflow.visual.sheet import contact_sheet
 from reachflow.visual.shots import Shot, detect_shots, extract_keyframes
 from reachflow.visual.signals import count_faces, read_text
 
@@ -22,6 +23,7 @@ __all__ = [
     "Shot",
     "ShotSignals",
     "analyse_shots",
+    "contact_sheet",
     "count_faces",
     "describe_shot",
     "describe_shots",

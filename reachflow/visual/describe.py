@@ -152,7 +152,7 @@ def describe_shots(
                 or latest - start < min_words / words_per_second
             ):
                 continue
-            text = _shorten(sentences, int((latest - start) * words_per_second))
+            text = _shorten(sentences, int((latest - start) * words_per_second + 1e-6))
             if len(text.split()) < min_words:
                 continue
             end = start + speaking_seconds(text, words_per_second)

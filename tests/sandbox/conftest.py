@@ -1,5 +1,5 @@
-"""Fixtures of the sandbox tests: one small inline scenario served once per module, and a media
-cache shared by the whole test session (entry media is synthesised once).
+"""The one fixture system of the sandbox tests: one inline scenario (``scenario()``) served once per
+test module (``sandbox``), the sandbox's content-keyed media cache (``media_cache``), and ``Kit``.
 
 ``kit`` wraps the official ``KalturaClient`` calls every module needs (admin sessions, the
 vendor's appToken sign-in, a task's accessKey) so tests read as Kaltura calls.
@@ -17,11 +17,21 @@ import pytest
 from KalturaClient import KalturaClient, KalturaConfiguration
 from KalturaClient.Plugins.Core import KalturaSessionType
 
-from kaltura_sandbox.testing import RunningSandbox, running_sandbox
+from kaltura_sandbox.testing import DEFAULT_MEDIA_DIR, RunningSandbox, running_sandbox
 
 VENDOR = 9500
 CUSTOMER, OTHER_CUSTOMER = 2501, 2502
-SECRETS = {VENDOR: "vendor-secret-9500", CUSTOMER: "customer-secret-2501", OTHER_CUSTOMER: "other-secret-2502"}
+# Customers for the REACH rules: A (tasks in every state, live events, a mutation pool), B (v1 KS,
+# human moderation), C (extended audio description), and 2104 without REACH.
+CUSTOMER_A, CUSTOMER_B, CUSTOMER_C, NO_REACH = 2101, 2102, 2103, 2104
+SECRETS = {VENDOR: "vendor-secret-9500", CUSTOMER: "customer-secret-2501", OTHER_CUSTOMER: "other-secret-2502",
+           CUSTOMER_A: "alpha-secret-2101", CUSTOMER_B: "beta-secret-2102", CUSTOMER_C: "gamma-secret-2103",
+           NO_REACH: "delta-secret-2104"}
+ALPHA_USER_SECRET = "alpha-user-secret"
+# PENDING captions tasks of customer A on 0_a1 that a single test may move through states.
+POOL = list(range(3001, 3041))
+SILENCE: list[dict[str, Any]] = [{"silence": 1.0}]
+OTHER_USER_SECRET = "other-user-secret-2502"  # opens USER sessions only
 APP_TOKEN_ID, APP_TOKEN = "0_rfsbx01", "5e1f0c3b2a4d6e8f9a0b1c2d3e4f5a6b"
 # More app tokens of the vendor: without hash type (SHA1), disabled, expired, and a USER-session one.
 APP_TOKENS = {
@@ -44,6 +54,96 @@ ENTRIES: list[dict[str, Any]] = [
     {"id": "0_rfent003", "name": "Podcast", "media_type": "audio",
      "speech": [{"text": SPEECH_ONE}, {"silence": 0.4}, {"text": SPEECH_TWO}], "flavors": ["audio"],
      "captions": [{"id": "0_rfsrccap", "language": "English", "label": "English", "format": "SRT"}]},
+]
+
+
+REACH_ITEMS: list[dict[str, Any]] = [
+    {"id": 201, "feature": "CAPTIONS", "service_type": "MACHINE", "turn_around_time": "TWO_HOURS",
+     "source_language": "English", "output_format": "SRT", "price_per_unit": 0.5},
+    {"id": 202, "feature": "CAPTIONS", "service_type": "HUMAN", "turn_around_time": "FOUR_BUSINESS_DAYS",
+     "source_language": "English"},
+    {"id": 203, "feature": "TRANSLATION", "service_type": "MACHINE", "turn_around_time": "TWENTY_FOUR_HOURS",
+     "source_language": "English", "target_language": "Spanish", "require_source": True},
+    {"id": 204, "feature": "DUBBING", "service_type": "MACHINE", "turn_around_time": "FORTY_EIGHT_HOURS",
+     "source_language": "English", "target_language": "Spanish", "flavor_params_id": 1507,
+     "clear_audio_flavor_params_id": 1607},
+    {"id": 205, "feature": "LIVE_CAPTION", "service_type": "MACHINE", "turn_around_time": "IMMEDIATE",
+     "source_language": "English", "start_time_buffer": 120, "end_time_buffer": 60},
+    {"id": 206, "feature": "AUDIO_DESCRIPTION", "service_type": "MACHINE", "turn_around_time": "BEST_EFFORT",
+     "source_language": "English"},
+    {"id": 207, "feature": "EXTENDED_AUDIO_DESCRIPTION", "service_type": "MACHINE",
+     "turn_around_time": "FIVE_DAYS", "source_language": "English"},
+    {"id": 208, "feature": "CHAPTERING", "service_type": "MACHINE", "turn_around_time": "SIX_HOURS",
+     "source_language": "English"},
+    {"id": 209, "feature": "TRANSLATION", "service_type": "HUMAN", "turn_around_time": "FIVE_BUSINESS_DAYS",
+     "source_language": "English", "target_language": "French", "require_source": False},
+]
+
+REACH_CUSTOMERS: list[dict[str, Any]] = [
+    {
+        "partner_id": CUSTOMER_A, "admin_secret": SECRETS[CUSTOMER_A], "user_secret": ALPHA_USER_SECRET,
+        "reach_profiles": [{
+            "id": 401, "name": "Alpha lectures", "default_output_format": "VTT",
+            "enable_speaker_change_indication": True, "enable_profanity_removal": True,
+            "max_characters_per_caption_line": 42, "auto_display_machine_captions": False,
+            "label_addition_machine": "auto", "content_deletion_policy": "DELETE_AFTER_WEEK",
+            "processing_region": "EU", "dictionaries": {"English": "Kaltura\nREACH", "Spanish": "hola"},
+        }],
+        "entries": [
+            {"id": "0_a1", "name": "Pool", "speech": SILENCE},
+            {"id": "0_a2", "name": "Catalogue", "speech": SILENCE,
+             "captions": [{"id": "0_a2src", "language": "English", "content": "1\n00:00:00,000 --> 00:00:01,000\nhi\n"}]},
+            {"id": "0_a3", "name": "Other", "speech": SILENCE},
+        ],
+        "schedule_events": [{"id": 7101, "entry": "0_a2", "start": "+2h", "end": "+3h"},
+                            {"id": 7102, "entry": "0_a3", "start": "+1d", "end": "+25h"}],
+        "task_batches": [{"count": len(POOL), "first_id": POOL[0], "entry": "0_a1", "catalog_item": 201,
+                          "reach_profile": 401, "created": "-5h", "spacing": 60}],
+        "tasks": [
+            {"id": 3101, "entry": "0_a2", "catalog_item": 201, "reach_profile": 401, "created": "-3h",
+             "notes": "Names: <Ann & Bob>"},
+            {"id": 3102, "entry": "0_a2", "catalog_item": 203, "reach_profile": 401, "created": "-2h",
+             "source_caption": "0_a2src"},
+            {"id": 3103, "entry": "0_a2", "catalog_item": 205, "reach_profile": 401, "created": "-90m",
+             "status": "SCHEDULED", "schedule_event": 7101},
+            {"id": 3104, "entry": "0_a2", "catalog_item": 202, "reach_profile": 401, "created": "-1h",
+             "status": "PROCESSING"},
+            {"id": 3105, "entry": "0_a2", "catalog_item": 201, "reach_profile": 401, "created": "-1d",
+             "status": "READY"},
+            {"id": 3106, "entry": "0_a2", "catalog_item": 201, "reach_profile": 401, "created": "-1d",
+             "status": "ERROR", "err_description": "no speech"},
+            {"id": 3107, "entry": "0_a2", "catalog_item": 201, "reach_profile": 401, "created": "-1d",
+             "status": "ABORTED"},
+            {"id": 3108, "entry": "0_a2", "catalog_item": 201, "reach_profile": 401, "created": "-1d",
+             "status": "REJECTED"},
+            {"id": 3109, "entry": "0_a2", "catalog_item": 201, "reach_profile": 401, "created": "-1d",
+             "status": "PENDING_MODERATION"},
+            {"id": 3110, "entry": "0_a2", "catalog_item": 204, "reach_profile": 401, "created": "-30m"},
+            {"id": 3111, "entry": "0_a2", "catalog_item": 209, "reach_profile": 401, "created": "-20m"},
+            {"id": 3112, "entry": "0_a3", "catalog_item": 206, "reach_profile": 401, "created": "-10m",
+             "status": "PROCESSING", "access_key_expiry_seconds": 3600},
+            {"id": 3113, "entry": "0_a3", "catalog_item": 201, "reach_profile": 401, "created": "-9d",
+             "status": "PROCESSING", "access_key_expires": "-1m"},
+            {"id": 3114, "entry": "0_a3", "catalog_item": 205, "reach_profile": 401, "created": "-1h",
+             "status": "SCHEDULED", "schedule_event": 7102},
+        ],
+    },
+    {
+        "partner_id": CUSTOMER_B, "admin_secret": SECRETS[CUSTOMER_B], "ks_version": 1,
+        "reach_profiles": [{"id": 402, "name": "Beta", "enable_human_moderation": True}],
+        "entries": [{"id": "0_b1", "speech": SILENCE}],
+        "tasks": [
+            {"id": 3201, "entry": "0_b1", "catalog_item": 201, "reach_profile": 402, "created": "-4h"},
+            {"id": 3202, "entry": "0_b1", "catalog_item": 202, "reach_profile": 402, "created": "-4h"},
+        ],
+    },
+    {
+        "partner_id": CUSTOMER_C, "admin_secret": SECRETS[CUSTOMER_C],
+        "reach_profiles": [{"id": 403, "name": "Gamma"}],
+        "entries": [{"id": "0_c1", "speech": SILENCE}],
+        "tasks": [{"id": 3301, "entry": "0_c1", "catalog_item": 207, "reach_profile": 403, "created": "-6h"}],
+    },
+    {"partner_id": NO_REACH, "admin_secret": SECRETS[NO_REACH], "reach_enabled": False},
 ]
 
 
@@ -81,7 +181,7 @@ def scenario(extra_tasks: list[dict[str, Any]] | None = None,
                  "session_user_id": "vendor-bot", "session_duration": 600},
             ],
         },
-        "catalog_items": [
+        "catalog_items": [*REACH_ITEMS,
             {"id": 601, "name": "English machine captions", "feature": "CAPTIONS", "service_type": "MACHINE",
              "turn_around_time": "TWO_HOURS", "source_language": "English", "output_format": "SRT"},
             {"id": 602, "name": "English human captions", "feature": "CAPTIONS", "service_type": "HUMAN",
@@ -107,11 +207,13 @@ def scenario(extra_tasks: list[dict[str, Any]] | None = None,
             },
             {
                 "partner_id": OTHER_CUSTOMER, "admin_secret": SECRETS[OTHER_CUSTOMER], "ks_version": 1,
+                "user_secret": OTHER_USER_SECRET,
                 "reach_profiles": [{"id": 703, "name": "Other"}],
                 "entries": [{"id": "0_rfoth001", "speech": [{"text": SPEECH_TWO}], "flavors": ["audio"]}],
                 "tasks": [{"id": 8101, "entry": "0_rfoth001", "catalog_item": 601, "reach_profile": 703,
                            "created": "-45m"}],
             },
+            *REACH_CUSTOMERS,
         ],
     }
 
@@ -181,11 +283,11 @@ def named(data: bytes, name: str) -> io.BytesIO:
 
 
 @pytest.fixture(scope="session")
-def media_cache(session_dir: Path) -> Path:
-    """Where entry media is synthesised, once for the whole test session."""
-    folder = session_dir / "sandbox-media"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+def media_cache() -> Path:
+    """Where entry media is synthesised: the sandbox's own cache, keyed by content (with the ffprobe
+    facts beside each file), so it is made once per machine, not once per test run."""
+    DEFAULT_MEDIA_DIR.mkdir(parents=True, exist_ok=True)
+    return DEFAULT_MEDIA_DIR
 
 
 @pytest.fixture(scope="module")

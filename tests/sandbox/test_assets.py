@@ -1,8 +1,10 @@
-"""Outputs a vendor writes with a task's accessKey: chunked uploads, caption assets through every
+"""services/assets.py: what a vendor reads and writes with a task's accessKey: caption assets through every
 content resource, attachment/transcript assets, cue points (one by one and in bulk), schedule
 events' live features, and flavor assets."""
 
 from __future__ import annotations
+
+import subprocess
 
 import httpx
 import pytest
@@ -12,7 +14,9 @@ from KalturaClient.Plugins.Attachment import KalturaAttachmentAssetFilter, Kaltu
 from KalturaClient.Plugins.Caption import KalturaCaptionAsset, KalturaCaptionAssetFilter, KalturaCaptionType
 from KalturaClient.Plugins.Core import (
     KalturaFlavorAsset,
+    KalturaFlavorAssetFilter,
     KalturaNullableBoolean,
+    KalturaPlaybackContextOptions,
     KalturaStringResource,
     KalturaUploadedFileTokenResource,
     KalturaUploadToken,
@@ -45,81 +49,6 @@ def _upload(client: KalturaClient, data: bytes, name: str = "captions.srt") -> s
     done = client.uploadToken.upload(token.id, named(data, name), False, True, -1)
     assert _status(done) == KalturaUploadTokenStatus.FULL_UPLOAD
     return str(token.id)
-
-
-# ---------------------------------------------------------------------------------------------
-# Upload tokens
-
-
-def test_chunked_upload_in_three_chunks(kit: Kit) -> None:
-    client = kit.with_key(8001)
-    data = (SRT * 40).encode()
-    third = len(data) // 3
-    chunks = [data[:third], data[third:2 * third], data[2 * third:]]
-    token = client.uploadToken.add(KalturaUploadToken(fileName="big.srt", fileSize=len(data)))
-    assert _status(token) == KalturaUploadTokenStatus.PENDING
-    first = client.uploadToken.upload(token.id, named(chunks[0], "big.srt"), False, False, -1)
-    assert _status(first) == KalturaUploadTokenStatus.PARTIAL_UPLOAD and first.uploadedFileSize == third
-    second = client.uploadToken.upload(token.id, named(chunks[1], "big.srt"), True, False, third)
-    assert _status(second) == KalturaUploadTokenStatus.PARTIAL_UPLOAD and second.uploadedFileSize == 2 * third
-    last = client.uploadToken.upload(token.id, named(chunks[2], "big.srt"), True, True, 2 * third)
-    assert _status(last) == KalturaUploadTokenStatus.FULL_UPLOAD and last.uploadedFileSize == len(data)
-    assert _status(client.uploadToken.get(token.id)) == KalturaUploadTokenStatus.FULL_UPLOAD
-    caption = client.caption.captionAsset.add("0_rfent001", KalturaCaptionAsset(language="English",
-                                                                               format=KalturaCaptionType.SRT))
-    client.caption.captionAsset.setContent(caption.id, KalturaUploadedFileTokenResource(token=token.id))
-    assert httpx.get(client.caption.captionAsset.getUrl(caption.id)).content == data
-    # a used token is closed: a further upload is refused
-    error = _error(lambda: client.uploadToken.upload(token.id, named(b"x", "x.srt"), False, True, -1))
-    assert error.code == "UPLOAD_TOKEN_INVALID_STATUS_FOR_UPLOAD"
-
-
-def test_resumed_upload_after_an_interrupted_chunk(kit: Kit) -> None:
-    client = kit.with_key(8001)
-    data = bytes(range(256)) * 20
-    token = client.uploadToken.add(KalturaUploadToken(fileName="blob.bin", fileSize=len(data)))
-    client.uploadToken.upload(token.id, named(data[:2000], "blob.bin"), False, False, -1)
-    # the second chunk was cut short by the network: only part of it arrived
-    cut = client.uploadToken.upload(token.id, named(data[2000:2600], "blob.bin"), True, False, 2000)
-    assert cut.uploadedFileSize == 2600
-    # the client re-sends the whole chunk from its start offset: the partial bytes are replaced
-    client.uploadToken.upload(token.id, named(data[2000:4000], "blob.bin"), True, False, 2000)
-    done = client.uploadToken.upload(token.id, named(data[4000:], "blob.bin"), True, True, 4000)
-    assert _status(done) == KalturaUploadTokenStatus.FULL_UPLOAD and done.uploadedFileSize == len(data)
-    attachment = client.attachment.attachmentAsset.add("0_rfent001", KalturaTranscriptAsset(
-        fileExt="bin", format=KalturaAttachmentType.TEXT, language="English"))
-    client.attachment.attachmentAsset.setContent(attachment.id, KalturaUploadedFileTokenResource(token=token.id))
-    assert httpx.get(client.attachment.attachmentAsset.getUrl(attachment.id)).content == data
-
-
-def test_upload_token_errors(kit: Kit) -> None:
-    client = kit.with_key(8001)
-    assert _error(lambda: client.uploadToken.get("0_nosuch")).code == "UPLOAD_TOKEN_NOT_FOUND"
-    assert _error(lambda: client.uploadToken.upload("0_nosuch", named(b"x", "x"))).code == "UPLOAD_TOKEN_NOT_FOUND"
-    # resuming a token that never got a first chunk
-    token = client.uploadToken.add(KalturaUploadToken(fileName="a.srt"))
-    error = _error(lambda: client.uploadToken.upload(token.id, named(b"abc", "a.srt"), True, True, 0))
-    assert error.code == "UPLOAD_TOKEN_CANNOT_RESUME"
-    # resuming past what arrived
-    client.uploadToken.upload(token.id, named(b"abc", "a.srt"), False, False, -1)
-    error = _error(lambda: client.uploadToken.upload(token.id, named(b"def", "a.srt"), True, True, 10))
-    assert error.code == "UPLOAD_TOKEN_CANNOT_RESUME"
-    # the final size must match the announced one
-    sized = client.uploadToken.add(KalturaUploadToken(fileName="b.srt", fileSize=10))
-    error = _error(lambda: client.uploadToken.upload(sized.id, named(b"12345", "b.srt"), False, True, -1))
-    assert error.code == "UPLOAD_TOKEN_CANNOT_MATCH_EXPECTED_SIZE"
-    assert error.message == "Cannot match expected file size"
-    # a file object without a name is sent as a plain form field: no fileData arrives
-    import io
-
-    error = _error(lambda: client.uploadToken.upload(sized.id, io.BytesIO(b"1234567890"), False, True, -1))
-    assert error.code == "MISSING_MANDATORY_PARAMETER"
-    # a token that is not FULL_UPLOAD cannot feed an asset
-    caption = client.caption.captionAsset.add("0_rfent001", KalturaCaptionAsset(language="English"))
-    error = _error(lambda: client.caption.captionAsset.setContent(caption.id, KalturaUploadedFileTokenResource(token=sized.id)))
-    assert error.code == "UPLOADED_FILE_NOT_FOUND_BY_TOKEN"
-    # another partner's KS does not see the token
-    assert _error(lambda: kit.with_key(8101).uploadToken.get(token.id)).code == "UPLOAD_TOKEN_NOT_FOUND"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -389,3 +318,31 @@ def test_read_actions_a_vendor_may_call(kit: Kit) -> None:
     assert client.caption.captionParams.list().totalCount == 0
     error = _error(lambda: client.caption.captionParams.get(1))
     assert (error.code, error.message) == ("FLAVOR_PARAMS_ID_NOT_FOUND", 'Flavor params id "1" not found')
+
+
+def test_flavor_assets_list_get_and_get_url(kit: Kit) -> None:
+    client = kit.with_key(8003)  # entry 0_rfent002: a video-only flavor and a broken one
+    f = KalturaFlavorAssetFilter()
+    f.entryIdEqual = "0_rfent002"
+    flavors = client.flavorAsset.list(f).objects
+    assert len(flavors) == 2
+    by_tag = {fl.flavorParamsId: fl for fl in flavors}
+    video_only, broken = by_tag[487], by_tag[301]
+    assert video_only.fileExt == "mp4" and video_only.width == 320 and video_only.isWeb is True
+    assert broken.isWeb is False
+    assert client.flavorAsset.get(video_only.id).sizeInBytes == video_only.sizeInBytes
+    url = client.flavorAsset.getUrl(video_only.id)
+    data = httpx.get(url).content
+    assert len(data) == video_only.sizeInBytes
+    streams = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "stream=codec_type", "-of", "csv=p=0", url],
+                             capture_output=True, text=True, timeout=30).stdout.split()
+    assert streams == ["video"]  # no sound to transcribe
+    assert httpx.get(client.flavorAsset.getDownloadUrl(video_only.id)).content == data
+    broken_bytes = httpx.get(client.flavorAsset.getUrl(broken.id)).content
+    assert subprocess.run(["ffprobe", "-v", "error", "-i", "-"], input=broken_bytes, capture_output=True).returncode != 0
+    # the playback context offers no web source for the broken flavor
+    context = client.baseEntry.getPlaybackContext("0_rfent002", KalturaPlaybackContextOptions(streamerType="http"))
+    assert [s.flavorIds for s in context.sources] == [video_only.id]
+    with pytest.raises(KalturaException) as caught:
+        client.flavorAsset.get("0_fl999999")
+    assert caught.value.code == "FLAVOR_ASSET_ID_NOT_FOUND"

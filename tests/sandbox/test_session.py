@@ -1,8 +1,9 @@
-"""Kaltura sessions: session.start, KS v1/v2 minted by the client's own helpers, expiry, foreign
-secrets, widget sessions, the appToken sign-in and session.get."""
+"""services/session.py and ks.py: session.start, KS v1/v2 (also minted by the client's own helpers),
+expiry, foreign secrets, widget sessions, session.get, and how every call validates its KS."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import time
 
@@ -11,7 +12,7 @@ from KalturaClient import KalturaClient
 from KalturaClient.exceptions import KalturaException
 from KalturaClient.Plugins.Core import KalturaSessionType
 
-from tests.sandbox.conftest import APP_TOKEN, APP_TOKEN_ID, CUSTOMER, OTHER_CUSTOMER, SECRETS, VENDOR, Kit
+from tests.sandbox.conftest import CUSTOMER, OTHER_CUSTOMER, OTHER_USER_SECRET, SECRETS, VENDOR, Kit
 
 
 def _code(call) -> KalturaException:  # type: ignore[no-untyped-def]
@@ -39,7 +40,7 @@ def test_session_start_with_the_right_and_a_wrong_secret(kit: Kit) -> None:
 def test_an_empty_secret_never_opens_a_session(kit: Kit) -> None:
     """The customer has no user secret: an empty secret must not match it (USER or ADMIN)."""
     for session_type in (KalturaSessionType.USER, KalturaSessionType.ADMIN):
-        error = _code(lambda: kit.client().session.start("", "", session_type, CUSTOMER))
+        error = _code(lambda t=session_type: kit.client().session.start("", "", t, CUSTOMER))
         assert error.code == "START_SESSION_ERROR"
 
 
@@ -83,8 +84,8 @@ def test_ks_signed_with_another_partners_secret(kit: Kit, version: int) -> None:
 
 
 def test_garbage_ks(kit: Kit) -> None:
-    error = _code(lambda: kit.client("not a ks at all").baseEntry.get("0_rfent001"))
-    assert error.code == "INVALID_KS"
+    error = _code(lambda: kit.client("not-a-ks").baseEntry.get("0_rfent001"))
+    assert (error.code, error.message) == ("INVALID_KS", 'Invalid KS "not-a-ks", Error "-1,INVALID_STR"')
 
 
 def test_a_ks_reaches_its_own_partner_only(kit: Kit) -> None:
@@ -99,44 +100,31 @@ def test_widget_session(kit: Kit) -> None:
     assert widget.partnerId == VENDOR and widget.userId == "0"
     info = kit.client(widget.ks).session.get()
     assert info.sessionType.getValue() == KalturaSessionType.USER
-    assert set(info.privileges.split(",")) >= {"view:*", "widget:1"}
-    error = _code(lambda: kit.client().session.startWidgetSession("_123456"))
-    assert error.code == "INVALID_WIDGET_ID"
+    assert info.privileges == "view:*,widget:1"
 
 
-def test_app_token_sign_in_right_and_wrong_hash(kit: Kit) -> None:
-    client = kit.client()
-    widget = client.session.startWidgetSession(f"_{VENDOR}")
-    client.setKs(widget.ks)
-    good = hashlib.sha256((widget.ks + APP_TOKEN).encode()).hexdigest()
-    info = client.appToken.startSession(APP_TOKEN_ID, good, "", KalturaSessionType.ADMIN, 3600)
-    assert type(info).__name__ == "KalturaSessionInfo"
-    assert info.partnerId == VENDOR and info.sessionType.getValue() == KalturaSessionType.ADMIN
-    privileges = info.privileges.split(",")
-    assert f"sessionid:{APP_TOKEN_ID}" in privileges and f"apptoken:{APP_TOKEN_ID}" in privileges
-    assert "disableentitlement" in privileges
-    assert abs(info.expiry - (time.time() + 3600)) < 5
-    assert kit.client(info.ks).session.get().partnerId == VENDOR
-    # SHA1 of the right inputs is the wrong hash for a SHA256 token; so is a hash over another KS
-    sha1 = hashlib.sha1((widget.ks + APP_TOKEN).encode()).hexdigest()
-    assert _code(lambda: client.appToken.startSession(APP_TOKEN_ID, sha1)).code == "INVALID_APP_TOKEN_HASH"
-    other = hashlib.sha256((info.ks + APP_TOKEN).encode()).hexdigest()
-    error = _code(lambda: client.appToken.startSession(APP_TOKEN_ID, other))
-    assert error.code == "INVALID_APP_TOKEN_HASH" and error.message == "Invalid application token hash"
-    assert _code(lambda: client.appToken.startSession("0_nosuch", good)).code == "APP_TOKEN_ID_NOT_FOUND"
-    # without a KS there is nothing to hash against
-    assert _code(lambda: kit.client().appToken.startSession(APP_TOKEN_ID, good)).code == "MISSING_KS"
+@pytest.mark.parametrize("widget", ["_424242", "1_abcdef", "_"])
+def test_unknown_widget(kit: Kit, widget: str) -> None:
+    error = _code(lambda: kit.client().session.startWidgetSession(widget))
+    assert (error.code, error.message) == ("INVALID_WIDGET_ID", f"Unknown widget [{widget}]")
 
 
-def test_requested_reserved_privileges_are_dropped(kit: Kit) -> None:
-    client = kit.client()
-    widget = client.session.startWidgetSession(f"_{VENDOR}")
-    client.setKs(widget.ks)
-    token_hash = hashlib.sha256((widget.ks + APP_TOKEN).encode()).hexdigest()
-    info = client.appToken.startSession(APP_TOKEN_ID, token_hash, "", KalturaSessionType.ADMIN, 600,
-                                        "setrole:ADMIN,myprivilege:1")
-    privileges = info.privileges.split(",")
-    assert "setrole:ADMIN" not in privileges and "myprivilege:1" in privileges
+def test_a_v1_ks_is_signed_with_the_admin_secret(kit: Kit) -> None:
+    ks = kit.admin_ks(OTHER_CUSTOMER)
+    raw = base64.b64decode(ks + "=" * (-len(ks) % 4))
+    signature, info = raw.split(b"|", 1)
+    fields = info.decode().split(";")
+    assert fields[0] == str(OTHER_CUSTOMER) and fields[3] == "2" and fields[5] == "admin"
+    assert signature.decode() == hashlib.sha1((SECRETS[OTHER_CUSTOMER] + info.decode()).encode()).hexdigest()
+
+
+def test_the_user_secret_only_opens_user_sessions(kit: Kit) -> None:
+    ks = kit.client().session.start(OTHER_USER_SECRET, "viewer", KalturaSessionType.USER, OTHER_CUSTOMER)
+    assert kit.client(ks).session.get().sessionType.getValue() == KalturaSessionType.USER
+    error = _code(lambda: kit.client().session.start(OTHER_USER_SECRET, "", KalturaSessionType.ADMIN, OTHER_CUSTOMER))
+    assert error.code == "START_SESSION_ERROR"
+    # an unknown partner
+    assert _code(lambda: kit.client().session.start("x", "", 2, 424242)).code == "START_SESSION_ERROR"
 
 
 def test_session_get_of_another_ks(kit: Kit) -> None:
