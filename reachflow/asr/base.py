@@ -101,6 +101,11 @@ class Transcript:
     snapped: list[tuple[str, str]] = field(default_factory=list)
     quality: str = "fast"
 
+    def __setstate__(self, state: dict[str, object]) -> None:
+        # Transcripts pickled before a field existed load with that field's default.
+        defaults: dict[str, object] = {"recovered": [], "uncovered": [], "passes": [], "snapped": [], "quality": "fast"}
+        self.__dict__.update({**defaults, **state})
+
     @property
     def text(self) -> str:
         """The words joined with single spaces."""

@@ -358,7 +358,7 @@ class FasterWhisperEngine:
         models_dir: str | os.PathLike[str] | None = None,
         dictionary_mode: Literal["prompt", "hotwords", "both"] = "prompt",
         guard: bool = True,
-        guard_min_gap: float = 1.5,
+        guard_min_gap: float = 1.0,
         guard_model: str | os.PathLike[str] | None = None,
         keep_model_loaded: bool = True,
         quality_model: str | None = "base",

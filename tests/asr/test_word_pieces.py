@@ -128,3 +128,15 @@ def test_any_piece_stream_keeps_every_character(segments_text: list[list[str]]) 
         "".join(t.split()) for seg in segments_text for t in seg
     )
     assert all(w.text and w.text == w.text.strip() for w in joined)
+
+
+def test_a_transcript_pickled_before_the_new_fields_still_loads() -> None:
+    import pickle
+
+    from reachflow.asr.base import Transcript
+
+    old = Transcript(words=[], language="en", language_probability=1.0, duration=1.0)
+    for name in ("uncovered", "passes", "snapped", "quality"):
+        del old.__dict__[name]  # the shape of a transcript saved by the previous release
+    loaded = pickle.loads(pickle.dumps(old))
+    assert (loaded.uncovered, loaded.passes, loaded.snapped, loaded.quality) == ([], [], [], "fast")
