@@ -5,9 +5,10 @@ SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
-APT_PACKAGES := ffmpeg espeak-ng apertium apertium-eng-spa apertium-eng-cat
-# The browser test (tests/browser) drives Debian's Chromium; only `make test` needs it.
-TEST_APT_PACKAGES := chromium
+APT_PACKAGES := ffmpeg espeak-ng apertium apertium-eng-spa apertium-eng-cat tesseract-ocr tesseract-ocr-eng tesseract-ocr-spa
+# Only `make test` needs these: Debian's Chromium for the browser test (tests/browser), PHP to read the
+# sandbox's format=3 answers with PHP's own unserialize (tests/sandbox).
+TEST_APT_PACKAGES := chromium php-cli
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | md5sum | cut -c1-12)
 
 .PHONY: demo test soak setup system-deps test-deps apt-install venv check clean
@@ -25,7 +26,7 @@ soak: setup
 
 setup: system-deps venv
 
-# Debian packages: ffmpeg and espeak-ng (media and test speech), Apertium (machine translation). Skipped when already present.
+# Debian packages: ffmpeg and espeak-ng (media, speech), Apertium (machine translation), tesseract (on-screen text). Skipped when already present.
 system-deps:
 	@$(MAKE) --no-print-directory apt-install PACKAGES="$(APT_PACKAGES)"
 

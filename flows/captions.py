@@ -3,13 +3,13 @@
 The flow reads top to bottom like the job::
 
     begin (PROCESSING, deadline)            flows/lifecycle.py
-    fetch media      playback context, flavor choice, progressive or HLS download
-    decode audio     16 kHz mono WAV; undecodable or silent media ends the job in ERROR
-    recognize        language check, speech recognition with the REACH dictionary (persisted)
+    fetch media      playback context, flavor choice, progressive or HLS download   tasks/media.py
+    decode audio     16 kHz mono WAV; undecodable or silent media ends the job       tasks/media.py
+    recognize        language check, recognition with the REACH dictionary (persisted) tasks/asr.py
     make captions    speakers, audio tags, profanity, cues, SRT / WebVTT / DFXP, transcripts
     [HUMAN jobs]     the steps above are the machine draft (persisted as one result); a work
                      package is published and the run suspends until a person submits corrected
-                     captions (flows/review.py); they are validated, and invalid ones re-suspend
+                     captions (tasks/review.py); they are validated, and invalid ones re-suspend
     deliver          transcripts, caption asset, entry tags: each found before it is added
     finish           READY with the caption asset as outputObjectId and the estimated accuracy
                      (HUMAN: the accuracy the person vouches for)
@@ -22,28 +22,29 @@ made (tag ``reachflow-task-<id>``) before adding anything, so nothing is uploade
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact, create_progress_artifact, update_progress_artifact
+from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.states import State
 
-from flows.lifecycle import KALTURA_RETRIES, ActiveJob, JobResult, artifact_key, checkpoint, run_job
+from flows.lifecycle import KALTURA_RETRIES, ActiveJob, JobResult, artifact_key, checkpoint, run_service
 from reachflow.captions.formats import CaptionFormat, render, render_dfxp, render_txt
 from reachflow.captions.keywords import extract_keywords
 from reachflow.captions.model import CaptionStyle, Cue, NonSpeech, Word
 from reachflow.captions.quality import style_findings
 from reachflow.captions.segment import build_cues
-from reachflow.enums import VendorServiceType
-from reachflow.errors import MediaError, PermanentError, UnsupportedJob
-from reachflow.settings import get_settings
+from reachflow.markdown import md_block, md_inline
+from tasks.asr import Recognized, recognize
+from tasks.job import caption_style, job_workdir
+from tasks.media import AudioTrack, apply_content_deletion_policy, decode_audio, fetch_media
 
-__all__ = ["CaptionProduct", "captions_flow"]
-
-RECOGNITION_RETRIES = dict(retries=1, retry_delay_seconds=[10])
+# AudioTrack and Recognized lived here once: results persisted before they moved (pickled under
+# ``flows.captions``) must still load, so both stay importable from this module.
+__all__ = ["AudioTrack", "CaptionProduct", "Draft", "Recognized", "captions_flow"]
 
 
 @flow(name="reach-captions", flow_run_name="captions-{partner_id}-{task_id}")
@@ -55,25 +56,22 @@ def captions_flow(task_id: int, partner_id: int = 0, account_block: str | None =
         partner_id: The customer partner (used in the run name only; the task is read from Kaltura).
         account_block: KalturaVendorAccount block name (settings default).
     """
-    outcome = run_job(task_id, "captions", _caption_job, account_block=account_block)
-    if isinstance(outcome, JobResult):
-        return {"output_object_id": outcome.output_object_id, "accuracy": outcome.accuracy, **outcome.summary}
-    return outcome
+    return run_service(
+        task_id, "captions", machine=machine_caption_job, human=human_caption_job, account_block=account_block
+    )
 
 
-def _caption_job(active: ActiveJob) -> JobResult | State:
-    if active.job.service_type == VendorServiceType.HUMAN:
-        return _human_caption_job(active)
-    if active.job.service_type != VendorServiceType.MACHINE:
-        raise UnsupportedJob(f"captions of service type {active.job.service_type_label} are not served")
+def machine_caption_job(active: ActiveJob) -> JobResult:
+    """MACHINE captions: media → recognition → captions → delivery."""
     started = time.monotonic()
-    workdir = _workdir(active)
+    workdir = job_workdir(active)
     machine = machine_captions(active, workdir)
     checkpoint(active, "deliver")
     delivery = deliver_captions(active, machine.product)
-    _apply_deletion_policy(active, workdir)
-    summary = _report(active, machine.audio, machine.product, delivery, machine.recognized.seconds,
-                      time.monotonic() - started)
+    apply_content_deletion_policy(workdir, active.job.profile.content_deletion_policy)
+    summary = _report(
+        active, machine.audio, machine.product, delivery, machine.recognized.seconds, time.monotonic() - started
+    )
     return JobResult(output_object_id=delivery["caption_asset_id"], accuracy=machine.product.accuracy, summary=summary)
 
 
@@ -92,171 +90,9 @@ def machine_captions(active: ActiveJob, workdir: Path) -> MachineCaptions:
     checkpoint(active, "decode audio")
     audio = decode_audio(media, workdir)
     checkpoint(active, "recognize")
-    recognized = recognize(active, audio, workdir)
+    recognized = recognize(active, audio)
     checkpoint(active, "make captions")
     return MachineCaptions(media, audio, recognized, make_captions(active, recognized, audio))
-
-
-# --------------------------------------------------------------------------------------------
-# Media
-
-
-@dataclass(frozen=True)
-class AudioTrack:
-    wav: Path
-    duration: float
-    source: str  # e.g. "flavor 0_abc (url)" / "hls"
-
-
-def _workdir(active: ActiveJob) -> Path:
-    folder = get_settings().home / "jobs" / f"{active.partner_id}-{active.task_id}"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-@task(name="fetch-media", cache_policy=NO_CACHE, **KALTURA_RETRIES)
-def fetch_media(active: ActiveJob, workdir: Path) -> Path:
-    """Download the entry's best flavor that really carries sound (progressive, else HLS).
-
-    Kaltura does not say which flavors have an audio track, so candidates are tried in order
-    (audio-only first, then smallest); the errDescription names what was wrong with each.
-    """
-    from reachflow.media import rank_flavors
-    from tasks.media import download_hls, download_progressive, probe_media
-
-    settings = get_settings()
-    logger = get_run_logger()
-    api = active.api()
-    entry_id = active.job.task.entry_id
-    candidates = rank_flavors(api.list_flavors(entry_id))
-    problems: list[str] = []
-    hls_sources: list[Any] | None = None
-    limits = dict(max_bytes=settings.max_media_bytes, timeout_seconds=settings.media_download_timeout_seconds)
-    for flavor in candidates:
-        target = workdir / f"source-{flavor.id}.{flavor.file_ext or 'bin'}"
-        try:
-            try:
-                download_progressive(api.flavor_url(flavor.id), target, **limits)
-            except PermanentError as exc:
-                if isinstance(exc, MediaError):
-                    raise
-                logger.warning("Progressive download of flavor %s failed (%s); trying HLS", flavor.id, exc.message)
-                if hls_sources is None:
-                    hls_sources = [s for s in api.playback_context(entry_id, "applehttp").sources
-                                   if s.format == "applehttp"]
-                source = next((s for s in hls_sources if flavor.id in s.flavor_ids.split(",")), None)
-                if source is None:
-                    raise
-                target = download_hls(source.url, workdir / f"source-{flavor.id}-hls.ts", **limits)
-            probe = probe_media(target)
-        except MediaError as exc:
-            reason = "undecodable" if "could not be decoded" in exc.message else exc.message
-            problems.append(f"{flavor.id} {reason}")
-            continue
-        if not probe.has_audio:
-            problems.append(f"{flavor.id} has no audio track")
-            continue
-        logger.info("Fetched flavor %s (%s bytes, %.1f s)", flavor.id, target.stat().st_size, probe.duration)
-        return target
-    if problems and all(p.endswith("no audio track") for p in problems):
-        raise MediaError("media has no audio track")
-    if problems and all(p.endswith("undecodable") for p in problems):
-        raise MediaError("media could not be decoded (" + ", ".join(problems) + ")")
-    raise MediaError("no usable flavor: " + ", ".join(problems))
-
-
-@task(name="decode-audio", cache_policy=NO_CACHE)
-def decode_audio(media: Path, workdir: Path) -> AudioTrack:
-    """16 kHz mono WAV for recognition; silent media is a MediaError that says so."""
-    from reachflow.asr.nonspeech import ensure_audible
-    from tasks.media import decode_to_wav
-
-    info = decode_to_wav(media, workdir / "audio-16k.wav")
-    ensure_audible(info.path)
-    return AudioTrack(wav=info.path, duration=info.duration, source=media.name)
-
-
-# --------------------------------------------------------------------------------------------
-# Recognition
-
-
-@dataclass
-class Recognized:
-    words: list[Word]
-    language: str
-    accuracy: int
-    seconds: float
-    engine: str
-    speaker_changes: list[float] = field(default_factory=list)
-    non_speech: list[NonSpeech] = field(default_factory=list)
-
-
-def _recognition_cache_key(context: Any, parameters: dict[str, Any]) -> str:
-    active: ActiveJob = parameters["active"]
-    return f"{active.cache_scope()}-recognize"
-
-
-@task(
-    name="recognize",
-    cache_key_fn=_recognition_cache_key,
-    persist_result=True,
-    result_serializer="pickle",
-    **RECOGNITION_RETRIES,
-)
-def recognize(active: ActiveJob, audio: AudioTrack, workdir: Path) -> Recognized:
-    """Language check, then recognition with word timings, steered by the REACH dictionary."""
-    from blocks.engines import load_engine_settings
-    from reachflow.asr.accuracy import estimate_accuracy
-    from reachflow.asr.cleanup import trim_trailing_hallucination
-    from reachflow.asr.language import check_language, identify_language
-
-    logger = get_run_logger()
-    job = active.job
-    language = job.source_language_code
-    engine_settings = load_engine_settings()
-    guess = identify_language(audio.wav, settings=engine_settings)
-    logger.info("Spoken language: %s (p=%.2f), ordered %s", guess.code, guess.probability, language)
-    check_language(language, guess, ordered_name=job.source_language_name,
-                   min_probability=engine_settings.language_id_threshold)
-    engine = engine_settings.build_engine(language)
-    progress_id = create_progress_artifact(
-        progress=0.0,
-        key=artifact_key("recognition-progress", job),
-        description=f"Speech recognition of entry {job.task.entry_id} ({audio.duration:.0f} s)",
-    )
-
-    def on_progress(done: float, total: float) -> None:
-        if progress_id is not None and total > 0:
-            update_progress_artifact(progress_id, min(100.0, 100.0 * done / total))
-
-    started = time.monotonic()
-    transcript = engine.transcribe(
-        audio.wav, language=language, dictionary=job.dictionary_terms, on_progress=on_progress
-    )
-    seconds = time.monotonic() - started
-    if progress_id is not None:
-        update_progress_artifact(progress_id, 100.0)
-    if not transcript.words:
-        raise MediaError("no speech was recognised in the media")
-    # Whisper can end a file with words never spoken (seen with a dictionary prompt); none may
-    # start or end after the media either.
-    words = [
-        Word(start=w.start, end=w.end, text=w.text, probability=w.probability)
-        for w in trim_trailing_hallucination(transcript.words, audio.duration)
-    ]
-    if not words:
-        raise MediaError("no speech was recognised in the media")
-    logger.info(
-        "Recognised %s words in %.1f s of audio (%.1f s, RTF %.3f)",
-        len(words), audio.duration, seconds, seconds / max(audio.duration, 0.001),
-    )
-    return Recognized(
-        words=words,
-        language=language,
-        accuracy=estimate_accuracy([w.probability for w in words]),
-        seconds=seconds,
-        engine=f"{transcript.engine}:{transcript.model}",
-    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -280,19 +116,6 @@ class CaptionProduct:
     reviewer_note: str = ""
 
 
-def style_for(active: ActiveJob) -> CaptionStyle:
-    """The caption style the customer's REACH profile and catalog item ask for."""
-    job = active.job
-    profile = job.profile
-    return CaptionStyle(
-        max_chars_per_line=job.max_chars_per_line,
-        speaker_ids=bool(job.catalog_item.enable_speaker_id),
-        speaker_change=bool(profile.enable_speaker_change_indication),
-        profanity=bool(profile.enable_profanity_removal),
-        audio_tags=bool(profile.enable_audio_tags),
-    )
-
-
 @task(name="make-captions", cache_policy=NO_CACHE)
 def make_captions(active: ActiveJob, recognized: Recognized, audio: AudioTrack) -> CaptionProduct:
     """Speakers and audio tags when the profile asks, then cues, files and keywords."""
@@ -300,7 +123,7 @@ def make_captions(active: ActiveJob, recognized: Recognized, audio: AudioTrack) 
     from reachflow.speakers import assign_speakers, detect_speaker_changes
 
     job = active.job
-    style = style_for(active)
+    style = caption_style(active)
     words = recognized.words
     if style.speaker_ids or style.speaker_change:
         changes = detect_speaker_changes(audio.wav)
@@ -314,7 +137,9 @@ def make_captions(active: ActiveJob, recognized: Recognized, audio: AudioTrack) 
     language_code = recognized.language
     findings = style_findings(cues, style, media_duration=audio.duration)
     transcript_text = " ".join(w.text for w in words)
-    keywords = extract_keywords(transcript_text, language=language_code) if job.profile.enable_metadata_extraction else []
+    keywords = (
+        extract_keywords(transcript_text, language=language_code) if job.profile.enable_metadata_extraction else []
+    )
     return CaptionProduct(
         format=fmt,
         caption_text=render(cues, fmt, language=language_code),
@@ -326,10 +151,6 @@ def make_captions(active: ActiveJob, recognized: Recognized, audio: AudioTrack) 
         keywords=keywords,
         findings=findings if isinstance(findings, dict) else findings.as_dict(),
     )
-
-
-# --------------------------------------------------------------------------------------------
-# Delivery
 
 
 @task(name="deliver-captions", cache_policy=NO_CACHE, **KALTURA_RETRIES)
@@ -377,7 +198,7 @@ def _draft_cache_key(context: Any, parameters: dict[str, Any]) -> str:
 @task(name="machine-draft", cache_key_fn=_draft_cache_key, persist_result=True, result_serializer="pickle")
 def prepare_draft(active: ActiveJob) -> Draft:
     """Fetch, decode, recognise and caption the media: the draft a person corrects."""
-    workdir = _workdir(active)
+    workdir = job_workdir(active)
     machine = machine_captions(active, workdir)
     media, audio, recognized, product = machine.media, machine.audio, machine.recognized, machine.product
     # People edit SRT or WebVTT; a DFXP order is rendered from their cues at delivery.
@@ -396,25 +217,26 @@ def prepare_draft(active: ActiveJob) -> Draft:
     )
 
 
-def _human_caption_job(active: ActiveJob) -> JobResult:
-    from flows.review import CaptionSubmission, ask_a_person, asked_before, keep_answer, recall_answer
+def human_caption_job(active: ActiveJob) -> JobResult:
+    """HUMAN captions: the machine draft, a person corrects it, the correction is delivered."""
+    from tasks.review import CaptionSubmission, ask_a_person, asked_before, keep_answer, media_link, recall_answer
 
     started = time.monotonic()
     draft = prepare_draft(active)
-    style = style_for(active)
+    style = caption_style(active)
     answer = recall_answer(active, "captions")
     if answer is None:
         if not asked_before():  # a replay after a resume: reconcile watched the deadline meanwhile
             checkpoint(active, "human review")
         submission = ask_a_person(
             active,
-            title=f"Correct the captions of “{draft.entry_name}”",
+            title=f"Correct the captions of “{md_inline(draft.entry_name)}”",
             work_package=work_package(active, draft),
             input_type=CaptionSubmission,
             initial={"captions": draft.editable_text, "accuracy": 99, "note": ""},
             validate=lambda s: check_submission(s.captions, style, draft.media_seconds),
             brief=(
-                f"Media: {media_link(active, draft.media_file)}. At most 2 lines of "
+                f"Media: {media_link(draft.media_file)}. At most 2 lines of "
                 f"{style.max_chars_per_line} characters per caption; SRT or WebVTT."
             ),
         )
@@ -424,15 +246,9 @@ def _human_caption_job(active: ActiveJob) -> JobResult:
     checkpoint(active, "deliver")
     product = human_product(active, draft, answer)
     delivery = deliver_captions(active, product)
-    _apply_deletion_policy(active, Path(draft.workdir))
-    summary = _report(
-        active,
-        AudioTrack(wav=Path(draft.media_file), duration=draft.media_seconds, source=Path(draft.media_file).name),
-        product,
-        delivery,
-        draft.recognition_seconds,
-        time.monotonic() - started,
-    )
+    apply_content_deletion_policy(Path(draft.workdir), active.job.profile.content_deletion_policy)
+    audio = AudioTrack(wav=Path(draft.media_file), duration=draft.media_seconds, source=Path(draft.media_file).name)
+    summary = _report(active, audio, product, delivery, draft.recognition_seconds, time.monotonic() - started)
     return JobResult(output_object_id=delivery["caption_asset_id"], accuracy=product.accuracy, summary=summary)
 
 
@@ -455,7 +271,7 @@ def human_product(active: ActiveJob, draft: Draft, answer: dict[str, Any]) -> Ca
 
     job = active.job
     _fmt, cues = parse_captions(answer["captions"])
-    style = style_for(active)
+    style = caption_style(active)
     if style.profanity:
         cues = [Cue(c.start, c.end, tuple(mask_profanity(line) for line in c.lines), c.speaker, c.kind) for c in cues]
     language = draft.language
@@ -477,60 +293,24 @@ def human_product(active: ActiveJob, draft: Draft, answer: dict[str, Any]) -> Ca
     )
 
 
-def _turnaround_label(value: int | None) -> str:
-    from reachflow.enums import VendorServiceTurnAroundTime
-
-    if value is None:
-        return "not set"
-    try:
-        return f"{VendorServiceTurnAroundTime(int(value)).name} ({int(value)})"
-    except ValueError:
-        return f"{int(value)} s"
-
-
-def media_link(active: ActiveJob, media_file: str) -> str:
-    """Where a reviewer opens the media: the vendor's published jobs folder, else the file path.
-
-    Never a Kaltura URL: those carry the task's accessKey, a secret that must not reach artifacts.
-    """
-    base = get_settings().review_media_url
-    path = Path(media_file)
-    if base:
-        return f"[{path.name}]({base.rstrip('/')}/{path.parent.name}/{path.name})"
-    return f"`{path}` (on the vendor's media storage)"
-
-
 def work_package(active: ActiveJob, draft: Draft) -> str:
     """Markdown with everything a captioner needs, published as the run's work-package artifact."""
+    from tasks.review import job_brief
+
     job = active.job
-    task_ = job.task
     profile = job.profile
     yes_no = {True: "yes", False: "no"}
-    turnaround = _turnaround_label(task_.turn_around_time)
-    expected = task_.expected_finish_time.isoformat() if task_.expected_finish_time else "not set"
-    dictionary = "\n".join(f"- {t}" for t in job.dictionary_terms) or "- (none)"
-    fence = "~~~~"
-    return f"""**Entry:** {draft.entry_name} (`{task_.entry_id}`), {draft.media_seconds:.1f} s, partner {task_.partner_id}
-
-**Media:** {media_link(active, draft.media_file)}
-
-**Due:** {active.deadline.due:%Y-%m-%d %H:%M} UTC — expectedFinishTime {expected}, turnAroundTime {turnaround}
-
-## Customer notes
-
-{(task_.notes or "(none)").strip()}
-
-## Dictionary (spell these exactly)
-
-{dictionary}
-
+    brief = job_brief(
+        active, entry_name=draft.entry_name, media_seconds=draft.media_seconds, media_file=draft.media_file
+    )
+    return f"""{brief}
 ## Rules to follow
 
 | setting | value |
 |---|---|
 | language | {job.caption_language} |
 | delivered format | {draft.product.format.name} (submit SRT or WebVTT; the draft is {draft.editable_format.name}) |
-| max characters per line | {style_for(active).max_chars_per_line} |
+| max characters per line | {caption_style(active).max_chars_per_line} |
 | lines per caption | at most 2 |
 | speaker id (`[Speaker N]`) | {yes_no[bool(job.catalog_item.enable_speaker_id)]} |
 | speaker change (`>>`) | {yes_no[bool(profile.enable_speaker_change_indication)]} |
@@ -548,16 +328,12 @@ line length); if something is wrong the run waits again and this page says what.
 
 ## Machine draft ({draft.editable_format.name}, estimated accuracy {draft.product.accuracy} %)
 
-{fence}
-{draft.editable_text.strip()}
-{fence}
+{md_block(draft.editable_text.strip())}
 """
 
 
-def _apply_deletion_policy(active: ActiveJob, workdir: Path) -> None:
-    from tasks.media import apply_content_deletion_policy
-
-    apply_content_deletion_policy(workdir, active.job.profile.content_deletion_policy)
+# --------------------------------------------------------------------------------------------
+# The job report
 
 
 def _report(
@@ -571,8 +347,8 @@ def _report(
     job = active.job
     rtf = recognition_seconds / max(audio.duration, 0.001)
     findings = product.findings
-    rows = "\n".join(f"| {k} | {v} |" for k, v in findings.items())
-    notes = "\n".join(f"- {n}" for n in active.notes) or "- none"
+    rows = "\n".join(f"| {md_inline(str(k))} | {md_inline(str(v))} |" for k, v in findings.items())
+    notes = "\n".join(f"- {md_inline(n)}" for n in active.notes) or "- none"
     markdown = f"""# Captions job {job.task.id} — partner {job.task.partner_id}
 
 | | |
@@ -584,9 +360,9 @@ def _report(
 | processing time | {job_seconds:.1f} s (recognition {recognition_seconds:.1f} s) |
 | real-time factor (recognition) | {rtf:.3f} |
 | accuracy (estimated) | {product.accuracy} % |
-| caption asset | `{delivery['caption_asset_id']}` |
-| transcripts | {', '.join(f'`{t}`' for t in delivery.get('transcript_ids', []))} |
-| keywords added to tags | {', '.join(product.keywords) or '—'} |
+| caption asset | `{delivery["caption_asset_id"]}` |
+| transcripts | {", ".join(f"`{t}`" for t in delivery.get("transcript_ids", []))} |
+| keywords added to tags | {md_inline(", ".join(product.keywords)) or "—"} |
 | deadline | {active.deadline.due.isoformat()} |
 | checked by a person | {_reviewed(product)} |
 
@@ -617,5 +393,5 @@ def _report(
 def _reviewed(product: CaptionProduct) -> str:
     if not product.human:
         return "no"
-    note = " ".join(product.reviewer_note.replace("|", "/").split())
+    note = md_inline(product.reviewer_note)
     return f"yes, note: {note}" if note else "yes"

@@ -18,14 +18,16 @@
   reconcile to restart, so a crash never strands a task.
 * :func:`finish` sets READY with outputObjectId and accuracy, after every output is uploaded (READY
   kills the accessKey).
+* :func:`run_service` is a service flow's whole body: :func:`run_job` around the service's MACHINE
+  or HUMAN steps (:func:`by_service_type`), returning what the flow run returns.
+
+The job a service works on (:class:`~tasks.job.ActiveJob`, :class:`~tasks.job.JobResult`) lives in
+``tasks/job.py`` so the shared tasks can take it; it is re-exported here.
 """
 
 from __future__ import annotations
 
-import hashlib
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -38,15 +40,26 @@ from prefect.states import Completed, Failed, State
 
 from blocks.kaltura import KalturaVendorAccount
 from reachflow.deadlines import Deadline
-from reachflow.enums import EntryVendorTaskStatus
-from reachflow.errors import JobRejected, PermanentError, TaskAlreadyFinal, classify_unexpected, one_line
+from reachflow.enums import EntryVendorTaskStatus, VendorServiceType
+from reachflow.errors import (
+    JobRejected,
+    PermanentError,
+    TaskAlreadyFinal,
+    UnsupportedJob,
+    classify_unexpected,
+    one_line,
+)
+from reachflow.markdown import md_inline
 from reachflow.models import EntryVendorTask, Job
 from reachflow.settings import get_settings
-from tasks.kaltura import TaskApi, VendorApi
+from tasks.job import KALTURA_RETRIES, ActiveJob, JobResult, artifact_key
+from tasks.kaltura import VendorApi
 
 __all__ = [
+    "KALTURA_RETRIES",
     "ActiveJob",
     "JobResult",
+    "Steps",
     "artifact_key",
     "begin",
     "checkpoint",
@@ -54,9 +67,13 @@ __all__ = [
     "finish",
     "load_account",
     "run_job",
+    "run_service",
 ]
 
 REJECTED = "Rejected"  # the completed state of a run whose job correctly ended in ERROR (customer's media)
+# A service's steps for one job: the job result once delivered, or a Prefect state (e.g. waiting).
+Steps = Callable[[ActiveJob], JobResult | State]
+
 FINAL_STATUSES = {
     EntryVendorTaskStatus.READY,
     EntryVendorTaskStatus.ERROR,
@@ -72,83 +89,16 @@ STARTABLE_STATUSES = {
 # Kaltura mints an accessKey valid for max(2 x turnaround, 7 days): 7 days is the shortest life a
 # key can have, so a job that has held its key for almost that long extends it first.
 SHORTEST_ACCESS_KEY_LIFE = timedelta(days=7)
-# One retry policy: Kaltura calls are retried at the edge (tasks/kaltura.py::RETRY_POLICY) and media
-# downloads in tasks/media.py, so the Prefect tasks around them add no retries of their own (they
-# would multiply the attempts). What outlives the edge fails the run; reconcile restarts the job.
-KALTURA_RETRIES: dict[str, Any] = dict(retries=0)
 
 
 def load_account(block_name: str | None = None) -> KalturaVendorAccount:
     """The vendor's Kaltura account block (``REACHFLOW_ACCOUNT_BLOCK``, default ``reachflow-vendor``)."""
-    return KalturaVendorAccount.load(block_name or get_settings().account_block, _sync=True)  # type: ignore[call-arg]
+    return KalturaVendorAccount.load(block_name or get_settings().account_block, _sync=True)  # type: ignore[call-arg,return-value]
 
 
 async def aload_account(block_name: str | None = None) -> KalturaVendorAccount:
     """:func:`load_account` for async flows."""
     return await KalturaVendorAccount.aload(block_name or get_settings().account_block)
-
-
-def artifact_key(prefix: str, job: Job | EntryVendorTask) -> str:
-    """A Prefect artifact key (lower-case, digits, dashes) for one job."""
-    task_ = job.task if isinstance(job, Job) else job
-    return f"{prefix}-{task_.partner_id}-{task_.id}".lower()
-
-
-@dataclass
-class ActiveJob:
-    """A job being worked on: the typed job, its deadline and a live accessKey.
-
-    Not persisted: a resumed or restarted run builds it again from Kaltura.
-    """
-
-    account: KalturaVendorAccount
-    job: Job
-    deadline: Deadline
-    key_issued_at: datetime
-    started_monotonic: float = field(default_factory=time.monotonic)
-    at_risk_reported: bool = False
-    notes: list[str] = field(default_factory=list)
-    _task_api: TaskApi | None = None
-
-    @property
-    def task_id(self) -> int:
-        return self.job.task.id
-
-    @property
-    def partner_id(self) -> int:
-        return self.job.task.partner_id
-
-    def vendor(self) -> VendorApi:
-        return VendorApi(self.account)
-
-    def api(self) -> TaskApi:
-        """The accessKey client for this job; an expired key is extended and the call retried."""
-        if self._task_api is None:
-            self._task_api = self.vendor().task_api(self.job.task, on_access_key_expired=self._extend_key)
-        return self._task_api
-
-    def _extend_key(self) -> str:
-        refreshed = self.vendor().extend_access_key(self.task_id)
-        self.key_issued_at = datetime.now(UTC)
-        self.job = self.job.model_copy(update={"task": refreshed})
-        get_run_logger().info("Extended the accessKey of task %s", self.task_id)
-        return refreshed.access_key.get_secret_value()
-
-    def cache_scope(self) -> str:
-        """A stable prefix for persisted step results of this job (same task, same Kaltura)."""
-        digest = hashlib.sha256(
-            f"{self.account.service_url}|{self.partner_id}|{self.task_id}|{self.job.task.version or ''}".encode()
-        ).hexdigest()[:16]
-        return f"reach-{self.task_id}-{digest}"
-
-
-@dataclass(frozen=True)
-class JobResult:
-    """What a service delivered: the main output object and the accuracy reported on READY."""
-
-    output_object_id: str
-    accuracy: int
-    summary: dict[str, Any] = field(default_factory=dict)
 
 
 @task(name="read-task", cache_policy=NO_CACHE, **KALTURA_RETRIES)
@@ -217,20 +167,23 @@ def checkpoint(active: ActiveJob, step: str) -> None:
     used = active.deadline.used_fraction(now)
     if used >= settings.at_risk_threshold and not active.at_risk_reported:
         active.at_risk_reported = True
-        note = (
-            f"At risk before step '{step}': {used:.0%} of the window used, due "
-            f"{active.deadline.due.isoformat()}"
-        )
+        note = f"At risk before step '{step}': {used:.0%} of the window used, due {active.deadline.due.isoformat()}"
         active.notes.append(note)
         logger.warning("Task %s: %s", active.task_id, note)
-        emit_job_event("reachflow.job.at-risk", active.task_id, active.partner_id, step=step,
-                       used_fraction=round(used, 3), due=active.deadline.due.isoformat(),
-                       flow_run_id=str(flow_run.get_id() or ""))
+        emit_job_event(
+            "reachflow.job.at-risk",
+            active.task_id,
+            active.partner_id,
+            step=step,
+            used_fraction=round(used, 3),
+            due=active.deadline.due.isoformat(),
+            flow_run_id=str(flow_run.get_id() or ""),
+        )
     if active.deadline.is_past(now):
         logger.warning("Task %s is past its deadline (%s) at step '%s'", active.task_id, active.deadline.due, step)
     margin = timedelta(seconds=settings.access_key_refresh_margin_seconds)
     if now - active.key_issued_at >= SHORTEST_ACCESS_KEY_LIFE - margin:
-        active._extend_key()
+        active.extend_key()
 
 
 def emit_job_event(name: str, task_id: int, partner_id: int, **payload: Any) -> None:
@@ -259,7 +212,7 @@ def finish(active: ActiveJob, result: JobResult) -> EntryVendorTask:
 def run_job(
     task_id: int,
     service: str,
-    steps: Callable[[ActiveJob], JobResult | State],
+    steps: Steps,
     account_block: str | None = None,
 ) -> JobResult | State:
     """Begin the job, run the service's ``steps``, finish it; a permanent fault ends it in ERROR.
@@ -313,8 +266,50 @@ def _error_artifact(active: ActiveJob, service: str, err_description: str) -> No
         key=artifact_key(f"{service}-report", active.job),
         markdown=(
             f"# {service} job {active.task_id} (partner {active.partner_id}): ERROR\n\n"
-            f"**errDescription:** {err_description}\n\n"
+            f"**errDescription:** {md_inline(err_description)}\n\n"
             f"Entry `{active.job.task.entry_id}`, due {active.deadline.due.isoformat()}.\n"
         ),
         description=f"REACH task {active.task_id} ended in ERROR",
     )
+
+
+def by_service_type(service: str, *, machine: Steps | None, human: Steps | None) -> Steps:
+    """The MACHINE/HUMAN dispatch every service shares: the steps for the job's serviceType.
+
+    A service type the service has no steps for ends the job in ERROR saying so.
+    """
+
+    def dispatch(active: ActiveJob) -> JobResult | State:
+        chosen = {int(VendorServiceType.MACHINE): machine, int(VendorServiceType.HUMAN): human}.get(
+            int(active.job.service_type)
+        )
+        if chosen is None:
+            raise UnsupportedJob(f"{service} of service type {active.job.service_type_label} are not served")
+        return chosen(active)
+
+    return dispatch
+
+
+def run_service(
+    task_id: int,
+    service: str,
+    *,
+    machine: Steps | None,
+    human: Steps | None,
+    account_block: str | None = None,
+) -> dict[str, Any] | State:
+    """A service flow's whole body: the job's life around the steps for its serviceType.
+
+    Returns what the flow run returns: ``output_object_id``, ``accuracy`` and the job's summary once
+    the task is READY, else a Prefect state (nothing to do, ERROR, or waiting for a person).
+
+    Example:
+        >>> @flow(name="reach-captions", flow_run_name="captions-{partner_id}-{task_id}")
+        ... def captions_flow(task_id: int, partner_id: int = 0, account_block: str | None = None):
+        ...     return run_service(task_id, "captions", machine=machine_job, human=human_job,
+        ...                        account_block=account_block)
+    """
+    outcome = run_job(task_id, service, by_service_type(service, machine=machine, human=human), account_block)
+    if isinstance(outcome, JobResult):
+        return {"output_object_id": outcome.output_object_id, "accuracy": outcome.accuracy, **outcome.summary}
+    return outcome

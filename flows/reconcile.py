@@ -33,8 +33,8 @@ from flows.lifecycle import FINAL_STATUSES, aload_account, emit_job_event
 from reachflow.deadlines import Deadline
 from reachflow.enums import EntryVendorTaskStatus
 from reachflow.errors import TaskAlreadyFinal, one_line
+from reachflow.app.reviews import WaitingRun, waiting_run, waiting_runs
 from reachflow.recovery import RunRecord, decide
-from reachflow.reviews import WaitingRun, waiting_run, waiting_runs
 from reachflow.routing import TAG_PREFIX_TASK, idempotency_key, route_for, run_name, run_tags
 from reachflow.settings import get_settings
 from tasks.kaltura import VendorApi

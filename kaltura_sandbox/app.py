@@ -33,8 +33,10 @@ from kaltura_sandbox.framework import (
     find_action,
     raise_error,
     request_language,
+    with_relative_times,
 )
-from kaltura_sandbox.serialize import to_json, to_xml, xml_envelope
+from kaltura_sandbox.profiles import apply_response_profile, resolve_response_profile
+from kaltura_sandbox.serialize import to_json, to_php, to_xml, xml_envelope
 
 __all__ = ["create_app", "decode_params", "dispatch"]
 
@@ -99,8 +101,7 @@ def _normalise(value: Any, top: bool = True) -> Any:
                 out[key[: -len("__null")]] = None
             elif key not in out:
                 out[key] = _normalise(item, top=False)
-        if (not top and out and all(k.isdigit() for k in out)
-                and any(isinstance(v, dict) for v in out.values())):
+        if not top and out and all(k.isdigit() for k in out) and any(isinstance(v, dict) for v in out.values()):
             return [out[k] for k in sorted(out, key=int)]
         return out
     if isinstance(value, list):
@@ -215,8 +216,9 @@ def _call(spec: ActionSpec, ctx: CallContext, params: dict[str, Any]) -> Any:
     return spec.fn(ctx, **kwargs)
 
 
-def dispatch(store: Store, service: str, action: str, params: dict[str, Any], base_url: str,
-             faults: FaultPlan | None = None) -> Any:
+def dispatch(
+    store: Store, service: str, action: str, params: dict[str, Any], base_url: str, faults: FaultPlan | None = None
+) -> Any:
     """Run one action; returns its result or a KalturaAPIError (never raises one)."""
     spec = find_action(service, action)
     if spec is None:
@@ -235,6 +237,8 @@ def dispatch(store: Store, service: str, action: str, params: dict[str, Any], ba
         request_language(params)  # KalturaDispatcher: INVALID_LANGUAGE_CODE before the KS is looked at
     except KalturaAPIError as error:
         return error
+    if isinstance(params.get("filter"), dict):
+        params = dict(params, filter=with_relative_times(params["filter"]))
     raw_ks = params.get("ks") or None
     session, ks_error = (None, None) if not spec.needs_ks else _session_for(store, raw_ks)
     if ks_error is not None:
@@ -242,14 +246,21 @@ def dispatch(store: Store, service: str, action: str, params: dict[str, Any], ba
     if spec.needs_ks and session is None:
         return _error("MISSING_KS")
     ctx = CallContext(
-        store=store, service=spec.service, action=spec.action, params=params, base_url=base_url,
-        session=session, raw_ks=raw_ks,
+        store=store,
+        service=spec.service,
+        action=spec.action,
+        params=params,
+        base_url=base_url,
+        session=session,
+        raw_ks=raw_ks,
     )
     try:
+        # the deserializer resolves the profile before the action runs (a wrong one changes nothing)
+        profile = resolve_response_profile(store, params.get("responseProfile"), session)
         result = _call(spec, ctx, params)
         if faults is not None and isinstance(result, (str, dict)):
             _maybe_expire_early(store, faults, service, action, result)
-        return result
+        return apply_response_profile(store, profile, result) if profile else result
     except KalturaAPIError as error:
         return error
     except Exception:  # a sandbox bug: answer like Kaltura's generic error, and log it
@@ -305,9 +316,16 @@ def _resolve_references(value: Any, results: list[Any]) -> Any:
         current = results[index - 1]
         if isinstance(current, KalturaAPIError):
             raise current
-        for part in (path or "").split(":") if path else []:
+        parts = (path or "").split(":") if path else []
+        while parts:
+            part = parts.pop(0)
             if isinstance(current, dict):
                 current = current.get(part)
+            elif isinstance(current, list) and part == "_all":
+                # KalturaFrontController::getValuesFromObjectsArray: "v1,v2," (null when none)
+                attr = parts.pop(0) if parts else ""
+                found = [item.get(attr) for item in current if isinstance(item, dict) and item.get(attr) is not None]
+                return "".join(f"{value}," for value in found) or None
             elif isinstance(current, list) and part.isdigit():
                 current = current[int(part)] if int(part) < len(current) else None
             else:
@@ -422,8 +440,9 @@ def create_app(store: Store, faults: FaultPlan | None = None) -> FastAPI:
             if rule is not None and rule.kind == "delay":
                 await asyncio.sleep(rule.delay_seconds)
             elif rule is not None and rule.kind == "http_error":
-                return Response(_HTTP_ERROR_PAGE.format(status=rule.status), status_code=rule.status,
-                                media_type="text/html")
+                return Response(
+                    _HTTP_ERROR_PAGE.format(status=rule.status), status_code=rule.status, media_type="text/html"
+                )
             elif rule is not None and rule.kind == "drop":
                 return await _drop_connection(request)
             if service == "multirequest":
@@ -442,13 +461,29 @@ def create_app(store: Store, faults: FaultPlan | None = None) -> FastAPI:
             return await _drop_connection(request)  # the work is done, but the answer never arrives
         if isinstance(result, RawResponse):
             return Response(result.content, media_type=result.media_type, headers=result.headers)
-        if str(params.get("format", "2")) == "1":
-            return Response(to_json(result), media_type="application/json")
-        ignore_null = str(params.get("ignoreNull", "")) in ("1", "true", "True")
-        return Response(xml_envelope(to_xml(result, ignore_null=ignore_null), elapsed), media_type="text/xml")
+        return render(result, params, elapsed)
 
     _register_module_routes(app, store)
     return app
+
+
+# KalturaResponseType values the front controller has a serializer for
+FORMAT_JSON, FORMAT_XML, FORMAT_PHP = "1", "2", "3"
+
+
+def render(result: Any, params: dict[str, Any], elapsed: float) -> Response:
+    """``KalturaFrontController::setSerializerByFormat`` + ``serializeResponse``: JSON (1), XML (2,
+    the default) or PHP ``serialize()`` (3); any other format is ``UNKNOWN_RESPONSE_FORMAT``,
+    written in XML since no serializer was chosen."""
+    fmt = str(params.get("format") or FORMAT_XML)
+    if fmt == FORMAT_JSON:
+        return Response(to_json(result), media_type="application/json")
+    if fmt == FORMAT_PHP:
+        return Response(to_php(result), media_type="text/plain")
+    if fmt != FORMAT_XML:
+        result = _error("UNKNOWN_RESPONSE_FORMAT", FORMAT=fmt)
+    ignore_null = str(params.get("ignoreNull", "")) in ("1", "true", "True")
+    return Response(xml_envelope(to_xml(result, ignore_null=ignore_null), elapsed), media_type="text/xml")
 
 
 # What nginx in front of Kaltura answers when the API pool is down.
@@ -466,10 +501,12 @@ class _TruncatedResponse(Response):
         super().__init__(content=b"", media_type="text/xml")
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        await send({
-            "type": "http.response.start",
-            "status": 200,
-            "headers": [(b"content-type", b"text/xml"), (b"content-length", b"4096")],
-        })
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"text/xml"), (b"content-length", b"4096")],
+            }
+        )
         await send({"type": "http.response.body", "body": b'<?xml version="1.0"', "more_body": True})
         raise ConnectionAbortedError("sandbox fault: dropped connection")

@@ -104,9 +104,13 @@ def eval_rate(text: str | None) -> float:
 def create_entry(store: Store, partner_id: int, spec: EntrySpec, media_dir: Path) -> dict[str, Any]:
     """Synthesise the entry's media and store the entry and its flavors."""
     segments = [Segment(**s.model_dump()) for s in spec.speech] or [Segment(silence=3.0)]
-    bundle: MediaBundle = synthesize(segments, media_dir, pad_to_seconds=spec.pad_to_seconds,
-                                     loop_to_seconds=spec.loop_to_seconds,
-                                     with_video=spec.media_type == "video" or "video_only" in spec.flavors)
+    bundle: MediaBundle = synthesize(
+        segments,
+        media_dir,
+        pad_to_seconds=spec.pad_to_seconds,
+        loop_to_seconds=spec.loop_to_seconds,
+        with_video=spec.media_type == "video" or "video_only" in spec.flavors,
+    )
     now = int(time.time())
     entry = kobj(
         "KalturaMediaEntry",
@@ -120,10 +124,10 @@ def create_entry(store: Store, partner_id: int, spec: EntrySpec, media_dir: Path
         adminTags="",
         categories="",
         categoriesIds="",
-        status=str(spec.status),
+        status=spec.status,
         moderationStatus=6,
         moderationCount=0,
-        type="1",
+        type=1,
         createdAt=now,
         updatedAt=now,
         version=1,
@@ -133,7 +137,7 @@ def create_entry(store: Store, partner_id: int, spec: EntrySpec, media_dir: Path
         views=0,
         width=320 if spec.media_type == "video" else 0,
         height=180 if spec.media_type == "video" else 0,
-        duration=int(round(bundle.duration)),
+        duration=round(bundle.duration),
         msDuration=int(bundle.duration * 1000),
         mediaType=1 if spec.media_type == "video" else 5,
         flavorParamsIds=None,

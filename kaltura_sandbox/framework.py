@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,6 +40,7 @@ from typing import Any
 ERROR_TEMPLATES: dict[str, str] = {
     # Generic / session (api_v3/lib/KalturaErrors.php, APIErrors.class.php)
     "INTERNAL_SERVERL_ERROR": "Internal server error occurred",
+    "UNKNOWN_RESPONSE_FORMAT": "Response format provided [@FORMAT@] is not recognized by server",
     "INVALID_KS": 'Invalid KS "@KSID@", Error "@ERR_CODE@,@ERR_DESC@"',
     "MISSING_KS": "Missing KS, session not established",
     "SERVICE_FORBIDDEN": "The access to service [@SERVICE@] is forbidden",
@@ -61,6 +63,8 @@ ERROR_TEMPLATES: dict[str, str] = {
     "INVALID_ENTRY_ID": 'Invalid entry id "@ENTRY_ID@"',
     "ASSET_ID_NOT_FOUND": 'Asset id "@ASSET_ID@" not found',
     "FLAVOR_ASSET_ID_NOT_FOUND": 'Flavor asset id "@ID@" not found',
+    "FLAVOR_PARAMS_ID_NOT_FOUND": 'Flavor params id "@ID@" not found',
+    "THUMB_ASSET_ID_NOT_FOUND": 'The Thumbnail asset id "@ID@" not found',
     "UPLOAD_TOKEN_NOT_FOUND": "Upload token not found",
     "UPLOAD_TOKEN_INVALID_STATUS_FOR_UPLOAD": "Upload token is in an invalid status for uploading a file",
     "UPLOAD_TOKEN_CANNOT_RESUME": "Cannot resume the upload, original file was not found",
@@ -75,6 +79,8 @@ ERROR_TEMPLATES: dict[str, str] = {
     # the space after the code's ';' is part of these two templates in KalturaErrors.php
     "INVALID_LANGUAGE_CODE": ' Invalid language code ["@LANGUAGE_CODE@"]',
     "WRONG_REQUEST_LANGUAGE": ' Language must be set to MULTI when adding MultiLingualString. Given ["@LANGUAGE@"]',
+    "RESPONSE_PROFILE_NAME_NOT_FOUND": "Response profile name [@SYSTEM_NAME@] not found",
+    "RESPONSE_PROFILE_ID_NOT_FOUND": "Response profile id [@ID@] not found",
     # Caption / attachment / cue point plugins
     "CAPTION_ASSET_ID_NOT_FOUND": 'Caption asset id "@ASSET_ID@" not found',
     "CAPTION_ASSET_IS_NOT_READY": "Caption asset has no ready file sync",
@@ -117,7 +123,9 @@ def raise_error(code: str, **args: Any) -> Any:
     message = template
     for name, value in args.items():
         message = message.replace(f"@{name}@", str(value))
-    raise KalturaAPIError(code, message, {k: str(v) for k, v in args.items()})
+    # APIErrors::getErrorData: the arguments are the ones the error constant names
+    named = {k: str(v) for k, v in args.items() if code not in ERROR_TEMPLATES or f"@{k}@" in template}
+    raise KalturaAPIError(code, message, named)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -174,6 +182,14 @@ def as_float(value: Any, default: float | None = None) -> float | None:
         return default
 
 
+def as_nullable_bool(value: Any) -> bool | None:
+    """A ``KalturaNullableBoolean`` parameter (-1 or empty = null) as the object stores it: the JSON
+    and PHP answers carry ``true``/``false`` (the XML one 1/0)."""
+    if value is None or str(value) in ("", "-1"):
+        return None
+    return as_bool(value)
+
+
 def as_bool(value: Any, default: bool | None = None) -> bool | None:
     """Kaltura casts 'false' (any case) to False and anything else non-empty to True."""
     if value is None:
@@ -186,6 +202,36 @@ def as_bool(value: Any, default: bool | None = None) -> bool | None:
     if text in _FALSE or text.lower() == "false":
         return False
     return bool(text)
+
+
+# configurations/base.ini max_relative_time: 10 years
+MAX_RELATIVE_TIME = 315360000
+_TIME_FILTER = re.compile(r"^(\w*(At|Time|Date))(GreaterThanOrEqual|LessThanOrEqual|Equal)$")
+
+
+def relative_time(value: Any, now: float | None = None) -> int:
+    """``kTime::getRelativeTime``: a time within ±10 years of 0 counts from now (``-3600`` = an hour
+    ago); empty is 0, -1 stays -1 (REMOVE_DATE), anything else is absolute."""
+    if value is None or str(value) == "":
+        return 0
+    number = as_int(value, 0) or 0
+    if number != -1 and -MAX_RELATIVE_TIME <= number <= MAX_RELATIVE_TIME:
+        return int(now if now is not None else time.time()) + number
+    return number
+
+
+def with_relative_times(filter_spec: Any) -> Any:
+    """A filter with its time-typed fields (``createdAtGreaterThanOrEqual``, ``queueTimeLessThanOrEqual``,
+    ``startDateGreaterThanOrEqual``...) resolved as the deserializer does for ``@var time``
+    properties. (``startTime`` of cue points is milliseconds, not a time.)"""
+    if not isinstance(filter_spec, dict):
+        return filter_spec
+    out = dict(filter_spec)
+    for key, value in filter_spec.items():
+        match = _TIME_FILTER.match(key)
+        if match and match.group(1) != "startTime" and value not in (None, ""):
+            out[key] = relative_time(value)
+    return out
 
 
 # multiLingualUtils::LANGUAGE_CODE_REGEX, and the request language that asks for every language
@@ -206,7 +252,6 @@ def request_language(params: dict[str, Any]) -> str | None:
     if text.upper() != MULTI and not LANGUAGE_CODE.match(text):
         raise_error("INVALID_LANGUAGE_CODE", LANGUAGE_CODE=text)
     return text.upper()
-
 
 
 # ---------------------------------------------------------------------------------------------

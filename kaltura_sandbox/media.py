@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import tempfile
@@ -50,7 +51,9 @@ def _run(args: list[str]) -> None:
 def _duration(path: Path) -> float:
     out = subprocess.run(
         ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "default=nw=1:nk=1", str(path)],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.strip()
     return float(out or 0.0)
 
@@ -63,30 +66,83 @@ def _segment_wav(segment: Segment, target: Path) -> None:
         raw.unlink(missing_ok=True)
     elif segment.music:
         # A chord with a slow tremolo: non-speech sound with energy, for audio-tag tests.
-        _run(["ffmpeg", "-y", "-loglevel", "error", "-f", "lavfi", "-i",
-              f"sine=frequency=220:duration={segment.music},volume=0.3", "-f", "lavfi", "-i",
-              f"sine=frequency=277:duration={segment.music}", "-f", "lavfi", "-i",
-              f"sine=frequency=330:duration={segment.music}",
-              "-filter_complex", "amix=inputs=3,tremolo=f=4:d=0.5", "-ar", "16000", "-ac", "1", str(target)])
+        _run(
+            [
+                "ffmpeg",
+                "-y",
+                "-loglevel",
+                "error",
+                "-f",
+                "lavfi",
+                "-i",
+                f"sine=frequency=220:duration={segment.music},volume=0.3",
+                "-f",
+                "lavfi",
+                "-i",
+                f"sine=frequency=277:duration={segment.music}",
+                "-f",
+                "lavfi",
+                "-i",
+                f"sine=frequency=330:duration={segment.music}",
+                "-filter_complex",
+                "amix=inputs=3,tremolo=f=4:d=0.5",
+                "-ar",
+                "16000",
+                "-ac",
+                "1",
+                str(target),
+            ]
+        )
     else:
-        _run(["ffmpeg", "-y", "-loglevel", "error", "-f", "lavfi", "-i",
-              f"anullsrc=r=16000:cl=mono", "-t", str(max(segment.silence, 0.05)), str(target)])
+        _run(
+            [
+                "ffmpeg",
+                "-y",
+                "-loglevel",
+                "error",
+                "-f",
+                "lavfi",
+                "-i",
+                "anullsrc=r=16000:cl=mono",
+                "-t",
+                str(max(segment.silence, 0.05)),
+                str(target),
+            ]
+        )
 
 
-def synthesize(segments: list[Segment], media_dir: Path, *, pad_to_seconds: float | None = None,
-               with_video: bool = True, loop_to_seconds: float | None = None) -> MediaBundle:
+def synthesize(
+    segments: list[Segment],
+    media_dir: Path,
+    *,
+    pad_to_seconds: float | None = None,
+    with_video: bool = True,
+    loop_to_seconds: float | None = None,
+) -> MediaBundle:
     """Make (or reuse) the media of an entry whose timeline is ``segments``."""
-    key = hashlib.sha256(json.dumps(
-        {"v": 3, "segments": [s.__dict__ for s in segments], "pad": pad_to_seconds, "video": with_video,
-         **({"loop": loop_to_seconds} if loop_to_seconds else {})},
-        sort_keys=True).encode()).hexdigest()[:20]
+    key = hashlib.sha256(
+        json.dumps(
+            {
+                "v": 3,
+                "segments": [s.__dict__ for s in segments],
+                "pad": pad_to_seconds,
+                "video": with_video,
+                **({"loop": loop_to_seconds} if loop_to_seconds else {}),
+            },
+            sort_keys=True,
+        ).encode()
+    ).hexdigest()[:20]
     folder = Path(media_dir) / key
     done = folder / "bundle.json"
     if done.exists():
         meta = json.loads(done.read_text())
-        return MediaBundle(folder, meta["duration"], folder / "audio.wav",
-                           {k: folder / v for k, v in meta["files"].items()},
-                           {k: folder / v for k, v in meta["hls"].items()})
+        return MediaBundle(
+            folder,
+            meta["duration"],
+            folder / "audio.wav",
+            {k: folder / v for k, v in meta["files"].items()},
+            {k: folder / v for k, v in meta["hls"].items()},
+        )
     work = Path(tempfile.mkdtemp(prefix=f"{key}-", dir=media_dir))
     try:
         parts = []
@@ -105,21 +161,89 @@ def synthesize(segments: list[Segment], media_dir: Path, *, pad_to_seconds: floa
             # Long entries (benchmarks): the timeline repeated up to the length, made by ffmpeg.
             once = work / "once.wav"
             wav.rename(once)
-            _run(["ffmpeg", "-y", "-loglevel", "error", "-stream_loop", "-1", "-i", str(once), "-t",
-                  str(loop_to_seconds), "-ar", "16000", "-ac", "1", str(wav)])
+            _run(
+                [
+                    "ffmpeg",
+                    "-y",
+                    "-loglevel",
+                    "error",
+                    "-stream_loop",
+                    "-1",
+                    "-i",
+                    str(once),
+                    "-t",
+                    str(loop_to_seconds),
+                    "-ar",
+                    "16000",
+                    "-ac",
+                    "1",
+                    str(wav),
+                ]
+            )
         duration = _duration(wav)
         files: dict[str, str] = {}
         # Audio-only flavor (AAC in M4A).
-        _run(["ffmpeg", "-y", "-loglevel", "error", "-i", str(wav), "-c:a", "aac", "-b:a", "64k", str(work / "audio.m4a")])
+        _run(
+            [
+                "ffmpeg",
+                "-y",
+                "-loglevel",
+                "error",
+                "-i",
+                str(wav),
+                "-c:a",
+                "aac",
+                "-b:a",
+                "64k",
+                str(work / "audio.m4a"),
+            ]
+        )
         files["audio"] = "audio.m4a"
         if with_video:
             video = ["-f", "lavfi", "-i", f"color=c=0x1f3a60:s=320x180:r=10:d={duration:.3f}"]
-            _run(["ffmpeg", "-y", "-loglevel", "error", *video, "-i", str(wav), "-c:v", "libx264", "-preset",
-                  "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "64k", "-shortest",
-                  "-movflags", "+faststart", str(work / "source.mp4")])
+            _run(
+                [
+                    "ffmpeg",
+                    "-y",
+                    "-loglevel",
+                    "error",
+                    *video,
+                    "-i",
+                    str(wav),
+                    "-c:v",
+                    "libx264",
+                    "-preset",
+                    "ultrafast",
+                    "-pix_fmt",
+                    "yuv420p",
+                    "-c:a",
+                    "aac",
+                    "-b:a",
+                    "64k",
+                    "-shortest",
+                    "-movflags",
+                    "+faststart",
+                    str(work / "source.mp4"),
+                ]
+            )
             files["source"] = "source.mp4"
-            _run(["ffmpeg", "-y", "-loglevel", "error", *video, "-c:v", "libx264", "-preset", "ultrafast",
-                  "-pix_fmt", "yuv420p", "-an", str(work / "video_only.mp4")])
+            _run(
+                [
+                    "ffmpeg",
+                    "-y",
+                    "-loglevel",
+                    "error",
+                    *video,
+                    "-c:v",
+                    "libx264",
+                    "-preset",
+                    "ultrafast",
+                    "-pix_fmt",
+                    "yuv420p",
+                    "-an",
+                    str(work / "video_only.mp4"),
+                ]
+            )
             files["video_only"] = "video_only.mp4"
         (work / "broken.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"not really a movie " * 64)
         files["broken"] = "broken.mp4"
@@ -129,28 +253,66 @@ def synthesize(segments: list[Segment], media_dir: Path, *, pad_to_seconds: floa
                 continue
             out = work / f"hls-{kind}"
             out.mkdir()
-            _run(["ffmpeg", "-y", "-loglevel", "error", "-i", str(work / files[kind]), "-c", "copy",
-                  "-f", "hls", "-hls_time", "4", "-hls_list_size", "0", "-hls_playlist_type", "vod",
-                  "-hls_segment_filename", str(out / "seg-%d-v1-a1.ts"), str(out / "index.m3u8")])
+            _run(
+                [
+                    "ffmpeg",
+                    "-y",
+                    "-loglevel",
+                    "error",
+                    "-i",
+                    str(work / files[kind]),
+                    "-c",
+                    "copy",
+                    "-f",
+                    "hls",
+                    "-hls_time",
+                    "4",
+                    "-hls_list_size",
+                    "0",
+                    "-hls_playlist_type",
+                    "vod",
+                    "-hls_segment_filename",
+                    str(out / "seg-%d-v1-a1.ts"),
+                    str(out / "index.m3u8"),
+                ]
+            )
             hls[kind] = f"hls-{kind}/index.m3u8"
         (work / "bundle.json").write_text(json.dumps({"duration": duration, "files": files, "hls": hls}))
         try:
             work.rename(folder)
         except OSError:  # another process made it first
             shutil.rmtree(work, ignore_errors=True)
-        return synthesize(segments, media_dir, pad_to_seconds=pad_to_seconds, with_video=with_video,
-                          loop_to_seconds=loop_to_seconds)
+        return synthesize(
+            segments, media_dir, pad_to_seconds=pad_to_seconds, with_video=with_video, loop_to_seconds=loop_to_seconds
+        )
     except Exception:
         shutil.rmtree(work, ignore_errors=True)
         raise
 
 
 def probe(path: Path) -> dict[str, Any]:
-    """Container/codec facts Kaltura reports on a flavor."""
+    """Container/codec facts Kaltura reports on a flavor.
+
+    Media is cached by content, so the answer is cached beside the file (``<file>.probe.json``):
+    building a scenario again costs no ffprobe run.
+    """
+    path = Path(path)
+    cached = path.with_name(path.name + ".probe.json")
+    try:
+        if cached.stat().st_mtime >= path.stat().st_mtime:
+            return dict(json.loads(cached.read_text()))
+    except (OSError, ValueError):
+        pass
     out = subprocess.run(
         ["ffprobe", "-v", "error", "-show_streams", "-show_format", "-of", "json", str(path)],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     )
-    if out.returncode != 0:
-        return {}
-    return json.loads(out.stdout)
+    facts: dict[str, Any] = json.loads(out.stdout) if out.returncode == 0 else {}
+    try:
+        partial = cached.with_name(cached.name + f".{os.getpid()}")
+        partial.write_text(json.dumps(facts))
+        partial.replace(cached)  # atomic: parallel test processes share the cache
+    except OSError:
+        pass
+    return facts

@@ -26,17 +26,48 @@ DEFAULT_SCENARIO = Path(__file__).parent / "scenarios" / "default.yaml"
 
 FEATURES = {name: value for value, name in FEATURE_NAMES.items()}
 SERVICE_TYPES = {"HUMAN": 1, "MACHINE": 2, "HYBRID": 3}
-TURNAROUND = {"BEST_EFFORT": -1, "IMMEDIATE": 0, "ONE_BUSINESS_DAY": 1, "TWO_BUSINESS_DAYS": 2,
-              "THREE_BUSINESS_DAYS": 3, "FOUR_BUSINESS_DAYS": 4, "FIVE_BUSINESS_DAYS": 5, "SIX_BUSINESS_DAYS": 6,
-              "SEVEN_BUSINESS_DAYS": 7, "TEN_BUSINESS_DAYS": 10, "THIRTY_MINUTES": 1800, "TWO_HOURS": 7200,
-              "THREE_HOURS": 10800, "SIX_HOURS": 21600, "EIGHT_HOURS": 28800, "TWELVE_HOURS": 43200,
-              "TWENTY_FOUR_HOURS": 86400, "FORTY_EIGHT_HOURS": 172800, "FOUR_DAYS": 345600, "FIVE_DAYS": 432000,
-              "TEN_DAYS": 864000}
-STATUSES = {"PENDING": 1, "READY": 2, "PROCESSING": 3, "PENDING_MODERATION": 4, "REJECTED": 5, "ERROR": 6,
-            "ABORTED": 7, "PENDING_ENTRY_READY": 8, "SCHEDULED": 9}
+TURNAROUND = {
+    "BEST_EFFORT": -1,
+    "IMMEDIATE": 0,
+    "ONE_BUSINESS_DAY": 1,
+    "TWO_BUSINESS_DAYS": 2,
+    "THREE_BUSINESS_DAYS": 3,
+    "FOUR_BUSINESS_DAYS": 4,
+    "FIVE_BUSINESS_DAYS": 5,
+    "SIX_BUSINESS_DAYS": 6,
+    "SEVEN_BUSINESS_DAYS": 7,
+    "TEN_BUSINESS_DAYS": 10,
+    "THIRTY_MINUTES": 1800,
+    "TWO_HOURS": 7200,
+    "THREE_HOURS": 10800,
+    "SIX_HOURS": 21600,
+    "EIGHT_HOURS": 28800,
+    "TWELVE_HOURS": 43200,
+    "TWENTY_FOUR_HOURS": 86400,
+    "FORTY_EIGHT_HOURS": 172800,
+    "FOUR_DAYS": 345600,
+    "FIVE_DAYS": 432000,
+    "TEN_DAYS": 864000,
+}
+STATUSES = {
+    "PENDING": 1,
+    "READY": 2,
+    "PROCESSING": 3,
+    "PENDING_MODERATION": 4,
+    "REJECTED": 5,
+    "ERROR": 6,
+    "ABORTED": 7,
+    "PENDING_ENTRY_READY": 8,
+    "SCHEDULED": 9,
+}
 OUTPUT_FORMATS = {"SRT": 1, "DFXP": 2, "VTT": 3}
-DELETION = {"DO_NOTHING": 1, "DELETE_ONCE_PROCESSED": 2, "DELETE_AFTER_WEEK": 3, "DELETE_AFTER_MONTH": 4,
-            "DELETE_AFTER_THREE_MONTHS": 5}
+DELETION = {
+    "DO_NOTHING": 1,
+    "DELETE_ONCE_PROCESSED": 2,
+    "DELETE_AFTER_WEEK": 3,
+    "DELETE_AFTER_MONTH": 4,
+    "DELETE_AFTER_THREE_MONTHS": 5,
+}
 REGIONS = {"US": 1, "EU": 2, "CA": 3}
 _RELATIVE = re.compile(r"^([+-])\s*(\d+(?:\.\d+)?)\s*([smhdw])$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -63,10 +94,17 @@ def _enum(value: Any, names: dict[str, int]) -> int | None:
     return int(value)
 
 
-def _bool(value: Any) -> int | None:
+def _bool(value: Any) -> bool | None:
+    """A ``KalturaNullableBoolean`` field: true/false in JSON, 1/0 in XML."""
     if value is None:
         return None
-    return 1 if value in (True, 1, "1", "true", "True", "yes") else 0
+    return value in (True, 1, "1", "true", "True", "yes")
+
+
+def _output_format(value: Any) -> str | None:
+    """A catalog item's ``outputFormat``: Kaltura stores it in custom data and answers a string."""
+    number = _enum(value, OUTPUT_FORMATS)
+    return None if number is None else str(number)
 
 
 def load_scenario(path: Path | str | dict[str, Any] | None = None) -> Scenario:
@@ -102,8 +140,11 @@ def _catalog_item(spec: dict[str, Any], vendor_id: int, now: int) -> dict[str, A
         serviceType=_enum(spec.get("service_type", "MACHINE"), SERVICE_TYPES),
         serviceFeature=feature,
         turnAroundTime=_enum(spec.get("turn_around_time", "BEST_EFFORT"), TURNAROUND),
-        pricing=kobj("KalturaVendorCatalogItemPricing", pricePerUnit=float(spec.get("price_per_unit", 1.0)),
-                     priceFunction="kReachUtils::calcPricePerMinute"),
+        pricing=kobj(
+            "KalturaVendorCatalogItemPricing",
+            pricePerUnit=float(spec.get("price_per_unit", 1.0)),
+            priceFunction="kReachUtils::calcPricePerMinute",
+        ),
         engineType=None,
         sourceLanguage=spec.get("source_language", "English"),
         allowResubmission=False,
@@ -119,7 +160,7 @@ def _catalog_item(spec: dict[str, Any], vendor_id: int, now: int) -> dict[str, A
         adminTagsToExclude=None,
     )
     if feature in (1, 2, 3, 8, 11):
-        item["outputFormat"] = _enum(spec.get("output_format"), OUTPUT_FORMATS)
+        item["outputFormat"] = _output_format(spec.get("output_format"))
         item["enableSpeakerId"] = _bool(spec.get("enable_speaker_id", False))
         item["fixedPriceAddons"] = 0
     if feature in (2, 7, 11):
@@ -130,14 +171,17 @@ def _catalog_item(spec: dict[str, Any], vendor_id: int, now: int) -> dict[str, A
         item["flavorParamsId"] = int(spec.get("flavor_params_id", 1500 + feature))
         item["clearAudioFlavorParamsId"] = int(spec.get("clear_audio_flavor_params_id", 1600 + feature))
     if feature == 9:
-        item["outputFormat"] = _enum(spec.get("output_format", "VTT"), OUTPUT_FORMATS)
+        item["outputFormat"] = _output_format(spec.get("output_format", "VTT"))
     if feature in (8, 11):
-        item.update(minimalRefundTime=int(spec.get("minimal_refund_time", 0)),
-                    minimalOrderTime=int(spec.get("minimal_order_time", 0)),
-                    durationLimit=int(spec.get("duration_limit", 0)))
+        item.update(
+            minimalRefundTime=int(spec.get("minimal_refund_time", 0)),
+            minimalOrderTime=int(spec.get("minimal_order_time", 0)),
+            durationLimit=int(spec.get("duration_limit", 0)),
+        )
     if feature == 8:
-        item.update(startTimeBuffer=int(spec.get("start_time_buffer", 300)),
-                    endTimeBuffer=int(spec.get("end_time_buffer", 300)))
+        item.update(
+            startTimeBuffer=int(spec.get("start_time_buffer", 300)), endTimeBuffer=int(spec.get("end_time_buffer", 300))
+        )
     return item
 
 
@@ -209,13 +253,21 @@ def _app_tokens(vendor: dict[str, Any]) -> list[dict[str, Any]]:
 def _app_token(spec: dict[str, Any], partner_id: int, now: int) -> dict[str, Any]:
     status = spec.get("status", "ACTIVE" if spec.get("active", True) else "DISABLED")
     return kobj(
-        "KalturaAppToken", id=str(spec["id"]), token=None, partnerId=partner_id, createdAt=now, updatedAt=now,
-        status=_enum(status, APP_TOKEN_STATUSES), expiry=resolve_time(spec.get("expiry"), now),
+        "KalturaAppToken",
+        id=str(spec["id"]),
+        token=None,
+        partnerId=partner_id,
+        createdAt=now,
+        updatedAt=now,
+        status=_enum(status, APP_TOKEN_STATUSES),
+        expiry=resolve_time(spec.get("expiry"), now),
         sessionType=_enum(spec.get("session_type"), {"USER": 0, "ADMIN": 2}),
-        sessionUserId=spec.get("session_user_id"), sessionDuration=spec.get("session_duration"),
+        sessionUserId=spec.get("session_user_id"),
+        sessionDuration=spec.get("session_duration"),
         sessionPrivileges=spec.get("session_privileges"),
         # AppToken::getHashType: SHA1 when unset (the vendor guide's samples set SHA256)
-        hashType=str(spec.get("hash_type") or "SHA1").upper(), description=spec.get("description"),
+        hashType=str(spec.get("hash_type") or "SHA1").upper(),
+        description=spec.get("description"),
         _token=str(spec["token"]),
     )
 
@@ -235,20 +287,42 @@ def _caption_asset(store: Store, entry: dict[str, Any], spec: dict[str, Any], no
     asset_id = str(spec.get("id") or f"0_ca{store.next_int('caption_asset'):06d}")
     language = spec.get("language", "English")
     asset = kobj(
-        "KalturaCaptionAsset", id=asset_id, entryId=entry["id"], partnerId=entry["partnerId"], version=1,
-        size=max(1, len(data) // 1024), tags=spec.get("tags", ""), fileExt={"1": "srt", "2": "dfxp", "3": "vtt"}[fmt],
-        createdAt=now, updatedAt=now, deletedAt=None, description="", partnerData=None, partnerDescription=None,
-        actualSourceAssetParamsIds=None, sizeInBytes=len(data), captionParamsId=None, language=language,
+        "KalturaCaptionAsset",
+        id=asset_id,
+        entryId=entry["id"],
+        partnerId=entry["partnerId"],
+        version=1,
+        size=max(1, len(data) // 1024),
+        tags=spec.get("tags", ""),
+        fileExt={"1": "srt", "2": "dfxp", "3": "vtt"}[fmt],
+        createdAt=now,
+        updatedAt=now,
+        deletedAt=None,
+        description="",
+        partnerData=None,
+        partnerDescription=None,
+        actualSourceAssetParamsIds=None,
+        sizeInBytes=len(data),
+        captionParamsId=None,
+        language=language,
         languageCode={"English": "en", "Spanish": "es", "French": "fr", "German": "de"}.get(language),
-        isDefault=1 if spec.get("default", False) else 0, label=spec.get("label", language), format=fmt,
-        source=None, status=2, parentId=None, accuracy=spec.get("accuracy", 99), displayOnPlayer=True,
-        associatedTranscriptIds=None, usage="0", _content=data,
+        isDefault=bool(spec.get("default", False)),
+        label=spec.get("label", language),
+        format=fmt,
+        source=None,
+        status=2,
+        parentId=None,
+        accuracy=spec.get("accuracy", 99),
+        displayOnPlayer=True,
+        associatedTranscriptIds=None,
+        usage="0",
+        _content=data,
     )
     return store.put("caption_assets", asset_id, asset)
 
 
 def _srt_time(seconds: float) -> str:
-    ms = int(round(seconds * 1000))
+    ms = round(seconds * 1000)
     return f"{ms // 3600000:02d}:{ms // 60000 % 60:02d}:{ms // 1000 % 60:02d},{ms % 1000:03d}"
 
 
@@ -275,6 +349,11 @@ def build_store(scenario: Scenario, media_dir: Path, now: int | None = None) -> 
     for token in _app_tokens(vendor):
         record = _app_token(token, vendor_id, moment)
         store.put("app_tokens", record["id"], record)
+    for partner_spec in [vendor, *scenario.get("customers", [])]:
+        for profile in partner_spec.get("response_profiles") or []:
+            record = kobj("KalturaResponseProfile", **{k: v for k, v in profile.items() if k != "objectType"})
+            record["partnerId"] = int(partner_spec["partner_id"])
+            store.put("response_profiles", record["id"], record)
     for spec in scenario.get("catalog_items", []):
         item = _catalog_item(spec, vendor_id, moment)
         store.put("catalog_items", item["id"], item)
@@ -292,12 +371,22 @@ def build_store(scenario: Scenario, media_dir: Path, now: int | None = None) -> 
                 _caption_asset(store, entry, caption, moment)
         for spec in customer.get("schedule_events", []):
             event = kobj(
-                "KalturaLiveStreamScheduleEvent", id=int(spec["id"]), partnerId=partner_id, parentId=None,
-                summary=spec.get("summary", "Live event"), description=None, status=2,
+                "KalturaLiveStreamScheduleEvent",
+                id=int(spec["id"]),
+                partnerId=partner_id,
+                parentId=None,
+                summary=spec.get("summary", "Live event"),
+                description=None,
+                status=2,
                 startDate=resolve_time(spec.get("start", "+1h"), moment),
-                endDate=resolve_time(spec.get("end", "+2h"), moment), referenceId=None,
-                templateEntryId=spec.get("entry"), entryIds=spec.get("entry"), sourceEntryId=None,
-                createdAt=moment, updatedAt=moment, liveFeatures=[],
+                endDate=resolve_time(spec.get("end", "+2h"), moment),
+                referenceId=None,
+                templateEntryId=spec.get("entry"),
+                entryIds=spec.get("entry"),
+                sourceEntryId=None,
+                createdAt=moment,
+                updatedAt=moment,
+                liveFeatures=[],
             )
             store.put("schedule_events", event["id"], event)
         for spec in _expand_batches(customer):
@@ -328,10 +417,14 @@ def build_store(scenario: Scenario, media_dir: Path, now: int | None = None) -> 
                 start = int(event.get("startDate") or moment) - int(item.get("startTimeBuffer") or 0)
                 end = int(event.get("endDate") or moment) + int(item.get("endTimeBuffer") or 0)
                 entry = store.get("entries", spec["entry"]) or {}
-                task_spec["taskJobData"] = kobj("KalturaScheduledVendorTaskData",
-                                                entryDuration=int(entry.get("msDuration") or 0) or None,
-                                                vendorComment=None, startDate=start, endDate=end,
-                                                scheduledEventId=int(spec["schedule_event"]))
+                task_spec["taskJobData"] = kobj(
+                    "KalturaScheduledVendorTaskData",
+                    entryDuration=int(entry.get("msDuration") or 0) or None,
+                    vendorComment=None,
+                    startDate=start,
+                    endDate=end,
+                    scheduledEventId=int(spec["schedule_event"]),
+                )
             task = create_task(store, task_spec, now=moment)
             if spec.get("turn_around_time") is not None:
                 # a task may carry its own turnaround (the item's was changed after ordering)
@@ -339,10 +432,14 @@ def build_store(scenario: Scenario, media_dir: Path, now: int | None = None) -> 
                 if spec.get("expected_finish_time") is None and task.get("queueTime"):
                     task["expectedFinishTime"] = expected_finish(int(task["createdAt"]), int(task["turnAroundTime"]))
             if feature == 8 and spec.get("schedule_event"):
-                add_live_caption_feature(store, int(spec["schedule_event"]), int(task["id"]),
-                                         language=str(item.get("sourceLanguage", "English"))[:3].lower(),
-                                         pre_start=int(item.get("startTimeBuffer") or 0),
-                                         post_end=int(item.get("endTimeBuffer") or 0))
+                add_live_caption_feature(
+                    store,
+                    int(spec["schedule_event"]),
+                    int(task["id"]),
+                    language=str(item.get("sourceLanguage", "English"))[:3].lower(),
+                    pre_start=int(item.get("startTimeBuffer") or 0),
+                    post_end=int(item.get("endTimeBuffer") or 0),
+                )
     return store
 
 
@@ -374,8 +471,11 @@ def credentials(scenario: Scenario, service_url: str) -> dict[str, Any]:
         the vendor's first ACTIVE one.
     """
     vendor = scenario["vendor"]
-    tokens = [t for t in _app_tokens(vendor)
-              if str(t.get("status", "ACTIVE" if t.get("active", True) else "DISABLED")).upper() in ("ACTIVE", "2")]
+    tokens = [
+        t
+        for t in _app_tokens(vendor)
+        if str(t.get("status", "ACTIVE" if t.get("active", True) else "DISABLED")).upper() in ("ACTIVE", "2")
+    ]
     token = tokens[0] if tokens else {}
     return {
         "service_url": service_url,

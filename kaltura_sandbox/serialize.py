@@ -1,10 +1,16 @@
-"""Kaltura's response formats: format=2 (XML, what the Python client reads) and format=1 (JSON).
+"""Kaltura's response formats: format=2 (XML, what the Python client reads), format=1 (JSON) and
+format=3 (PHP ``serialize()``, the default of Kaltura's PHP client and REACH vendor sample).
 
 XML rules (Kaltura's ``KalturaXmlSerializer``): ``<xml><result>…</result><executionTime/></xml>``;
 an object is ``<objectType>`` followed by one element per property; an array is ``<item>``
 elements; a map is ``<item><itemKey>name</itemKey>…</item>``; booleans are 1/0; null is an empty
 element; errors are ``<error><code/><message/><objectType>KalturaAPIException</objectType><args/>``.
-JSON rules (``KalturaJsonSerializer``): objects with ``objectType``, nulls omitted.
+JSON rules (``KalturaJsonSerializer``): objects with ``objectType``, nulls omitted; an error's
+``args`` is PHP's empty array ``[]`` when it has none.
+PHP rules (``KalturaPhpSerializer``: ``serialize()`` after ``prepareSerializedObject``): an object
+is ``O:<len>:"<class>":<n>:{…}`` with every property, nulls as ``N;``; typed arrays and maps are
+PHP arrays; an error is the array ``{code, message, objectType, args}``; a multirequest is
+``a:<n>:{i:0;…}``.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from xml.sax.saxutils import escape
 
 from kaltura_sandbox.framework import KalturaAPIError
 
-__all__ = ["KMap", "error_obj", "to_json", "to_xml", "xml_envelope"]
+__all__ = ["KMap", "error_obj", "to_json", "to_php", "to_xml", "xml_envelope"]
 
 
 class KMap(dict):  # type: ignore[type-arg]
@@ -101,11 +107,12 @@ def xml_envelope(payload: str, execution_time: float) -> str:
 
 
 def error_obj(error: KalturaAPIError) -> dict[str, Any]:
+    """``KalturaSerializer::convertExceptionsToPhpArrays``: args is a PHP array, ``[]`` when empty."""
     return {
         "code": error.code,
         "message": error.message,
         "objectType": "KalturaAPIException",
-        "args": dict(error.args_map),
+        "args": dict(error.args_map) if error.args_map else [],
     }
 
 
@@ -123,3 +130,72 @@ def _json_value(value: Any) -> Any:
 
 def to_json(value: Any) -> str:
     return json.dumps(_json_value(value), ensure_ascii=False)
+
+
+# ---------------------------------------------------------------------------------------------
+# format=3: PHP serialize()
+
+
+def _php_string(text: str) -> str:
+    return f's:{len(text.encode("utf-8"))}:"{text}";'
+
+
+def _php_key(key: Any) -> str:
+    if isinstance(key, int) or (isinstance(key, str) and key.isdigit() and not key.startswith("0")):
+        return f"i:{int(key)};"  # PHP turns numeric string keys into integers
+    return _php_string(str(key))
+
+
+def _php_float(value: float) -> str:
+    if value != value:
+        return "d:NAN;"
+    if value in (float("inf"), float("-inf")):
+        return "d:INF;" if value > 0 else "d:-INF;"
+    text = repr(value)
+    return f"d:{text[:-2] if text.endswith('.0') else text};"
+
+
+def _php_value(value: Any, out: list[str]) -> None:
+    if value is None:
+        out.append("N;")
+    elif isinstance(value, KalturaAPIError):
+        _php_array(list(error_obj(value).items()), out)
+    elif value is True or value is False:
+        out.append(f"b:{1 if value else 0};")
+    elif isinstance(value, int):
+        out.append(f"i:{value};")
+    elif isinstance(value, float):
+        out.append(_php_float(value))
+    elif isinstance(value, str):
+        out.append(_php_string(value))
+    elif isinstance(value, dict) and value.get("objectType") and not isinstance(value, KMap):
+        fields = [(k, v) for k, v in value.items() if k != "objectType" and not k.startswith("_")]
+        if "relatedObjects" not in value:
+            fields.insert(0, ("relatedObjects", None))  # KalturaObject::$relatedObjects, on every object
+        name = str(value["objectType"])
+        out.append(f'O:{len(name.encode("utf-8"))}:"{name}":{len(fields)}:{{')
+        for key, item in fields:
+            out.append(_php_string(key))
+            _php_value(item, out)
+        out.append("}")
+    elif isinstance(value, dict):
+        _php_array([(k, v) for k, v in value.items() if not (isinstance(k, str) and k.startswith("_"))], out)
+    elif isinstance(value, (list, tuple)):
+        _php_array(list(enumerate(value)), out)
+    else:
+        out.append(_php_string(str(value)))
+
+
+def _php_array(items: list[tuple[Any, Any]], out: list[str]) -> None:
+    out.append(f"a:{len(items)}:{{")
+    for key, item in items:
+        out.append(_php_key(key))
+        _php_value(item, out)
+    out.append("}")
+
+
+def to_php(value: Any) -> str:
+    """One answer in PHP's ``serialize()`` format (a multirequest answer is a list)."""
+    out: list[str] = []
+    _php_value(value, out)
+    return "".join(out)

@@ -10,7 +10,8 @@ import uvicorn
 
 from kaltura_sandbox.app import create_app
 from kaltura_sandbox.faults import FaultPlan
-from kaltura_sandbox.scenario import build_store, credentials as scenario_credentials, load_scenario
+from kaltura_sandbox.scenario import build_store, load_scenario
+from kaltura_sandbox.scenario import credentials as scenario_credentials
 
 __all__ = ["credentials", "serve"]
 
@@ -40,7 +41,11 @@ def serve(
     app = create_app(store, faults)
     logging.getLogger("kaltura_sandbox").info(
         "Kaltura sandbox: %d partners, %d entries, %d tasks at http://%s:%d",
-        len(store.table("partners")), len(store.table("entries")), len(store.table("tasks")), host, port,
+        len(store.table("partners")),
+        len(store.table("entries")),
+        len(store.table("tasks")),
+        host,
+        port,
     )
     uvicorn.run(app, host=host, port=port, log_level="warning")
 

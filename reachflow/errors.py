@@ -13,8 +13,10 @@
         │   │                     has to act), not Failed
         │   ├── MediaError        no usable flavor, no audio, undecodable, silent, no speech
         │   ├── LanguageMismatch  the spoken language is not the ordered one
-        │   └── UnsupportedJob    a feature / service type / language pair we do not serve
-        │       └── NoTranslationEngine  no machine translation engine for the language pair
+        │   ├── UnsupportedJob    a feature / service type / language pair we do not serve
+        │   │   ├── NoTranslationEngine  no machine translation engine for the language pair
+        │   │   └── NoVoice       no speech-synthesis voice speaks the language (dubbing, description)
+        │   └── NoSourceCaption   a translation's source caption is missing or unreadable
         ├── ModelUnavailable      a speech model is not installed on this worker (ours to fix)
         ├── DeadlineExceeded      the job's deadline passed and the policy is to give up
         ├── ReviewAbandoned       a person's submissions kept failing validation
@@ -45,7 +47,9 @@ __all__ = [
     "LanguageMismatch",
     "MediaError",
     "ModelUnavailable",
+    "NoSourceCaption",
     "NoTranslationEngine",
+    "NoVoice",
     "PermanentError",
     "ReachError",
     "ReviewAbandoned",
@@ -173,6 +177,24 @@ class NoTranslationEngine(UnsupportedJob):
         return (type(self), (self.source, self.target))
 
 
+class NoVoice(UnsupportedJob):
+    """No offline voice speaks the language: "no speech voice for Klingon (tlh)".
+
+    Args:
+        language: The language's name or code as ordered ("Klingon").
+        code: Its ISO code when known ("tlh").
+    """
+
+    def __init__(self, language: str, code: str | None = None) -> None:
+        self.language = language
+        self.language_code = code
+        suffix = f" ({code})" if code and code != language else ""
+        super().__init__(f"no speech voice for {language}{suffix}")
+
+    def __reduce__(self) -> tuple[type[NoVoice], tuple[str, str | None]]:
+        return (type(self), (self.language, self.language_code))
+
+
 class ModelUnavailable(PermanentError):
     """A speech model (or the package that ships it) is not installed on this worker.
 
@@ -225,3 +247,7 @@ def classify_unexpected(exc: BaseException, where: str = "") -> ReachError:
     prefix = f"{where}: " if where else ""
     detail = one_line(str(exc), limit=120)
     return UnexpectedFailure(f"{prefix}unexpected {type(exc).__name__}" + (f" ({detail})" if detail else ""))
+
+
+class NoSourceCaption(JobRejected):
+    """A translation from captions has no source caption to read (or it cannot be read)."""

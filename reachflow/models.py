@@ -25,10 +25,12 @@ __all__ = [
     "AttachmentAssetInfo",
     "CaptionAssetInfo",
     "CatalogItem",
+    "CuePointInfo",
     "EntryInfo",
     "EntryVendorTask",
     "FlavorInfo",
     "Job",
+    "Language",
     "PlaybackContext",
     "PlaybackSource",
     "ReachProfile",
@@ -150,7 +152,7 @@ class CatalogItem(_Frozen):
     target_language: str | None = None
     output_format: int | None = None
     enable_speaker_id: bool = False
-    require_source: bool = False
+    require_source: bool | None = None  # None: the catalog item does not say (Kaltura: a source is needed)
     flavor_params_id: int | None = None
     clear_audio_flavor_params_id: int | None = None
 
@@ -166,7 +168,7 @@ class CatalogItem(_Frozen):
             target_language=kv(getattr(obj, "targetLanguage", None)),
             output_format=_int(getattr(obj, "outputFormat", None)),
             enable_speaker_id=_flag(getattr(obj, "enableSpeakerId", None)),
-            require_source=_flag(getattr(obj, "requireSource", None)),
+            require_source=None if kv(getattr(obj, "requireSource", None)) is None else _flag(obj.requireSource),
             flavor_params_id=_int(getattr(obj, "flavorParamsId", None)),
             clear_audio_flavor_params_id=_int(getattr(obj, "clearAudioFlavorParamsId", None)),
         )
@@ -204,6 +206,25 @@ class ReachProfile(_Frozen):
         )
 
 
+class Language(_Frozen):
+    """A language as Kaltura names it (KalturaLanguage / KalturaCatalogItemLanguage) and its ISO code."""
+
+    name: str
+    code: str | None = None
+
+    @classmethod
+    def named(cls, name: str) -> Language:
+        return cls(name=name, code=language_code(name))
+
+    def require_code(self, role: str = "") -> str:
+        """The ISO 639-1 code; a language ReachFlow does not know is an UnsupportedJob."""
+        from reachflow.errors import UnsupportedJob
+
+        if self.code is None:
+            raise UnsupportedJob(f"{role + ' ' if role else ''}language {self.name} is not supported")
+        return self.code
+
+
 class Job(_Frozen):
     """A task with its catalog item and REACH profile: everything a service needs to know."""
 
@@ -234,22 +255,40 @@ class Job(_Frozen):
             return str(self.service_feature)
 
     @property
+    def source_language(self) -> Language:
+        """The language of the entry's speech or source text (the catalog item's sourceLanguage)."""
+        return Language.named(self.catalog_item.source_language or "English")
+
+    @property
+    def target_language(self) -> Language:
+        """The language the service delivers in: the catalog item's targetLanguage when it has one
+        (translation, dubbing, …), else the source language (captions, audio description, …)."""
+        if self.catalog_item.target_language:
+            return Language.named(self.catalog_item.target_language)
+        return self.source_language
+
+    @property
     def source_language_name(self) -> str:
-        return self.catalog_item.source_language or "English"
+        return self.source_language.name
 
     @property
     def source_language_code(self) -> str:
-        from reachflow.errors import UnsupportedJob
+        """ISO 639-1 code of the source language; a language ReachFlow does not know ends the job."""
+        return self.source_language.require_code("source")
 
-        code = language_code(self.source_language_name)
-        if code is None:
-            raise UnsupportedJob(f"source language {self.source_language_name} is not supported")
-        return code
+    @property
+    def target_language_name(self) -> str:
+        return self.target_language.name
+
+    @property
+    def target_language_code(self) -> str:
+        """ISO 639-1 code of the target language; a language ReachFlow does not know ends the job."""
+        return self.target_language.require_code("target")
 
     @property
     def caption_language(self) -> str:
-        """The KalturaLanguage value for the caption asset (same names as the catalog languages)."""
-        return self.source_language_name
+        """The KalturaLanguage value of a delivered caption asset: the target language."""
+        return self.target_language.name
 
     @property
     def output_format(self) -> OutputFormat:
@@ -361,6 +400,8 @@ class CaptionAssetInfo(_Frozen):
     accuracy: int | None = None
     display_on_player: bool | None = None
     associated_transcript_ids: str | None = None
+    is_default: bool = False
+    created_at: int | None = None
 
     @classmethod
     def from_kaltura(cls, obj: Any) -> CaptionAssetInfo:
@@ -368,6 +409,7 @@ class CaptionAssetInfo(_Frozen):
             id=str(kv(obj.id)), status=_int(obj.status) or 0, tags=kv(obj.tags) or "", label=kv(obj.label),
             language=kv(obj.language), format=kv(obj.format), accuracy=_int(obj.accuracy),
             display_on_player=kv(obj.displayOnPlayer), associated_transcript_ids=kv(obj.associatedTranscriptIds),
+            is_default=_flag(getattr(obj, "isDefault", None)), created_at=_int(getattr(obj, "createdAt", None)),
         )
 
 
@@ -382,3 +424,17 @@ class AttachmentAssetInfo(_Frozen):
     def from_kaltura(cls, obj: Any) -> AttachmentAssetInfo:
         return cls(id=str(kv(obj.id)), status=_int(obj.status) or 0, tags=kv(obj.tags) or "",
                    format=kv(obj.format), file_ext=kv(obj.fileExt))
+
+
+class CuePointInfo(_Frozen):
+    id: str
+    tags: str = ""
+    cue_point_type: str | None = None
+    start_time_ms: int | None = None
+
+    @classmethod
+    def from_kaltura(cls, obj: Any) -> CuePointInfo:
+        return cls(
+            id=str(kv(obj.id)), tags=kv(getattr(obj, "tags", None)) or "",
+            cue_point_type=kv(getattr(obj, "cuePointType", None)), start_time_ms=_int(getattr(obj, "startTime", None)),
+        )

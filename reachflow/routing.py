@@ -9,7 +9,16 @@ from dataclasses import dataclass
 
 from reachflow.enums import VendorServiceFeature, VendorServiceType
 
-__all__ = ["SERVICE_ROUTES", "ServiceRoute", "idempotency_key", "route_for", "run_name", "run_tags"]
+__all__ = [
+    "CAPTIONS",
+    "SERVICE_ROUTES",
+    "TRANSLATION",
+    "ServiceRoute",
+    "idempotency_key",
+    "route_for",
+    "run_name",
+    "run_tags",
+]
 
 TAG_PREFIX_TASK = "reach-task:"
 
@@ -28,12 +37,15 @@ class ServiceRoute:
 
 
 CAPTIONS = ServiceRoute("captions", "reach-captions", "captions")
+TRANSLATION = ServiceRoute("translation", "reach-translation", "translation")
 
-# (serviceFeature, serviceType) -> the flow that serves it. HUMAN captions run the same flow, which
-# hands the machine draft to a person.
+# (serviceFeature, serviceType) -> the flow that serves it. A HUMAN job runs its service's flow too,
+# which hands the machine draft to a person.
 SERVICE_ROUTES: dict[tuple[int, int], ServiceRoute] = {
     (VendorServiceFeature.CAPTIONS, VendorServiceType.MACHINE): CAPTIONS,
     (VendorServiceFeature.CAPTIONS, VendorServiceType.HUMAN): CAPTIONS,
+    (VendorServiceFeature.TRANSLATION, VendorServiceType.MACHINE): TRANSLATION,
+    (VendorServiceFeature.TRANSLATION, VendorServiceType.HUMAN): TRANSLATION,
 }
 
 

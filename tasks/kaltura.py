@@ -56,6 +56,7 @@ from reachflow.models import (
     AttachmentAssetInfo,
     CaptionAssetInfo,
     CatalogItem,
+    CuePointInfo,
     EntryInfo,
     EntryVendorTask,
     FlavorInfo,
@@ -861,6 +862,103 @@ class TaskApi:
                 policy=ONCE,
             )
         )
+
+    # Finding what a task made, by tag (find-before-add for flavors and cue points) ---------------
+
+    def find_flavor_assets(self, entry_id: str, tag: str) -> list[FlavorInfo]:
+        """The entry's flavor assets carrying ``tag``."""
+        from KalturaClient.Plugins.Core import KalturaFilterPager, KalturaFlavorAssetFilter
+
+        def get(client: Any) -> Any:
+            f = KalturaFlavorAssetFilter()
+            f.entryIdEqual = entry_id
+            f.tagsMultiLikeAnd = tag
+            return client.flavorAsset.list(f, KalturaFilterPager(pageSize=500))
+
+        return [FlavorInfo.from_kaltura(o) for o in (self._run("list flavors by tag", get).objects or [])]
+
+    def find_cue_points(self, entry_id: str, tag: str) -> list[CuePointInfo]:
+        """The entry's cue points carrying ``tag``."""
+        from KalturaClient.Plugins.Core import KalturaFilterPager
+        from KalturaClient.Plugins.CuePoint import KalturaCuePointFilter
+
+        def get(client: Any) -> Any:
+            f = KalturaCuePointFilter()
+            f.entryIdEqual = entry_id
+            f.tagsMultiLikeAnd = tag
+            return client.cuePoint.cuePoint.list(f, KalturaFilterPager(pageSize=500))
+
+        return [CuePointInfo.from_kaltura(o) for o in (self._run("list cue points", get).objects or [])]
+
+    # Translation sources and multilingual tags ------------------------------------------------------
+
+    def list_caption_assets(self, entry_id: str) -> list[CaptionAssetInfo]:
+        """Every caption asset of the entry (any language, any maker)."""
+        from KalturaClient.Plugins.Caption import KalturaCaptionAssetFilter
+        from KalturaClient.Plugins.Core import KalturaFilterPager
+
+        def get(client: Any) -> Any:
+            f = KalturaCaptionAssetFilter()
+            f.entryIdEqual = entry_id
+            return client.caption.captionAsset.list(f, KalturaFilterPager(pageSize=500))
+
+        return [CaptionAssetInfo.from_kaltura(o) for o in (self._run("list caption assets", get).objects or [])]
+
+    def get_caption_asset(self, asset_id: str) -> CaptionAssetInfo:
+        """One caption asset (e.g. a translation's source named in the task's taskJobData)."""
+        return CaptionAssetInfo.from_kaltura(
+            self._run("read caption asset", lambda c: c.caption.captionAsset.get(asset_id))
+        )
+
+    def get_multilingual_tags(self, entry_id: str) -> list[tuple[str, str]]:
+        """The entry's tags in every language, the default language first: ``[("EN", "a,b"), ("ES", "c")]``.
+
+        Kaltura sends them only with the request language ``multi``, as an array under ``tags``,
+        which the Python client cannot read (it expects ``multiLingual_tags``): this one call is
+        made in JSON (``format=1``). An entry with no translations gives one pair, its default
+        language (``""`` when none was ever set) and its plain tags.
+        """
+        from KalturaClient.exceptions import KalturaClientException, KalturaException
+
+        url = f"{self.account.service_url.rstrip('/')}/api_v3/service/baseentry/action/get"
+
+        def get(client: Any) -> Any:
+            body = {"format": 1, "ks": client.getKs(), "entryId": entry_id, "language": "multi"}
+            response = requests.post(url, json=body, timeout=self.account.request_timeout_seconds)
+            check_status(response.status_code, "read entry")
+            try:
+                data = response.json()
+            except ValueError:
+                raise KalturaClientException("the answer is not JSON", -2) from None
+            if isinstance(data, dict) and data.get("objectType") == "KalturaAPIException":
+                raise KalturaException(str(data.get("message") or ""), str(data.get("code") or ""))
+            return data
+
+        data = self._run("read entry tags", get)
+        tags = data.get("tags") if isinstance(data, dict) else None
+        if isinstance(tags, list):
+            return [(str(t.get("language") or ""), str(t.get("value") or "")) for t in tags if isinstance(t, dict)]
+        return [(str(data.get("defaultLanguage") or ""), str(tags or ""))]
+
+    def update_multilingual_tags(self, entry_id: str, pairs: list[tuple[str, str]]) -> None:
+        """Write the entry's tags in every language (``multiLingual_tags``, request language ``multi``).
+
+        The first pair is the default language and its value the entry's plain tags; a language
+        left out is removed by Kaltura, so pass everything :meth:`get_multilingual_tags` read.
+        """
+        from KalturaClient.Plugins.Core import KalturaBaseEntry, KalturaMultiLingualString
+
+        def update(client: Any) -> Any:
+            change = KalturaBaseEntry()
+            change.multiLingual_tags = [KalturaMultiLingualString(language=k, value=v) for k, v in pairs]
+            client.setLanguage("multi")
+            try:
+                return client.baseEntry.update(entry_id, change)
+            finally:
+                # Like a response profile, a request language sticks to every later call: drop it.
+                client.requestConfiguration.pop("language", None)
+
+        self._run("update entry multilingual tags", update)
 
     def update_entry_tags(self, entry_id: str, tags: str) -> EntryInfo:
         from KalturaClient.Plugins.Core import KalturaBaseEntry

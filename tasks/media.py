@@ -1,5 +1,12 @@
 """Fetching and decoding an entry's media, in bounded memory.
 
+Prefect tasks every service that listens to the media shares:
+
+* :func:`fetch_media`: the entry's best flavor that really carries sound, downloaded (task).
+* :func:`decode_audio`: 16 kHz mono WAV as an :class:`AudioTrack`; silent media ends the job (task).
+
+The steps under them:
+
 * :func:`download_progressive`: streamed to disk with size and time limits; a dropped connection
   resumes with an HTTP Range request; 5xx is transient, 4xx permanent.
 * :func:`download_hls`: the m3u8 is parsed with ``m3u8``, the segments of one rendition fetched
@@ -20,22 +27,30 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import urljoin
 
 import httpx
 import m3u8
+from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
 
 from reachflow.enums import ReachProfileContentDeletionPolicy as Policy
-from reachflow.errors import MediaError, TransientError, redact
+from reachflow.errors import MediaError, PermanentError, TransientError, redact
+from reachflow.settings import get_settings
 from tasks.http import check_status, is_transport_failure, transport_error
+from tasks.job import KALTURA_RETRIES, ActiveJob
 
 __all__ = [
     "AudioInfo",
+    "AudioTrack",
     "MediaProbe",
     "apply_content_deletion_policy",
+    "decode_audio",
     "decode_to_wav",
     "download_hls",
     "download_progressive",
+    "fetch_media",
     "probe_media",
     "purge_expired",
 ]
@@ -264,3 +279,79 @@ def purge_expired(root: Path, now: datetime | None = None) -> list[Path]:
             shutil.rmtree(marker.parent, ignore_errors=True)
             removed.append(marker.parent)
     return removed
+
+
+# ---------------------------------------------------------------------------------------------
+# Prefect tasks
+
+
+@dataclass(frozen=True)
+class AudioTrack:
+    """The job's audio, decoded for recognition."""
+
+    wav: Path
+    duration: float
+    source: str  # e.g. "flavor 0_abc (url)" / "hls"
+
+
+@task(name="fetch-media", cache_policy=NO_CACHE, **KALTURA_RETRIES)
+def fetch_media(active: ActiveJob, workdir: Path) -> Path:
+    """Download the entry's best flavor that really carries sound (progressive, else HLS).
+
+    Kaltura does not say which flavors have an audio track, so candidates are tried in order
+    (audio-only first, then smallest); the errDescription names what was wrong with each.
+    """
+    from reachflow.media import rank_flavors
+
+    settings = get_settings()
+    logger = get_run_logger()
+    api = active.api()
+    entry_id = active.job.task.entry_id
+    candidates = rank_flavors(api.list_flavors(entry_id))
+    problems: list[str] = []
+    hls_sources: list[Any] | None = None
+    max_bytes, timeout = settings.max_media_bytes, settings.media_download_timeout_seconds
+    for flavor in candidates:
+        target = workdir / f"source-{flavor.id}.{flavor.file_ext or 'bin'}"
+        try:
+            try:
+                download_progressive(api.flavor_url(flavor.id), target, max_bytes=max_bytes, timeout_seconds=timeout)
+            except PermanentError as exc:
+                if isinstance(exc, MediaError):
+                    raise
+                logger.warning("Progressive download of flavor %s failed (%s); trying HLS", flavor.id, exc.message)
+                if hls_sources is None:
+                    hls_sources = [
+                        s for s in api.playback_context(entry_id, "applehttp").sources if s.format == "applehttp"
+                    ]
+                source = next((s for s in hls_sources if flavor.id in s.flavor_ids.split(",")), None)
+                if source is None:
+                    raise
+                target = download_hls(
+                    source.url, workdir / f"source-{flavor.id}-hls.ts", max_bytes=max_bytes, timeout_seconds=timeout
+                )
+            probe = probe_media(target)
+        except MediaError as exc:
+            reason = "undecodable" if "could not be decoded" in exc.message else exc.message
+            problems.append(f"{flavor.id} {reason}")
+            continue
+        if not probe.has_audio:
+            problems.append(f"{flavor.id} has no audio track")
+            continue
+        logger.info("Fetched flavor %s (%s bytes, %.1f s)", flavor.id, target.stat().st_size, probe.duration)
+        return target
+    if problems and all(p.endswith("no audio track") for p in problems):
+        raise MediaError("media has no audio track")
+    if problems and all(p.endswith("undecodable") for p in problems):
+        raise MediaError("media could not be decoded (" + ", ".join(problems) + ")")
+    raise MediaError("no usable flavor: " + ", ".join(problems))
+
+
+@task(name="decode-audio", cache_policy=NO_CACHE)
+def decode_audio(media: Path, workdir: Path) -> AudioTrack:
+    """16 kHz mono WAV for recognition; silent media is a MediaError that says so."""
+    from reachflow.asr.nonspeech import ensure_audible
+
+    info = decode_to_wav(media, workdir / "audio-16k.wav")
+    ensure_audible(info.path)
+    return AudioTrack(wav=info.path, duration=info.duration, source=media.name)

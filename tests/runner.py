@@ -23,9 +23,11 @@ PROJECT = Path(__file__).resolve().parents[1]
 
 @contextmanager
 def serving_flows(api_url: str, folder: Path, extra_env: dict[str, str] | None = None) -> Iterator[dict[str, Any]]:
-    """Serve the captions flow as deployment ``reach-captions/captions`` from a runner process.
+    """Serve the service flows as deployments (``reach-captions/captions``,
+    ``reach-translation/translation``) from one runner process.
 
-    Yields ``{"captions": deployment_id, "log": runner log path, "storage": result storage}``.
+    Yields ``{"captions": deployment_id, "translation": deployment_id, "log": runner log path,
+    "storage": result storage}``.
     """
     from prefect.client.orchestration import get_client
 
@@ -43,48 +45,63 @@ def serving_flows(api_url: str, folder: Path, extra_env: dict[str, str] | None =
     code = (
         "from prefect import serve\n"
         "from flows.captions import captions_flow\n"
-        "serve(captions_flow.to_deployment(name='captions'), limit=2)\n"
+        "from flows.translation import translation_flow\n"
+        "serve(captions_flow.to_deployment(name='captions'), translation_flow.to_deployment(name='translation'),"
+        " limit=2)\n"
     )
     log_path = folder / "runner.log"
     with open(log_path, "ab") as log:
-        proc = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=log, stderr=subprocess.STDOUT,
-                                cwd=PROJECT, start_new_session=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", code],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=PROJECT,
+            start_new_session=True,
+        )
 
-    async def find() -> Any:
+    async def find() -> dict[str, Any] | None:
         async with get_client() as client:
             try:
-                return (await client.read_deployment_by_name("reach-captions/captions")).id
+                return {
+                    "captions": (await client.read_deployment_by_name("reach-captions/captions")).id,
+                    "translation": (await client.read_deployment_by_name("reach-translation/translation")).id,
+                }
             except Exception:
                 return None
 
     try:
         deadline = time.monotonic() + 90
-        deployment_id = None
-        while deployment_id is None:
+        deployments = None
+        while deployments is None:
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"the runner did not start; see {log_path}:\n{log_path.read_text()[-3000:]}")
-            deployment_id = asyncio.run(find())
+            deployments = asyncio.run(find())
             time.sleep(0.5)
-        yield {"captions": deployment_id, "log": log_path, "storage": storage}
+        yield {**deployments, "log": log_path, "storage": storage}
     finally:
         with suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)
 
 
-def start_run(deployment_id: Any, task_id: int, partner_id: int, block: str, service_type: int = 1) -> Any:
+def start_run(
+    deployment_id: Any, task_id: int, partner_id: int, block: str, service_type: int = 1, feature: int = 1
+) -> Any:
     """A flow run of the deployment for one REACH task, named and tagged as discovery does."""
     from prefect.client.orchestration import get_client
 
-    from reachflow.routing import CAPTIONS, run_name, run_tags
+    from reachflow.routing import SERVICE_ROUTES, run_name, run_tags
+
+    route = SERVICE_ROUTES[(feature, service_type)]
 
     async def create() -> Any:
         async with get_client() as client:
             return await client.create_flow_run_from_deployment(
                 deployment_id,
                 parameters={"task_id": task_id, "partner_id": partner_id, "account_block": block},
-                name=run_name(CAPTIONS, partner_id, task_id),
-                tags=run_tags(partner_id, task_id, 1, service_type),
+                name=run_name(route, partner_id, task_id),
+                tags=run_tags(partner_id, task_id, feature, service_type),
             )
 
     return asyncio.run(create())
@@ -112,8 +129,7 @@ def wait_for_run(run_id: Any, done: Callable[[Any], bool], timeout: float = 240,
 
 def suspended(key: str) -> Callable[[Any], bool]:
     """``done`` for :func:`wait_for_run`: the run waits for a person under pause key ``key``."""
-    return lambda run: (run.state is not None and run.state.is_paused()
-                        and run.state.state_details.pause_key == key)
+    return lambda run: run.state is not None and run.state.is_paused() and run.state.state_details.pause_key == key
 
 
 def completed(run: Any) -> bool:

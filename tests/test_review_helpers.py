@@ -8,8 +8,8 @@ import pytest
 
 from flows.captions import check_submission
 from flows.review import CaptionSubmission, suspend_timeout
+from reachflow.app.reviews import ReviewError, text_field
 from reachflow.captions.model import CaptionStyle
-from reachflow.reviews import ReviewError, text_field
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 

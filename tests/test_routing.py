@@ -35,3 +35,12 @@ def test_idempotency_key_changes_only_when_kaltura_requeues_the_task() -> None:
     assert idempotency_key(55, 1700000000) == idempotency_key(55, 1700000000)
     assert idempotency_key(55, 1700000000) != idempotency_key(55, 1700009999)
     assert idempotency_key(55, 1700000000, attempt=2).endswith("-restart-2")
+
+
+def test_translation_is_served_by_default_machine_and_human() -> None:
+    from reachflow.routing import TRANSLATION
+
+    served = Settings().served_pairs()
+    assert route_for(2, 2, served) is TRANSLATION and route_for(2, 1, served) is TRANSLATION
+    assert run_name(TRANSLATION, 2001, 5004) == "translation-2001-5004"
+    assert TRANSLATION.deployment == "reach-translation/translation"

@@ -6,13 +6,15 @@ store)`` of every imported module that has one (non-api_v3 routes: playManifest,
 
 from __future__ import annotations
 
-from kaltura_sandbox.services import system  # noqa: F401
-from kaltura_sandbox.services import session  # noqa: F401
-from kaltura_sandbox.services import apptoken  # noqa: F401
-from kaltura_sandbox.services import reach  # noqa: F401
-from kaltura_sandbox.services import entries  # noqa: F401
-from kaltura_sandbox.services import upload  # noqa: F401
-from kaltura_sandbox.services import assets  # noqa: F401
+from kaltura_sandbox.services import (  # noqa: F401
+    apptoken,
+    assets,
+    entries,
+    reach,
+    session,
+    system,
+    upload,
+)
 
 
 def register_all_routes(app: object, store: object) -> None:

@@ -1,7 +1,11 @@
-"""appToken.startSession (api_v3/services/AppTokenService.php): the vendor's sign-in.
+"""appToken (api_v3/services/AppTokenService.php): startSession, the vendor's sign-in, and the
+reads a vendor makes at start-up (get, list: is my token active, when does it expire).
 
 The caller first opens a widget session, then proves it holds the token:
-``tokenHash = hex(HASH(widgetKs + token))`` with the token's ``hashType`` (SHA1 when unset).
+``tokenHash = hex(HASH(widgetKs + token))`` with the token's ``hashType`` (SHA1 when unset),
+compared as PHP's ``hash()`` writes it: lower-case hex (``$appTokenHash !== $tokenHash``).
+get and list need an admin session (``APP_TOKEN_BASE`` / ``KMC_READ_ONLY`` in
+service.appToken.ini): a widget or user KS gets ``SERVICE_FORBIDDEN``.
 """
 
 from __future__ import annotations
@@ -11,11 +15,18 @@ import time
 from typing import Any
 
 from kaltura_sandbox import ks as ks_module
-from kaltura_sandbox.framework import CallContext, action, as_int, raise_error
+from kaltura_sandbox.framework import CallContext, Session, action, as_int, kobj, raise_error
 from kaltura_sandbox.services.session import issue_for_partner, max_expiry, session_info
 
-ACTIVE = 2
-RESERVED_PRIVILEGES = {"disableentitlement", "setrole", "privacycontext", "enablechangeaccount", "sessionid", "apptoken"}
+ACTIVE, DELETED = 2, 3
+RESERVED_PRIVILEGES = {
+    "disableentitlement",
+    "setrole",
+    "privacycontext",
+    "enablechangeaccount",
+    "sessionid",
+    "apptoken",
+}
 
 
 @action("apptoken", "startSession")
@@ -41,7 +52,7 @@ def start_session(
     except ValueError:
         hasher = hashlib.sha1()
     hasher.update((session.ks + token["_token"]).encode())
-    if tokenHash.lower() != hasher.hexdigest():
+    if tokenHash != hasher.hexdigest():  # PHP's strict comparison: upper-case hex is another string
         raise_error("INVALID_APP_TOKEN_HASH")
     token_expiry = as_int(token.get("expiry"))
     if token_expiry and token_expiry - time.time() < 0:
@@ -66,6 +77,67 @@ def start_session(
         name = item.strip().partition(":")[0]
         if name and name not in RESERVED_PRIVILEGES:
             privileges.append(item.strip())
-    ks = issue_for_partner(partner, user=user, type_=session_type, expiry_seconds=seconds,
-                           privileges=",".join(privileges))
+    ks = issue_for_partner(
+        partner, user=user, type_=session_type, expiry_seconds=seconds, privileges=",".join(privileges)
+    )
     return session_info(ks_module.validate_ks(ctx.store, ks))
+
+
+def _admin_session(ctx: CallContext) -> Session:
+    session = ctx.require_session()
+    if session.type != 2 or session.has("widget") or "setrole" in session.privileges:
+        raise_error("SERVICE_FORBIDDEN", SERVICE=f"{ctx.service}->{ctx.action}")
+    return session
+
+
+def _public_token(token: dict[str, Any]) -> dict[str, Any]:
+    """``KalturaAppToken``: the readonly ``token`` itself is part of the answer, as on kaltura.com."""
+    public = {k: v for k, v in token.items() if not k.startswith("_")}
+    public["token"] = token.get("_token")
+    return public
+
+
+@action("apptoken", "get")
+def get(ctx: CallContext, id: str) -> dict[str, Any]:
+    session = _admin_session(ctx)
+    token = ctx.store.get("app_tokens", id)
+    if token is None or int(token["partnerId"]) != session.partner_id or int(token.get("status") or 0) == DELETED:
+        raise_error("APP_TOKEN_ID_NOT_FOUND", ID=id)
+    assert token is not None
+    return _public_token(token)
+
+
+@action("apptoken", "list")
+def list_tokens(
+    ctx: CallContext, filter: dict[str, Any] | None = None, pager: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """``KalturaAppTokenFilter``: idEqual/idIn, statusEqual/statusIn (DELETED only when asked for),
+    sessionUserIdEqual, createdAt/updatedAt ranges."""
+    session = _admin_session(ctx)
+    f = filter or {}
+    rows = [t for t in ctx.store.rows("app_tokens") if int(t["partnerId"]) == session.partner_id]
+
+    def values(name: str) -> set[str]:
+        return {v.strip() for v in str(f.get(name) or "").split(",") if v.strip()}
+
+    if f.get("statusEqual") in (None, "") and not values("statusIn"):
+        rows = [t for t in rows if int(t.get("status") or 0) != DELETED]
+    checks = {
+        "idEqual": lambda t, v: str(t["id"]) == v,
+        "idIn": lambda t, v: str(t["id"]) in values("idIn"),
+        "statusEqual": lambda t, v: str(t.get("status")) == v,
+        "statusIn": lambda t, v: str(t.get("status")) in values("statusIn"),
+        "sessionUserIdEqual": lambda t, v: str(t.get("sessionUserId") or "") == v,
+        "createdAtGreaterThanOrEqual": lambda t, v: int(t["createdAt"]) >= int(v),
+        "createdAtLessThanOrEqual": lambda t, v: int(t["createdAt"]) <= int(v),
+        "updatedAtGreaterThanOrEqual": lambda t, v: int(t["updatedAt"]) >= int(v),
+        "updatedAtLessThanOrEqual": lambda t, v: int(t["updatedAt"]) <= int(v),
+    }
+    for name, check in checks.items():
+        if f.get(name) not in (None, ""):
+            rows = [t for t in rows if check(t, str(f[name]))]
+    rows.sort(key=lambda t: (int(t["createdAt"]), str(t["id"])))
+    size = min(500, as_int((pager or {}).get("pageSize"), 30) or 30)
+    index = max(1, as_int((pager or {}).get("pageIndex"), 1) or 1)
+    page = rows[(index - 1) * size : index * size]
+    return kobj("KalturaAppTokenListResponse", objects=[_public_token(t) for t in page], totalCount=len(rows))

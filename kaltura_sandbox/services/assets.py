@@ -21,18 +21,33 @@ from kaltura_sandbox.framework import (
     as_bool,
     as_float,
     as_int,
+    as_nullable_bool,
     check_entry_access,
     kobj,
     raise_error,
 )
+from kaltura_sandbox.profiles import register_lister
 from kaltura_sandbox.services.upload import resolve_resource
 
 QUEUED, READY, DELETED = 0, 2, 3
 CAPTION_EXT = {"1": "srt", "2": "dfxp", "3": "vtt", "4": "cap", "5": "scc"}
 CAPTION_MIME = {"srt": "text/plain", "dfxp": "application/ttml+xml", "vtt": "text/vtt"}
-LANGUAGE_CODES = {"English": "en", "Spanish": "es", "French": "fr", "German": "de", "Italian": "it",
-                  "Portuguese": "pt", "Hebrew": "he", "Japanese": "ja", "Chinese": "zh", "Dutch": "nl",
-                  "Russian": "ru", "Arabic": "ar", "Korean": "ko", "Hindi": "hi"}
+LANGUAGE_CODES = {
+    "English": "en",
+    "Spanish": "es",
+    "French": "fr",
+    "German": "de",
+    "Italian": "it",
+    "Portuguese": "pt",
+    "Hebrew": "he",
+    "Japanese": "ja",
+    "Chinese": "zh",
+    "Dutch": "nl",
+    "Russian": "ru",
+    "Arabic": "ar",
+    "Korean": "ko",
+    "Hindi": "hi",
+}
 
 
 def _public(obj: dict[str, Any]) -> dict[str, Any]:
@@ -60,7 +75,9 @@ def _asset(ctx: CallContext, table: str, asset_id: str, missing: str, privilege:
     return asset
 
 
-def _base_asset(ctx: CallContext, object_type: str, asset_id: str, entry: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
+def _base_asset(
+    ctx: CallContext, object_type: str, asset_id: str, entry: dict[str, Any], spec: dict[str, Any]
+) -> dict[str, Any]:
     now = int(time.time())
     return kobj(
         object_type,
@@ -115,14 +132,19 @@ def _filter_assets(rows: list[dict[str, Any]], f: dict[str, Any]) -> list[dict[s
     return out
 
 
-FILTER_CLASSES = {"caption_assets": "KalturaCaptionAssetFilter", "attachment_assets": "KalturaAttachmentAssetFilter",
-                  "flavor_assets": "KalturaFlavorAssetFilter"}
+FILTER_CLASSES = {
+    "caption_assets": "KalturaCaptionAssetFilter",
+    "attachment_assets": "KalturaAttachmentAssetFilter",
+    "flavor_assets": "KalturaFlavorAssetFilter",
+}
 
 
-def _list(ctx: CallContext, table: str, object_type: str, filter: dict[str, Any] | None, pager: dict[str, Any] | None) -> dict[str, Any]:
+def _list(
+    ctx: CallContext, table: str, object_type: str, filter: dict[str, Any] | None, pager: dict[str, Any] | None
+) -> dict[str, Any]:
     session = ctx.require_session()
     f = filter or {}
-    if not f.get("entryIdEqual") and not f.get("entryIdIn"):
+    if table in FILTER_CLASSES and not f.get("entryIdEqual") and not f.get("entryIdIn"):
         # KalturaAssetFilter::validateEntryIdsFiltered: an asset list names its entries
         cls = f.get("objectType") or FILTER_CLASSES[table]
         raise_error("PROPERTY_VALIDATION_CANNOT_BE_NULL", PROP_NAME=f"{cls}::entryIdEqual/{cls}::entryIdIn")
@@ -135,7 +157,37 @@ def _list(ctx: CallContext, table: str, object_type: str, filter: dict[str, Any]
     rows = sorted(_filter_assets(rows, filter or {}), key=lambda a: (a["createdAt"], a["id"]))
     size = min(500, as_int((pager or {}).get("pageSize"), 30) or 30)
     index = max(1, as_int((pager or {}).get("pageIndex"), 1) or 1)
-    return kobj(object_type, objects=[_public(a) for a in rows[(index - 1) * size : index * size]], totalCount=len(rows))
+    return kobj(
+        object_type, objects=[_public(a) for a in rows[(index - 1) * size : index * size]], totalCount=len(rows)
+    )
+
+
+def _related_lister(table: str, object_type: str) -> Any:
+    """A related profile's asset filter: the parent's partner's assets of the entries it names."""
+
+    def lister(store: Any, f: dict[str, Any], pager: dict[str, Any] | None, parent: dict[str, Any]) -> dict[str, Any]:
+        partner = parent.get("partnerId")
+        rows = [a for a in store.rows(table) if partner is None or int(a["partnerId"]) == int(partner)]
+        rows = sorted(_filter_assets(rows, f), key=lambda a: (a["createdAt"], a["id"]))
+        size = min(500, as_int((pager or {}).get("pageSize"), 30) or 30)
+        index = max(1, as_int((pager or {}).get("pageIndex"), 1) or 1)
+        page = rows[(index - 1) * size : index * size]
+        return kobj(object_type, objects=[_public(a) for a in page], totalCount=len(rows))
+
+    return lister
+
+
+for _table, _list_class, _filters in (
+    ("caption_assets", "KalturaCaptionAssetListResponse", ("KalturaCaptionAssetFilter",)),
+    (
+        "attachment_assets",
+        "KalturaAttachmentAssetListResponse",
+        ("KalturaAttachmentAssetFilter", "KalturaTranscriptAssetFilter"),
+    ),
+    ("flavor_assets", "KalturaFlavorAssetListResponse", ("KalturaFlavorAssetFilter", "KalturaAssetFilter")),
+):
+    for _filter_class in _filters:
+        register_lister(_filter_class, _related_lister(_table, _list_class))
 
 
 def _store_content(asset: dict[str, Any], data: bytes, name: str) -> None:
@@ -158,7 +210,10 @@ def download_ks(ctx: CallContext, asset: dict[str, Any], expiry_seconds: int = 8
     assert partner is not None
     entry_id, asset_id = asset["entryId"], asset["id"]
     return issue_for_partner(
-        partner, user="", type_=0, expiry_seconds=expiry_seconds,
+        partner,
+        user="",
+        type_=0,
+        expiry_seconds=expiry_seconds,
         privileges=f"download:{entry_id},disableentitlementforentry:{entry_id},sview:{entry_id},downloadasset:{asset_id}",
     )
 
@@ -189,15 +244,25 @@ def _update_fields(asset: dict[str, Any], changes: dict[str, Any], allowed: set[
 # ---------------------------------------------------------------------------------------------
 # Caption assets
 
-CAPTION_UPDATABLE = {"tags", "partnerData", "partnerDescription", "language", "label", "isDefault", "accuracy",
-                     "displayOnPlayer", "associatedTranscriptIds", "usage"}
+CAPTION_UPDATABLE = {
+    "tags",
+    "partnerData",
+    "partnerDescription",
+    "language",
+    "label",
+    "isDefault",
+    "accuracy",
+    "displayOnPlayer",
+    "associatedTranscriptIds",
+    "usage",
+}
 CAPTION_INSERT_ONLY = {"captionParamsId", "format", "source", "parentId", "fileExt"}
 
 
 def _clear_default(ctx: CallContext, entry_id: str, keep: str) -> None:
     for other in ctx.store.rows("caption_assets"):
-        if other["entryId"] == entry_id and other["id"] != keep and int(other.get("isDefault") or 0) == 1:
-            other["isDefault"] = 0
+        if other["entryId"] == entry_id and other["id"] != keep and other.get("isDefault"):
+            other["isDefault"] = False
 
 
 @action("caption_captionasset", "add")
@@ -223,7 +288,7 @@ def caption_add(ctx: CallContext, entryId: str, captionAsset: dict[str, Any]) ->
         captionParamsId=as_int(spec.get("captionParamsId")),
         language=language,
         languageCode=LANGUAGE_CODES.get(str(language)),
-        isDefault=as_int(spec.get("isDefault"), 0),
+        isDefault=as_nullable_bool(spec.get("isDefault")) or False,
         label=spec.get("label"),
         format=fmt,
         source=spec.get("source"),
@@ -234,7 +299,7 @@ def caption_add(ctx: CallContext, entryId: str, captionAsset: dict[str, Any]) ->
         associatedTranscriptIds=spec.get("associatedTranscriptIds"),
         usage=spec.get("usage") or "0",
     )
-    if asset["isDefault"] == 1:
+    if asset["isDefault"]:
         _clear_default(ctx, entryId, asset_id)
     return _public(ctx.store.put("caption_assets", asset_id, asset))
 
@@ -253,7 +318,9 @@ def caption_get(ctx: CallContext, captionAssetId: str) -> dict[str, Any]:
 
 
 @action("caption_captionasset", "list")
-def caption_list(ctx: CallContext, filter: dict[str, Any] | None = None, pager: dict[str, Any] | None = None) -> dict[str, Any]:
+def caption_list(
+    ctx: CallContext, filter: dict[str, Any] | None = None, pager: dict[str, Any] | None = None
+) -> dict[str, Any]:
     return _list(ctx, "caption_assets", "KalturaCaptionAssetListResponse", filter, pager)
 
 
@@ -264,12 +331,13 @@ def caption_update(ctx: CallContext, id: str, captionAsset: dict[str, Any]) -> d
     if ctx.require_session().has("enablecaptionmoderation") and "displayOnPlayer" in changes:
         changes["displayOnPlayer"] = False
     _update_fields(asset, changes, CAPTION_UPDATABLE, CAPTION_INSERT_ONLY)
-    for name in ("accuracy", "isDefault"):
-        if name in changes:
-            asset[name] = as_int(changes[name])
+    if "accuracy" in changes:
+        asset["accuracy"] = as_int(changes["accuracy"])
+    if "isDefault" in changes:
+        asset["isDefault"] = as_nullable_bool(changes["isDefault"])
     if "displayOnPlayer" in changes:
         asset["displayOnPlayer"] = as_bool(changes["displayOnPlayer"], True)
-    if asset.get("isDefault") == 1:
+    if asset.get("isDefault"):
         _clear_default(ctx, asset["entryId"], id)
     return _public(asset)
 
@@ -288,8 +356,11 @@ def caption_serve(ctx: CallContext, captionAssetId: str) -> RawResponse:
     if int(asset["status"]) != READY:
         raise_error("CAPTION_ASSET_IS_NOT_READY")
     ext = asset.get("fileExt") or "srt"
-    return RawResponse(asset.get("_content", b""), media_type=CAPTION_MIME.get(ext, "text/plain"),
-                       headers={"Content-Disposition": f'attachment; filename="{captionAssetId}.{ext}"'})
+    return RawResponse(
+        asset.get("_content", b""),
+        media_type=CAPTION_MIME.get(ext, "text/plain"),
+        headers={"Content-Disposition": f'attachment; filename="{captionAssetId}.{ext}"'},
+    )
 
 
 @action("caption_captionasset", "delete")
@@ -302,7 +373,7 @@ def caption_delete(ctx: CallContext, captionAssetId: str) -> None:
 @action("caption_captionasset", "setAsDefault")
 def caption_set_as_default(ctx: CallContext, captionAssetId: str) -> None:
     asset = _asset(ctx, "caption_assets", captionAssetId, "CAPTION_ASSET_ID_NOT_FOUND", "edit")
-    asset["isDefault"] = 1
+    asset["isDefault"] = True
     _clear_default(ctx, asset["entryId"], captionAssetId)
 
 
@@ -310,8 +381,18 @@ def caption_set_as_default(ctx: CallContext, captionAssetId: str) -> None:
 # Attachment (and transcript) assets
 
 ATTACHMENT_TYPES = {"KalturaAttachmentAsset", "KalturaTextualAttachmentAsset", "KalturaTranscriptAsset"}
-ATTACHMENT_UPDATABLE = {"tags", "partnerData", "partnerDescription", "filename", "title", "format", "language",
-                        "humanVerified", "accuracy", "providerType"}
+ATTACHMENT_UPDATABLE = {
+    "tags",
+    "partnerData",
+    "partnerDescription",
+    "filename",
+    "title",
+    "format",
+    "language",
+    "humanVerified",
+    "accuracy",
+    "providerType",
+}
 
 
 @action("attachment_attachmentasset", "add")
@@ -325,7 +406,7 @@ def attachment_add(ctx: CallContext, entryId: str, attachmentAsset: dict[str, An
     asset = _base_asset(ctx, object_type, asset_id, entry, spec)
     asset.update(filename=spec.get("filename"), title=spec.get("title"), format=spec.get("format"), status=QUEUED)
     if object_type != "KalturaAttachmentAsset":
-        asset.update(language=spec.get("language"), humanVerified=as_int(spec.get("humanVerified")))
+        asset.update(language=spec.get("language"), humanVerified=as_nullable_bool(spec.get("humanVerified")))
     if object_type == "KalturaTranscriptAsset":
         asset.update(accuracy=as_float(spec.get("accuracy")), providerType=spec.get("providerType"))
     return _public(ctx.store.put("attachment_assets", asset_id, asset))
@@ -345,7 +426,9 @@ def attachment_get(ctx: CallContext, attachmentAssetId: str) -> dict[str, Any]:
 
 
 @action("attachment_attachmentasset", "list")
-def attachment_list(ctx: CallContext, filter: dict[str, Any] | None = None, pager: dict[str, Any] | None = None) -> dict[str, Any]:
+def attachment_list(
+    ctx: CallContext, filter: dict[str, Any] | None = None, pager: dict[str, Any] | None = None
+) -> dict[str, Any]:
     return _list(ctx, "attachment_assets", "KalturaAttachmentAssetListResponse", filter, pager)
 
 
@@ -394,7 +477,9 @@ def _flavor(ctx: CallContext, flavor_id: str, privilege: str = "sview") -> dict[
 
 
 @action("flavorasset", "list")
-def flavor_list(ctx: CallContext, filter: dict[str, Any] | None = None, pager: dict[str, Any] | None = None) -> dict[str, Any]:
+def flavor_list(
+    ctx: CallContext, filter: dict[str, Any] | None = None, pager: dict[str, Any] | None = None
+) -> dict[str, Any]:
     return _list(ctx, "flavor_assets", "KalturaFlavorAssetListResponse", filter, pager)
 
 
@@ -406,12 +491,15 @@ def flavor_get(ctx: CallContext, id: str) -> dict[str, Any]:
 @action("flavorasset", "getByEntryId")
 def flavor_get_by_entry(ctx: CallContext, entryId: str) -> list[dict[str, Any]]:
     _entry(ctx, entryId, "sview")
-    return [_public(f) for f in ctx.store.rows("flavor_assets") if f["entryId"] == entryId and int(f["status"]) != DELETED]
+    return [
+        _public(f) for f in ctx.store.rows("flavor_assets") if f["entryId"] == entryId and int(f["status"]) != DELETED
+    ]
 
 
 @action("flavorasset", "getUrl")
-def flavor_get_url(ctx: CallContext, id: str, storageId: str | None = None, forceProxy: str | None = None,
-                   options: Any = None) -> str:
+def flavor_get_url(
+    ctx: CallContext, id: str, storageId: str | None = None, forceProxy: str | None = None, options: Any = None
+) -> str:
     flavor = _flavor(ctx, id, "download")
     if int(flavor["status"]) != READY:
         raise_error("FLAVOR_ASSET_ID_NOT_FOUND", ID=id)
@@ -421,7 +509,10 @@ def flavor_get_url(ctx: CallContext, id: str, storageId: str | None = None, forc
     assert partner is not None
     entry_id = flavor["entryId"]
     download_ks = issue_for_partner(
-        partner, user="", type_=0, expiry_seconds=86400,
+        partner,
+        user="",
+        type_=0,
+        expiry_seconds=86400,
         privileges=f"download:{entry_id},disableentitlementforentry:{entry_id},sview:{entry_id},downloadasset:{id}",
     )
     pid = flavor["partnerId"]
@@ -440,10 +531,23 @@ def flavor_add(ctx: CallContext, entryId: str, flavorAsset: dict[str, Any]) -> d
     spec = flavorAsset or {}
     flavor_id = f"0_fl{ctx.store.next_int('flavor_seq'):06d}"
     flavor = _base_asset(ctx, "KalturaFlavorAsset", flavor_id, entry, spec)
-    flavor.update(flavorParamsId=as_int(spec.get("flavorParamsId")), width=0, height=0, bitrate=0, frameRate=0.0,
-                  isOriginal=False, isWeb=True, containerFormat="", videoCodecId="", status=QUEUED,
-                  language=spec.get("language"), label=spec.get("label"), isDefault=as_int(spec.get("isDefault")),
-                  _kind="added", _hls=None)
+    flavor.update(
+        flavorParamsId=as_int(spec.get("flavorParamsId")),
+        width=0,
+        height=0,
+        bitrate=0,
+        frameRate=0.0,
+        isOriginal=False,
+        isWeb=True,
+        containerFormat="",
+        videoCodecId="",
+        status=QUEUED,
+        language=spec.get("language"),
+        label=spec.get("label"),
+        isDefault=as_nullable_bool(spec.get("isDefault")),
+        _kind="added",
+        _hls=None,
+    )
     return _public(ctx.store.put("flavor_assets", flavor_id, flavor))
 
 
@@ -456,8 +560,14 @@ def flavor_set_content(ctx: CallContext, id: str, contentResource: dict[str, Any
     ext = flavor.get("fileExt") or (name.rsplit(".", 1)[1] if "." in name else "mp4")
     path = folder / f"{id}-{uuid.uuid4().hex[:6]}.{ext}"
     path.write_bytes(data)
-    flavor.update(fileExt=ext, size=max(1, len(data) // 1024), sizeInBytes=len(data), status=READY, _path=str(path),
-                  updatedAt=int(time.time()))
+    flavor.update(
+        fileExt=ext,
+        size=max(1, len(data) // 1024),
+        sizeInBytes=len(data),
+        status=READY,
+        _path=str(path),
+        updatedAt=int(time.time()),
+    )
     return _public(flavor)
 
 
@@ -470,19 +580,41 @@ def _cue_point(ctx: CallContext, spec: dict[str, Any]) -> dict[str, Any]:
     number = ctx.store.next_int("cue_point")
     now = int(time.time())
     object_type = spec.get("objectType") or "KalturaThumbCuePoint"
-    cue_type = {"KalturaThumbCuePoint": "thumbCuePoint.Thumb", "KalturaAdCuePoint": "adCuePoint.Ad",
-                "KalturaAnnotation": "annotation.Annotation", "KalturaCodeCuePoint": "codeCuePoint.Code"}.get(object_type, "thumbCuePoint.Thumb")
+    cue_type = {
+        "KalturaThumbCuePoint": "thumbCuePoint.Thumb",
+        "KalturaAdCuePoint": "adCuePoint.Ad",
+        "KalturaAnnotation": "annotation.Annotation",
+        "KalturaCodeCuePoint": "codeCuePoint.Code",
+    }.get(object_type, "thumbCuePoint.Thumb")
     cue = kobj(
-        object_type, id=f"0_cp{number:06d}", intId=number, cuePointType=cue_type, status=1,
-        entryId=entry["id"], partnerId=entry["partnerId"], createdAt=now, updatedAt=now, triggeredAt=None,
-        tags=spec.get("tags") or "", startTime=as_int(spec.get("startTime"), 0), userId=spec.get("userId") or "",
-        partnerData=spec.get("partnerData"), partnerSortValue=as_int(spec.get("partnerSortValue")),
-        forceStop=None, thumbOffset=as_int(spec.get("thumbOffset")), systemName=spec.get("systemName"),
-        isMomentary=True, copiedFrom=None,
+        object_type,
+        id=f"0_cp{number:06d}",
+        intId=number,
+        cuePointType=cue_type,
+        status=1,
+        entryId=entry["id"],
+        partnerId=entry["partnerId"],
+        createdAt=now,
+        updatedAt=now,
+        triggeredAt=None,
+        tags=spec.get("tags") or "",
+        startTime=as_int(spec.get("startTime"), 0),
+        userId=spec.get("userId") or "",
+        partnerData=spec.get("partnerData"),
+        partnerSortValue=as_int(spec.get("partnerSortValue")),
+        forceStop=None,
+        thumbOffset=as_int(spec.get("thumbOffset")),
+        systemName=spec.get("systemName"),
+        isMomentary=True,
+        copiedFrom=None,
     )
     if object_type == "KalturaThumbCuePoint":
-        cue.update(assetId=spec.get("assetId"), description=spec.get("description"), title=spec.get("title"),
-                   subType=as_int(spec.get("subType"), 1))
+        cue.update(
+            assetId=spec.get("assetId"),
+            description=spec.get("description"),
+            title=spec.get("title"),
+            subType=as_int(spec.get("subType"), 1),
+        )
     return ctx.store.put("cue_points", cue["id"], cue)
 
 
@@ -509,22 +641,42 @@ def cue_point_add_from_bulk(ctx: CallContext, fileData: Any) -> dict[str, Any]:
         for part in start:
             seconds = seconds * 60 + float(part)
         tags = ",".join(t.text or "" for t in scene.findall("tags/tag"))
-        created.append(_public(_cue_point(ctx, {
-            "objectType": "KalturaThumbCuePoint", "entryId": scene.get("entryId"), "startTime": int(seconds * 1000),
-            "title": scene.findtext("title"), "description": scene.findtext("description"), "tags": tags,
-            "subType": scene.findtext("subType") or "1", "systemName": scene.get("systemName"),
-        })))
+        created.append(
+            _public(
+                _cue_point(
+                    ctx,
+                    {
+                        "objectType": "KalturaThumbCuePoint",
+                        "entryId": scene.get("entryId"),
+                        "startTime": int(seconds * 1000),
+                        "title": scene.findtext("title"),
+                        "description": scene.findtext("description"),
+                        "tags": tags,
+                        "subType": scene.findtext("subType") or "1",
+                        "systemName": scene.get("systemName"),
+                    },
+                )
+            )
+        )
     return kobj("KalturaCuePointListResponse", objects=created, totalCount=len(created))
 
 
 @action("cuepoint_cuepoint", "list")
-def cue_point_list(ctx: CallContext, filter: dict[str, Any] | None = None, pager: dict[str, Any] | None = None) -> dict[str, Any]:
+def cue_point_list(
+    ctx: CallContext, filter: dict[str, Any] | None = None, pager: dict[str, Any] | None = None
+) -> dict[str, Any]:
     f = dict(filter or {})
     result = _list(ctx, "cue_points", "KalturaCuePointListResponse", f, pager)
     if f.get("cuePointTypeEqual"):
         result["objects"] = [c for c in result["objects"] if c.get("cuePointType") == f["cuePointTypeEqual"]]
         result["totalCount"] = len(result["objects"])
     return result
+
+
+@action("cuepoint_cuepoint", "count")
+def cue_point_count(ctx: CallContext, filter: dict[str, Any] | None = None) -> int:
+    """CuePointService::countAction: how many cue points the list would hold."""
+    return int(cue_point_list(ctx, filter, {"pageSize": 500})["totalCount"])
 
 
 @action("cuepoint_cuepoint", "get")
@@ -549,16 +701,28 @@ def cue_point_delete(ctx: CallContext, id: str) -> None:
 # Schedule events (live captions)
 
 
-def add_live_caption_feature(store: Any, event_id: int, task_id: int, language: str, pre_start: int, post_end: int) -> None:
+def add_live_caption_feature(
+    store: Any, event_id: int, task_id: int, language: str, pre_start: int, post_end: int
+) -> None:
     """What the server does when a LIVE_CAPTION task is created: add ``LiveCaptionFeature-reach-<id>``."""
     event = store.get("schedule_events", event_id)
     if event is None:
         return
-    event.setdefault("liveFeatures", []).append(kobj(
-        "KalturaLiveCaptionFeature", systemName=f"LiveCaptionFeature-reach-{task_id}", preStartTime=pre_start,
-        postEndTime=post_end, mediaUrl=None, mediaKey=None, captionUrl=None, captionToken=None, inputDelay=None,
-        captionFormat=None, language=language,
-    ))
+    event.setdefault("liveFeatures", []).append(
+        kobj(
+            "KalturaLiveCaptionFeature",
+            systemName=f"LiveCaptionFeature-reach-{task_id}",
+            preStartTime=pre_start,
+            postEndTime=post_end,
+            mediaUrl=None,
+            mediaKey=None,
+            captionUrl=None,
+            captionToken=None,
+            inputDelay=None,
+            captionFormat=None,
+            language=language,
+        )
+    )
 
 
 @action("schedule_scheduleevent", "get")
@@ -570,8 +734,38 @@ def schedule_event_get(ctx: CallContext, scheduleEventId: str) -> dict[str, Any]
     return _public(event)
 
 
+@action("schedule_scheduleevent", "list")
+def schedule_event_list(
+    ctx: CallContext, filter: dict[str, Any] | None = None, pager: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """``KalturaScheduleEventFilter``: idEqual/idIn, templateEntryIdEqual, statusEqual, start/end ranges."""
+    session = ctx.require_session()
+    f = filter or {}
+    rows = [e for e in ctx.store.rows("schedule_events") if int(e["partnerId"]) == session.partner_id]
+    checks = {
+        "idEqual": lambda e, v: str(e["id"]) == v,
+        "idIn": lambda e, v: str(e["id"]) in {x.strip() for x in v.split(",")},
+        "templateEntryIdEqual": lambda e, v: str(e.get("templateEntryId")) == v,
+        "statusEqual": lambda e, v: str(e.get("status")) == v,
+        "startDateGreaterThanOrEqual": lambda e, v: int(e["startDate"]) >= int(v),
+        "startDateLessThanOrEqual": lambda e, v: int(e["startDate"]) <= int(v),
+        "endDateGreaterThanOrEqual": lambda e, v: int(e["endDate"]) >= int(v),
+        "endDateLessThanOrEqual": lambda e, v: int(e["endDate"]) <= int(v),
+    }
+    for name, check in checks.items():
+        if f.get(name) not in (None, ""):
+            rows = [e for e in rows if check(e, str(f[name]))]
+    rows.sort(key=lambda e: int(e["id"]))
+    size = min(500, as_int((pager or {}).get("pageSize"), 30) or 30)
+    index = max(1, as_int((pager or {}).get("pageIndex"), 1) or 1)
+    page = rows[(index - 1) * size : index * size]
+    return kobj("KalturaScheduleEventListResponse", objects=[_public(e) for e in page], totalCount=len(rows))
+
+
 @action("schedule_scheduleevent", "updateLiveFeature")
-def schedule_update_live_feature(ctx: CallContext, scheduledEventId: str, featureName: str, liveFeature: dict[str, Any]) -> dict[str, Any]:
+def schedule_update_live_feature(
+    ctx: CallContext, scheduledEventId: str, featureName: str, liveFeature: dict[str, Any]
+) -> dict[str, Any]:
     event = ctx.store.get("schedule_events", as_int(scheduledEventId))
     session = ctx.require_session()
     if event is None or int(event["partnerId"]) != session.partner_id:
@@ -588,3 +782,57 @@ def schedule_update_live_feature(ctx: CallContext, scheduledEventId: str, featur
             return _public(event)
     raise_error("FEATURE_NAME_NOT_FOUND", NAME=featureName)
     raise AssertionError("unreachable")
+
+
+# ---------------------------------------------------------------------------------------------
+# Thumbnail assets and caption params: read actions a vendor may call. Scenario entries have no
+# thumbnails and the partners no caption params of their own, so these answer as Kaltura does then.
+
+
+@action("thumbasset", "list")
+def thumb_list(
+    ctx: CallContext, filter: dict[str, Any] | None = None, pager: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    f = filter or {}
+    if not f.get("entryIdEqual") and not f.get("entryIdIn"):
+        cls = f.get("objectType") or "KalturaThumbAssetFilter"
+        raise_error("PROPERTY_VALIDATION_CANNOT_BE_NULL", PROP_NAME=f"{cls}::entryIdEqual/{cls}::entryIdIn")
+    return _list(ctx, "thumb_assets", "KalturaThumbAssetListResponse", f, pager)
+
+
+@action("thumbasset", "get")
+def thumb_get(ctx: CallContext, thumbAssetId: str) -> dict[str, Any]:
+    return _public(_asset(ctx, "thumb_assets", thumbAssetId, "THUMB_ASSET_ID_NOT_FOUND"))
+
+
+@action("thumbasset", "getByEntryId")
+def thumb_get_by_entry(ctx: CallContext, entryId: str) -> list[dict[str, Any]]:
+    _entry(ctx, entryId, "sview")
+    return [
+        _public(t) for t in ctx.store.rows("thumb_assets") if t["entryId"] == entryId and int(t["status"]) != DELETED
+    ]
+
+
+@action("thumbasset", "getUrl")
+def thumb_get_url(ctx: CallContext, id: str, storageId: str | None = None, thumbParams: Any = None) -> str:
+    asset = _asset(ctx, "thumb_assets", id, "THUMB_ASSET_ID_NOT_FOUND")
+    return _serve_url(ctx, "thumbAsset", "thumbAssetId", asset)
+
+
+@action("caption_captionparams", "get")
+def caption_params_get(ctx: CallContext, id: str) -> dict[str, Any]:
+    ctx.require_session()
+    params = ctx.store.get("caption_params", id)
+    if params is None:
+        raise_error("FLAVOR_PARAMS_ID_NOT_FOUND", ID=id)  # CaptionParamsService::getAction
+    assert params is not None
+    return _public(params)
+
+
+@action("caption_captionparams", "list")
+def caption_params_list(
+    ctx: CallContext, filter: dict[str, Any] | None = None, pager: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    session = ctx.require_session()
+    rows = [p for p in ctx.store.rows("caption_params") if int(p.get("partnerId") or 0) in (0, session.partner_id)]
+    return kobj("KalturaCaptionParamsListResponse", objects=[_public(p) for p in rows], totalCount=len(rows))

@@ -25,10 +25,27 @@ from kaltura_sandbox.framework import (
     raise_error,
     request_language,
 )
+from kaltura_sandbox.profiles import register_lister
 
-READ_ONLY = {"id", "partnerId", "status", "moderationStatus", "moderationCount", "createdAt", "updatedAt",
-             "version", "plays", "views", "width", "height", "duration", "thumbnailUrl", "flavorParamsIds",
-             "mediaType", "creatorId"}
+READ_ONLY = {
+    "id",
+    "partnerId",
+    "status",
+    "moderationStatus",
+    "moderationCount",
+    "createdAt",
+    "updatedAt",
+    "version",
+    "plays",
+    "views",
+    "width",
+    "height",
+    "duration",
+    "thumbnailUrl",
+    "flavorParamsIds",
+    "mediaType",
+    "creatorId",
+}
 UPDATABLE = {"name", "description", "tags", "adminTags", "categories", "referenceId", "userId", "partnerData"}
 
 
@@ -89,8 +106,9 @@ def render_entry(ctx: CallContext, entry: dict[str, Any]) -> dict[str, Any]:
         if translations or default:
             for field in MULTILINGUAL_FIELDS:
                 pairs = {default or "": public.get(field) or "", **translations.get(field, {})}
-                public[field] = [kobj("KalturaMultiLingualString", language=code, value=value)
-                                 for code, value in pairs.items()]
+                public[field] = [
+                    kobj("KalturaMultiLingualString", language=code, value=value) for code, value in pairs.items()
+                ]
     else:
         chosen = language if (language and default) else default
         mapped = {code for values in translations.values() for code in values}
@@ -143,7 +161,9 @@ def _update(ctx: CallContext, entryId: str, changes: dict[str, Any]) -> dict[str
     return render_entry(ctx, entry)
 
 
-def _list(ctx: CallContext, filter: dict[str, Any] | None, pager: dict[str, Any] | None, object_type: str) -> dict[str, Any]:
+def _list(
+    ctx: CallContext, filter: dict[str, Any] | None, pager: dict[str, Any] | None, object_type: str
+) -> dict[str, Any]:
     session = ctx.require_session()
     f = filter or {}
     rows = [e for e in ctx.store.rows("entries") if int(e["partnerId"]) == session.partner_id]
@@ -159,6 +179,26 @@ def _list(ctx: CallContext, filter: dict[str, Any] | None, pager: dict[str, Any]
     index = max(1, int((pager or {}).get("pageIndex") or 1))
     page = rows[(index - 1) * size : index * size]
     return kobj(object_type, objects=[render_entry(ctx, e) for e in page], totalCount=len(rows))
+
+
+def _related_entries(
+    store: Store, f: dict[str, Any], pager: dict[str, Any] | None, parent: dict[str, Any]
+) -> dict[str, Any]:
+    """``KalturaBaseEntryFilter`` for related profiles (e.g. a task's entry): the parent's partner."""
+    partner = parent.get("partnerId")
+    rows = [e for e in store.rows("entries") if partner is None or int(e["partnerId"]) == int(partner)]
+    if f.get("idEqual"):
+        rows = [e for e in rows if e["id"] == f["idEqual"]]
+    if f.get("idIn"):
+        wanted = {x.strip() for x in str(f["idIn"]).split(",")}
+        rows = [e for e in rows if e["id"] in wanted]
+    rows.sort(key=lambda e: e["id"])
+    size = min(500, int((pager or {}).get("pageSize") or 30))
+    return kobj("KalturaBaseEntryListResponse", objects=[_public(e) for e in rows[:size]], totalCount=len(rows))
+
+
+for _filter_class in ("KalturaBaseEntryFilter", "KalturaMediaEntryFilter", "KalturaPlayableEntryFilter"):
+    register_lister(_filter_class, _related_entries)
 
 
 def _entry_allowed(session: Any, entry_id: str) -> bool:
@@ -190,13 +230,28 @@ def media_update(ctx: CallContext, entryId: str, mediaEntry: dict[str, Any]) -> 
 
 
 @action("baseentry", "list")
-def baseentry_list(ctx: CallContext, filter: dict[str, Any] | None = None, pager: dict[str, Any] | None = None) -> dict[str, Any]:
+def baseentry_list(
+    ctx: CallContext, filter: dict[str, Any] | None = None, pager: dict[str, Any] | None = None
+) -> dict[str, Any]:
     return _list(ctx, filter, pager, "KalturaBaseEntryListResponse")
 
 
 @action("media", "list")
-def media_list(ctx: CallContext, filter: dict[str, Any] | None = None, pager: dict[str, Any] | None = None) -> dict[str, Any]:
+def media_list(
+    ctx: CallContext, filter: dict[str, Any] | None = None, pager: dict[str, Any] | None = None
+) -> dict[str, Any]:
     return _list(ctx, filter, pager, "KalturaMediaListResponse")
+
+
+@action("baseentry", "count")
+def baseentry_count(ctx: CallContext, filter: dict[str, Any] | None = None) -> int:
+    """BaseEntryService::countAction: how many entries the list would hold."""
+    return int(_list(ctx, filter, None, "KalturaBaseEntryListResponse")["totalCount"])
+
+
+@action("media", "count")
+def media_count(ctx: CallContext, filter: dict[str, Any] | None = None) -> int:
+    return int(_list(ctx, filter, None, "KalturaMediaListResponse")["totalCount"])
 
 
 def ready_flavors(store: Store, entry_id: str) -> list[dict[str, Any]]:
@@ -207,7 +262,9 @@ def ready_flavors(store: Store, entry_id: str) -> list[dict[str, Any]]:
 
 
 @action("baseentry", "getPlaybackContext")
-def get_playback_context(ctx: CallContext, entryId: str, contextDataParams: dict[str, Any] | None = None) -> dict[str, Any]:
+def get_playback_context(
+    ctx: CallContext, entryId: str, contextDataParams: dict[str, Any] | None = None
+) -> dict[str, Any]:
     entry = entry_for(ctx, entryId)
     params = contextDataParams or {}
     wanted = {s.strip().lower() for s in str(params.get("streamerType") or "").split(",") if s.strip()}
@@ -218,26 +275,43 @@ def get_playback_context(ctx: CallContext, entryId: str, contextDataParams: dict
     playable = [f for f in flavors if f.get("isWeb")]
     if not wanted or wanted & {"http", "url"}:
         for flavor in playable:
-            sources.append(kobj(
-                "KalturaPlaybackSource", deliveryProfileId="1001", format="url", protocols="http,https",
-                flavorIds=flavor["id"],
-                url=f"{base}/flavorIds/{flavor['id']}/deliveryProfileId/1001/protocol/http/format/url/name/a.{flavor['fileExt']}",
-                drm=[],
-            ))
+            sources.append(
+                kobj(
+                    "KalturaPlaybackSource",
+                    deliveryProfileId=1001,
+                    format="url",
+                    protocols="http,https",
+                    flavorIds=flavor["id"],
+                    url=f"{base}/flavorIds/{flavor['id']}/deliveryProfileId/1001/protocol/http/format/url/name/a.{flavor['fileExt']}",
+                    drm=[],
+                )
+            )
     if not wanted or wanted & {"applehttp", "hls"}:
         hls = [f for f in playable if f.get("_hls")]
         if hls:
             ids = ",".join(f["id"] for f in hls)
-            sources.append(kobj(
-                "KalturaPlaybackSource", deliveryProfileId="1002", format="applehttp", protocols="http,https",
-                flavorIds=ids,
-                url=f"{base}/flavorIds/{ids}/deliveryProfileId/1002/protocol/http/format/applehttp/a.m3u8",
-                drm=[],
-            ))
+            sources.append(
+                kobj(
+                    "KalturaPlaybackSource",
+                    deliveryProfileId=1002,
+                    format="applehttp",
+                    protocols="http,https",
+                    flavorIds=ids,
+                    url=f"{base}/flavorIds/{ids}/deliveryProfileId/1002/protocol/http/format/applehttp/a.m3u8",
+                    drm=[],
+                )
+            )
     captions = [
-        kobj("KalturaCaptionPlaybackPluginData", label=c.get("label"), format=str(c.get("format")),
-             language=c.get("language"), webVttUrl=None, url=None, isDefault=bool(int(c.get("isDefault") or 0)),
-             languageCode=c.get("languageCode"))
+        kobj(
+            "KalturaCaptionPlaybackPluginData",
+            label=c.get("label"),
+            format=str(c.get("format")),
+            language=c.get("language"),
+            webVttUrl=None,
+            url=None,
+            isDefault=bool(c.get("isDefault")),
+            languageCode=c.get("languageCode"),
+        )
         for c in ctx.store.rows("caption_assets")
         if c["entryId"] == entryId and int(c.get("status", 0)) == 2 and c.get("displayOnPlayer") is not False
     ]
@@ -292,8 +366,12 @@ def _range_response(path: Path, request: Request, media_type: str) -> Response:
     with open(path, "rb") as handle:
         handle.seek(start)
         data = handle.read(end - start + 1)
-    return Response(data, status_code=206, media_type=media_type,
-                    headers={"Content-Range": f"bytes {start}-{end}/{size}", "Accept-Ranges": "bytes"})
+    return Response(
+        data,
+        status_code=206,
+        media_type=media_type,
+        headers={"Content-Range": f"bytes {start}-{end}/{size}", "Accept-Ranges": "bytes"},
+    )
 
 
 MEDIA_TYPES = {"mp4": "video/mp4", "m4a": "audio/mp4", "ts": "video/mp2t", "m3u8": "application/vnd.apple.mpegurl"}
@@ -321,14 +399,18 @@ def register_routes(app: FastAPI, store: Store) -> None:
                 if flavor["_kind"] == "video_only":
                     codecs = "avc1.42e00a"
                 res = f",RESOLUTION={flavor['width']}x{flavor['height']}" if flavor["width"] else ""
-                lines.append(f"#EXT-X-STREAM-INF:BANDWIDTH={max(1, flavor['bitrate']) * 1000}{res},CODECS=\"{codecs}\"")
-                lines.append(f"/p/{pid}/sp/{pid}00/serveFlavor/entryId/{entry['id']}/v/1/flavorId/{flavor['id']}"
-                             f"/name/a.mp4/ks/{ks}/index.m3u8")
+                lines.append(f'#EXT-X-STREAM-INF:BANDWIDTH={max(1, flavor["bitrate"]) * 1000}{res},CODECS="{codecs}"')
+                lines.append(
+                    f"/p/{pid}/sp/{pid}00/serveFlavor/entryId/{entry['id']}/v/1/flavorId/{flavor['id']}"
+                    f"/name/a.mp4/ks/{ks}/index.m3u8"
+                )
             return Response("\n".join(lines) + "\n", media_type=MEDIA_TYPES["m3u8"])
         if not flavors:
             return PlainTextResponse("No flavor", status_code=404)
         flavor = flavors[0]
-        return _range_response(Path(flavor["_path"]), request, MEDIA_TYPES.get(flavor["fileExt"], "application/octet-stream"))
+        return _range_response(
+            Path(flavor["_path"]), request, MEDIA_TYPES.get(flavor["fileExt"], "application/octet-stream")
+        )
 
     @app.get("/p/{pid}/sp/{sp}/serveFlavor/{rest:path}")
     def serve_flavor(pid: int, sp: str, rest: str, request: Request) -> Response:
@@ -357,4 +439,6 @@ def register_routes(app: FastAPI, store: Store) -> None:
             return PlainTextResponse("Not found", status_code=404)
         if not _authorised(store, request, parts, entry):
             return PlainTextResponse("Access denied", status_code=403)
-        return _range_response(Path(flavor["_path"]), request, MEDIA_TYPES.get(flavor["fileExt"], "application/octet-stream"))
+        return _range_response(
+            Path(flavor["_path"]), request, MEDIA_TYPES.get(flavor["fileExt"], "application/octet-stream")
+        )

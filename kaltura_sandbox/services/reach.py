@@ -4,9 +4,10 @@ From ``plugins/reach`` of Kaltura's server (reach-spec.md §2.1, §4.2–4.4, §
 
 * getJobs: vendor KS only; ``vendorPartnerIdEqual`` forced to the caller; only PENDING and/or
   SCHEDULED may be asked for (anything else becomes PENDING).
-* get: the partner filter applies (a customer's task is read with its accessKey); the
-  ``reach_vendor`` response profile keeps an include list and adds the catalog item and REACH
-  profile as ``relatedObjects``.
+* get: the partner filter applies (a customer's task is read with its accessKey). The
+  ``reach_vendor`` response profile (``profiles.py``) keeps an include list and adds the catalog
+  item and REACH profile as ``relatedObjects``; the filters of this module's lists are registered
+  for related profiles.
 * getJobs, updateJob, extendAccessKey: only partners with the REACH vendor permission
   (SERVICE_FORBIDDEN otherwise, from the action permission items).
 * updateJob: found by id *and* vendorPartnerId; final states (READY, ERROR, ABORTED,
@@ -24,26 +25,65 @@ from typing import Any
 
 from kaltura_sandbox import ks as ks_module
 from kaltura_sandbox.framework import CallContext, Session, Store, action, as_int, kobj, raise_error
-from kaltura_sandbox.serialize import KMap
+from kaltura_sandbox.profiles import register_lister
 
 # KalturaEntryVendorTaskStatus
 PENDING, READY, PROCESSING, PENDING_MODERATION, REJECTED, ERROR, ABORTED, PENDING_ENTRY_READY, SCHEDULED = (
-    1, 2, 3, 4, 5, 6, 7, 8, 9,
+    1,
+    2,
+    3,
+    4,
+    5,
+    6,
+    7,
+    8,
+    9,
 )
 FINAL = {READY, ERROR, ABORTED, REJECTED}
-ALL_STATUSES = {PENDING, READY, PROCESSING, PENDING_MODERATION, REJECTED, ERROR, ABORTED, PENDING_ENTRY_READY, SCHEDULED}
+ALL_STATUSES = {
+    PENDING,
+    READY,
+    PROCESSING,
+    PENDING_MODERATION,
+    REJECTED,
+    ERROR,
+    ABORTED,
+    PENDING_ENTRY_READY,
+    SCHEDULED,
+}
 MAY_START = {PENDING, PENDING_MODERATION, PENDING_ENTRY_READY, SCHEDULED}
 HUMAN, MACHINE, HYBRID = 1, 2, 3
 CAPTIONS_FEATURE = 1
 
 # KalturaVendorServiceFeature (client 23.10.0)
 FEATURE_NAMES = {
-    1: "CAPTIONS", 2: "TRANSLATION", 3: "ALIGNMENT", 4: "AUDIO_DESCRIPTION", 5: "CHAPTERING",
-    6: "INTELLIGENT_TAGGING", 7: "DUBBING", 8: "LIVE_CAPTION", 9: "EXTENDED_AUDIO_DESCRIPTION", 10: "CLIPS",
-    11: "LIVE_TRANSLATION", 12: "QUIZ", 13: "SUMMARY", 14: "VIDEO_ANALYSIS", 15: "MODERATION",
-    16: "METADATA_ENRICHMENT", 17: "SENTIMENT_ANALYSIS", 18: "DOCUMENT_ENRICHMENT", 19: "SIGN_LANGUAGE",
-    20: "SPEECH_TO_VIDEO", 21: "IMMERSIVE_AGENT_CALL", 22: "IMMERSIVE_AGENT_CHAT", 23: "AVATAR_VOD",
-    24: "LLM_MODELS", 25: "IMMERSIVE_AGENT_EVAL", 26: "IMMERSIVE_AGENT_PREVIEW", 27: "VIDEO_GENERATION",
+    1: "CAPTIONS",
+    2: "TRANSLATION",
+    3: "ALIGNMENT",
+    4: "AUDIO_DESCRIPTION",
+    5: "CHAPTERING",
+    6: "INTELLIGENT_TAGGING",
+    7: "DUBBING",
+    8: "LIVE_CAPTION",
+    9: "EXTENDED_AUDIO_DESCRIPTION",
+    10: "CLIPS",
+    11: "LIVE_TRANSLATION",
+    12: "QUIZ",
+    13: "SUMMARY",
+    14: "VIDEO_ANALYSIS",
+    15: "MODERATION",
+    16: "METADATA_ENRICHMENT",
+    17: "SENTIMENT_ANALYSIS",
+    18: "DOCUMENT_ENRICHMENT",
+    19: "SIGN_LANGUAGE",
+    20: "SPEECH_TO_VIDEO",
+    21: "IMMERSIVE_AGENT_CALL",
+    22: "IMMERSIVE_AGENT_CHAT",
+    23: "AVATAR_VOD",
+    24: "LLM_MODELS",
+    25: "IMMERSIVE_AGENT_EVAL",
+    26: "IMMERSIVE_AGENT_PREVIEW",
+    27: "VIDEO_GENERATION",
     28: "VISUAL_DESCRIPTION",
 }
 # ReachPlugin::getCatalogItemName: "KalturaVendor" + CamelCase(feature) + "CatalogItem"
@@ -59,28 +99,51 @@ def catalog_item_class(feature: int) -> str:
 
 
 TASK_FIELDS = [
-    "id", "partnerId", "vendorPartnerId", "createdAt", "updatedAt", "queueTime", "finishTime", "entryId",
-    "status", "reachProfileId", "catalogItemId", "price", "userId", "entryObjectType", "unitsUsed",
-    "moderatingUser", "errDescription", "accessKey", "version", "notes", "dictionary", "context", "accuracy",
-    "outputObjectId", "partnerData", "creationMode", "taskJobData", "expectedFinishTime", "serviceType",
-    "serviceFeature", "turnAroundTime", "externalTaskId", "externalObjectId",
+    "id",
+    "partnerId",
+    "vendorPartnerId",
+    "createdAt",
+    "updatedAt",
+    "queueTime",
+    "finishTime",
+    "entryId",
+    "status",
+    "reachProfileId",
+    "catalogItemId",
+    "price",
+    "userId",
+    "entryObjectType",
+    "unitsUsed",
+    "moderatingUser",
+    "errDescription",
+    "accessKey",
+    "version",
+    "notes",
+    "dictionary",
+    "context",
+    "accuracy",
+    "outputObjectId",
+    "partnerData",
+    "creationMode",
+    "taskJobData",
+    "expectedFinishTime",
+    "serviceType",
+    "serviceFeature",
+    "turnAroundTime",
+    "externalTaskId",
+    "externalObjectId",
 ]
-# plugins/reach deployment XML (2021 update): what the reach_vendor profile keeps of the task
-REACH_VENDOR_TASK_FIELDS = {
-    "id", "partnerId", "vendorPartnerId", "createdAt", "entryId", "status", "version", "reachProfileId",
-    "catalogItemId", "accessKey", "notes", "dictionary", "taskJobData", "captionAssetId",
-    "jsonTranscriptAssetId", "textTranscriptAssetId",
+UPDATABLE = {
+    "status",
+    "errDescription",
+    "accuracy",
+    "outputObjectId",
+    "externalTaskId",
+    "notes",
+    "context",
+    "partnerData",
+    "unitsUsed",
 }
-REACH_VENDOR_ITEM_EXCLUDED = {
-    "id", "vendorPartnerId", "name", "systemName", "createdAt", "updatedAt", "status", "pricing", "fixedPriceAddons",
-}
-REACH_VENDOR_PROFILE_EXCLUDED = {
-    "id", "partnerId", "createdAt", "updatedAt", "status", "profileType", "rules", "credit", "usedCredit",
-    "dictionaries", "autoDisplayMachineCaptionsOnPlayer", "autoDisplayHumanCaptionsOnPlayer",
-    "enableMachineModeration", "enableHumanModeration",
-}
-UPDATABLE = {"status", "errDescription", "accuracy", "outputObjectId", "externalTaskId", "notes", "context",
-             "partnerData", "unitsUsed"}
 INSERT_ONLY = {"entryId", "catalogItemId", "reachProfileId", "entryObjectType", "externalObjectId"}
 BUSINESS_DAYS = {1, 2, 3, 4, 5, 6, 7, 10}
 
@@ -124,14 +187,24 @@ def mint_access_key(store: Store, task: dict[str, Any], expiry_seconds: int) -> 
     if task.get("_output_moderated"):
         privileges += ",enablecaptionmoderation"
     secret = str(partner["_admin_secret"]).split(",")[0]
-    return ks_module.issue_ks(secret, int(partner["id"]), user="", type_=0, expiry_seconds=expiry_seconds,
-                              privileges=privileges, version=int(partner.get("_ks_version", 2)))
+    return ks_module.issue_ks(
+        secret,
+        int(partner["id"]),
+        user="",
+        type_=0,
+        expiry_seconds=expiry_seconds,
+        privileges=privileges,
+        version=int(partner.get("_ks_version", 2)),
+    )
 
 
 def output_moderated(profile: dict[str, Any], service_type: int) -> bool:
     """The profile's autoDisplay flag for the service type is off: captions must not auto-display."""
-    key = {MACHINE: "autoDisplayMachineCaptionsOnPlayer", HUMAN: "autoDisplayHumanCaptionsOnPlayer",
-           HYBRID: "autoDisplayHybridCaptionsOnPlayer"}.get(service_type)
+    key = {
+        MACHINE: "autoDisplayMachineCaptionsOnPlayer",
+        HUMAN: "autoDisplayHumanCaptionsOnPlayer",
+        HYBRID: "autoDisplayHybridCaptionsOnPlayer",
+    }.get(service_type)
     value = profile.get(key) if key else None
     return value is not None and int(value) == 0
 
@@ -140,8 +213,11 @@ def initial_status(store: Store, item: dict[str, Any], profile: dict[str, Any], 
     """``kReachManager::addEntryVendorTask``: an entry that is not READY wins over moderation."""
     if entry is not None and str(entry.get("status")) != "2":
         return PENDING_ENTRY_READY
-    moderation_key = {MACHINE: "enableMachineModeration", HUMAN: "enableHumanModeration",
-                      HYBRID: "enableHybridModeration"}.get(int(item["serviceType"]))
+    moderation_key = {
+        MACHINE: "enableMachineModeration",
+        HUMAN: "enableHumanModeration",
+        HYBRID: "enableHybridModeration",
+    }.get(int(item["serviceType"]))
     if moderation_key and int(profile.get(moderation_key) or 0) == 1:
         return PENDING_MODERATION
     return PENDING
@@ -157,8 +233,9 @@ def task_price(item: dict[str, Any], entry: dict[str, Any] | None) -> float:
     return round(per_unit * max(1, -(-int(seconds) // unit)) if seconds else per_unit, 2)
 
 
-def default_task_job_data(store: Store, item: dict[str, Any], entry: dict[str, Any] | None,
-                          source_caption: str | None = None) -> dict[str, Any] | None:
+def default_task_job_data(
+    store: Store, item: dict[str, Any], entry: dict[str, Any] | None, source_caption: str | None = None
+) -> dict[str, Any] | None:
     """``VendorCatalogItem::getTaskJobData`` per feature: none for plain captions, the source caption
     for translation (required when the item says ``requireSource``), the widened event window for
     live captions is added by the scenario loader (it knows the event)."""
@@ -168,17 +245,23 @@ def default_task_job_data(store: Store, item: dict[str, Any], entry: dict[str, A
         caption_id = source_caption
         if caption_id is None and entry is not None:
             for caption in store.rows("caption_assets"):
-                if (caption.get("entryId") == entry["id"] and caption.get("language") == item.get("sourceLanguage")
-                        and int(caption.get("status") or 0) == 2):
+                if (
+                    caption.get("entryId") == entry["id"]
+                    and caption.get("language") == item.get("sourceLanguage")
+                    and int(caption.get("status") or 0) == 2
+                ):
                     caption_id = caption["id"]
                     break
         if caption_id is None and item.get("requireSource"):
-            raise ValueError(f"REQUIRE_CAPTION: catalog item {item['id']} needs a {item.get('sourceLanguage')} "
-                             f"caption on entry {(entry or {}).get('id')}")
+            raise ValueError(
+                f"REQUIRE_CAPTION: catalog item {item['id']} needs a {item.get('sourceLanguage')} "
+                f"caption on entry {(entry or {}).get('id')}"
+            )
         if caption_id is None:
             return None
-        return kobj("KalturaTranslationVendorTaskData", entryDuration=duration, vendorComment=None,
-                    captionAssetId=caption_id)
+        return kobj(
+            "KalturaTranslationVendorTaskData", entryDuration=duration, vendorComment=None, captionAssetId=caption_id
+        )
     if feature in (4, 7, 9):  # AUDIO_DESCRIPTION, DUBBING, EXTENDED_AUDIO_DESCRIPTION
         cls = {4: "KalturaAudioDescriptionVendorTaskData", 7: "KalturaDubbingVendorTaskData"}.get(feature)
         return kobj(cls, entryDuration=duration, vendorComment=None) if cls else None
@@ -244,7 +327,7 @@ def create_task(store: Store, spec: dict[str, Any], now: int | None = None) -> d
         moderatingUser=None,
         errDescription=spec.get("errDescription"),
         accessKey=None,
-        version=str(spec.get("version") or (entry or {}).get("version") or "1"),
+        version=int(spec.get("version") or (entry or {}).get("version") or 1),
         notes=spec.get("notes"),
         dictionary=dictionary,
         context=spec.get("context"),
@@ -253,7 +336,8 @@ def create_task(store: Store, spec: dict[str, Any], now: int | None = None) -> d
         partnerData=spec.get("partnerData"),
         creationMode=int(spec.get("creationMode", 1)),
         taskJobData=job_data,
-        expectedFinishTime=int(spec["expectedFinishTime"]) if spec.get("expectedFinishTime") is not None
+        expectedFinishTime=int(spec["expectedFinishTime"])
+        if spec.get("expectedFinishTime") is not None
         else (expected_finish(created_at, tat) if queued else None),
         serviceType=int(item["serviceType"]),
         serviceFeature=int(item["serviceFeature"]),
@@ -346,44 +430,12 @@ def _list_response(object_type: str, objects: list[dict[str, Any]], total: int) 
 
 
 def _public(task: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in task.items() if not k.startswith("_")}
-
-
-def _wants_reach_vendor(ctx: CallContext) -> bool:
-    profile = ctx.params.get("responseProfile")
-    return isinstance(profile, dict) and profile.get("systemName") == "reach_vendor"
-
-
-def _render(ctx: CallContext, task: dict[str, Any]) -> dict[str, Any]:
-    """A task as the call returns it. Every task-returning action applies the request's response
-    profile (``fromObject($db, $this->getResponseProfile())``), and the Python client re-sends a
-    profile it was given on every later call until it is popped: getJobs, list and updateJob
-    answers are then filtered by ``reach_vendor`` too, as on the real server."""
-    return _reach_vendor_view(ctx, task) if _wants_reach_vendor(ctx) else _public(task)
-
-
-def _reach_vendor_view(ctx: CallContext, task: dict[str, Any]) -> dict[str, Any]:
-    view = {k: (v if (k == "objectType" or k in REACH_VENDOR_TASK_FIELDS) else None) for k, v in _public(task).items()}
-    job_data = task.get("taskJobData")
-    if isinstance(job_data, dict):
-        # the include list filters nested properties too; filtered ones stay null (empty elements)
-        view["taskJobData"] = {
-            k: (v if k == "objectType" or k in REACH_VENDOR_TASK_FIELDS else None)
-            for k, v in job_data.items() if not k.startswith("_")
-        }
-    item = ctx.store.get("catalog_items", task["catalogItemId"])
-    profile = ctx.store.get("reach_profiles", task["reachProfileId"])
-    item_view = {k: (None if k in REACH_VENDOR_ITEM_EXCLUDED else v) for k, v in (item or {}).items()
-                 if not k.startswith("_")}
-    profile_view = {k: (None if k in REACH_VENDOR_PROFILE_EXCLUDED else v) for k, v in (profile or {}).items()
-                    if not k.startswith("_")}
-    view["relatedObjects"] = KMap({
-        "reach_vendor_catalog_item": _list_response(
-            "KalturaVendorCatalogItemListResponse", [item_view] if item else [], 1 if item else 0),
-        "reach_vendor_profile": _list_response(
-            "KalturaReachProfileListResponse", [profile_view] if profile else [], 1 if profile else 0),
-    })
-    return view
+    """A task as Kaltura answers it: its id is a BIGINT column, which PHP reads as a string (JSON and
+    PHP answers carry ``"id":"5001"``; XML looks the same either way)."""
+    public = {k: v for k, v in task.items() if not k.startswith("_")}
+    if "id" in public:
+        public["id"] = str(public["id"])
+    return public
 
 
 # ---------------------------------------------------------------------------------------------
@@ -391,7 +443,9 @@ def _reach_vendor_view(ctx: CallContext, task: dict[str, Any]) -> dict[str, Any]
 
 
 @action("reach_entryvendortask", "getJobs")
-def get_jobs(ctx: CallContext, filter: dict[str, Any] | None = None, pager: dict[str, Any] | None = None) -> dict[str, Any]:
+def get_jobs(
+    ctx: CallContext, filter: dict[str, Any] | None = None, pager: dict[str, Any] | None = None
+) -> dict[str, Any]:
     session = _require_vendor_permission(ctx)
     f = dict(filter or {})
     f["vendorPartnerIdEqual"] = session.partner_id
@@ -400,11 +454,13 @@ def get_jobs(ctx: CallContext, filter: dict[str, Any] | None = None, pager: dict
         f.pop("statusIn", None)
         f["statusEqual"] = PENDING
     tasks = _order(_apply_filter(list(ctx.store.rows("tasks")), f), f.get("orderBy"))
-    return _list_response("KalturaEntryVendorTaskListResponse", [_render(ctx, t) for t in _page(tasks, pager)], len(tasks))
+    return _list_response("KalturaEntryVendorTaskListResponse", [_public(t) for t in _page(tasks, pager)], len(tasks))
 
 
 @action("reach_entryvendortask", "list")
-def list_tasks(ctx: CallContext, filter: dict[str, Any] | None = None, pager: dict[str, Any] | None = None) -> dict[str, Any]:
+def list_tasks(
+    ctx: CallContext, filter: dict[str, Any] | None = None, pager: dict[str, Any] | None = None
+) -> dict[str, Any]:
     session = _require_reach(ctx)
     f = dict(filter or {})
     rows = list(ctx.store.rows("tasks"))
@@ -413,7 +469,7 @@ def list_tasks(ctx: CallContext, filter: dict[str, Any] | None = None, pager: di
     else:
         rows = [t for t in rows if int(t["partnerId"]) == session.partner_id]
     tasks = _order(_apply_filter(rows, f), f.get("orderBy"))
-    return _list_response("KalturaEntryVendorTaskListResponse", [_render(ctx, t) for t in _page(tasks, pager)], len(tasks))
+    return _list_response("KalturaEntryVendorTaskListResponse", [_public(t) for t in _page(tasks, pager)], len(tasks))
 
 
 @action("reach_entryvendortask", "get")
@@ -423,7 +479,7 @@ def get(ctx: CallContext, id: str) -> dict[str, Any]:
     if task is None or int(task["partnerId"]) != session.partner_id:
         raise_error("ENTRY_VENDOR_TASK_NOT_FOUND", ID=id)
     assert task is not None
-    return _render(ctx, task)
+    return _public(task)
 
 
 def _require_reach(ctx: CallContext) -> Session:
@@ -441,7 +497,8 @@ def _require_vendor_permission(ctx: CallContext) -> Session:
     partner without it is stopped by kPermissionManager with SERVICE_FORBIDDEN before the action's
     own VENDOR_TASK_SERVICE__GET_JOB_NOT_ALLOWED check could run."""
     session = ctx.require_session()
-    if not _is_vendor(ctx.store, session):
+    # a widget session has WIDGET_SESSION_PERMISSION only, whatever partner opened it
+    if not _is_vendor(ctx.store, session) or session.has("widget"):
         raise_error("SERVICE_FORBIDDEN", SERVICE=f"{ctx.service}->{ctx.action}")
     return _require_reach(ctx)
 
@@ -468,18 +525,32 @@ def update_job(ctx: CallContext, id: str, entryVendorTask: dict[str, Any]) -> di
         new = as_int(changes.get("status"))
         if "status" in changes and changes["status"] is not None and new not in ALL_STATUSES:
             # KalturaRequestDeserializer validates enum values before the action runs
-            raise_error("INVALID_ENUM_VALUE", VALUE=changes["status"], PARAM_NAME="status",
-                        ENUM_TYPE="KalturaEntryVendorTaskStatus")
+            raise_error(
+                "INVALID_ENUM_VALUE",
+                VALUE=changes["status"],
+                PARAM_NAME="status",
+                ENUM_TYPE="KalturaEntryVendorTaskStatus",
+            )
         if new is not None and new != old:
             if old in FINAL:
-                raise_error("CANNOT_UPDATE_STATUS_OF_TASK_WHICH_IS_IN_FINAL_STATE",
-                            OLD_STATUS=old, NEW_STATUS=new, ID=task["id"])
+                raise_error(
+                    "CANNOT_UPDATE_STATUS_OF_TASK_WHICH_IS_IN_FINAL_STATE",
+                    OLD_STATUS=old,
+                    NEW_STATUS=new,
+                    ID=task["id"],
+                )
             if new in (PROCESSING, ABORTED) and old not in MAY_START:
-                raise_error("ENTRY_VENDOR_TASK_ITEM_COULD_NOT_BE_UPDATED",
-                            REASON=f"Entry vendor task item with id [{task['id']}] could not be updated to status [{new}]")
+                raise_error(
+                    "ENTRY_VENDOR_TASK_ITEM_COULD_NOT_BE_UPDATED",
+                    REASON=f"Entry vendor task item with id [{task['id']}] could not be updated to status [{new}]",
+                )
         if "unitsUsed" in changes and old in FINAL and str(changes["unitsUsed"]) != str(task.get("unitsUsed")):
-            raise_error("CANNOT_UPDATE_UNIT_USED_OF_TASK_WHICH_IS_IN_FINAL_STATE",
-                        OLD_UNITS_USED=_php_text(task.get("unitsUsed")), NEW_UNITS_USED=_php_text(changes["unitsUsed"]), ID=task["id"])
+            raise_error(
+                "CANNOT_UPDATE_UNIT_USED_OF_TASK_WHICH_IS_IN_FINAL_STATE",
+                OLD_UNITS_USED=_php_text(task.get("unitsUsed")),
+                NEW_UNITS_USED=_php_text(changes["unitsUsed"]),
+                ID=task["id"],
+            )
         if changes.get("partnerData"):
             try:
                 json.loads(changes["partnerData"])
@@ -509,7 +580,7 @@ def update_job(ctx: CallContext, id: str, entryVendorTask: dict[str, Any]) -> di
                 for key in task.get("_issued_keys", []):
                     ks_module.revoke(ctx.store, key)
                 _add_label_addition(ctx.store, task)
-    return _render(ctx, task)
+    return _public(task)
 
 
 def _php_text(value: Any) -> str:
@@ -534,8 +605,10 @@ def _add_label_addition(store: Store, task: dict[str, Any]) -> None:
     caption = store.get("caption_assets", task["outputObjectId"])
     profile = store.get("reach_profiles", task["reachProfileId"]) or {}
     # kReachManager::getLabelAdditionByType knows HUMAN and MACHINE only
-    addition = {MACHINE: profile.get("labelAdditionForMachineServiceType"),
-                HUMAN: profile.get("labelAdditionForHumanServiceType")}.get(int(task["serviceType"]))
+    addition = {
+        MACHINE: profile.get("labelAdditionForMachineServiceType"),
+        HUMAN: profile.get("labelAdditionForHumanServiceType"),
+    }.get(int(task["serviceType"]))
     if caption is not None and addition:
         caption["label"] = f"{caption.get('label') or ''} ({addition})"
         caption["updatedAt"] = int(time.time())
@@ -550,7 +623,7 @@ def extend_access_key(ctx: CallContext, id: str) -> dict[str, Any]:
         task.setdefault("_issued_keys", []).append(task["accessKey"])
         task["accessKey"] = mint_access_key(ctx.store, task, int(task["_access_key_seconds"]))
         task["updatedAt"] = int(time.time())
-    return _render(ctx, task)
+    return _public(task)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -568,17 +641,32 @@ def get_catalog_item(ctx: CallContext, id: str) -> dict[str, Any]:
 
 
 @action("reach_vendorcatalogitem", "list")
-def list_catalog_items(ctx: CallContext, filter: dict[str, Any] | None = None, pager: dict[str, Any] | None = None) -> dict[str, Any]:
+def list_catalog_items(
+    ctx: CallContext, filter: dict[str, Any] | None = None, pager: dict[str, Any] | None = None
+) -> dict[str, Any]:
     ctx.require_session()
-    f = filter or {}
-    items = [i for i in ctx.store.rows("catalog_items")]
+    return catalog_item_list(ctx.store, filter or {}, pager)
+
+
+def catalog_item_list(
+    store: Store, f: dict[str, Any], pager: dict[str, Any] | None, parent: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """``KalturaVendorCatalogItemFilter`` over the vendors' catalog items (also for related profiles)."""
+    items = list(store.rows("catalog_items"))
     checks = {
-        "idEqual": ("id", "eq"), "idIn": ("id", "in"), "idNotIn": ("id", "notin"),
-        "vendorPartnerIdEqual": ("vendorPartnerId", "eq"), "vendorPartnerIdIn": ("vendorPartnerId", "in"),
-        "statusEqual": ("status", "eq"), "statusIn": ("status", "in"),
-        "serviceTypeEqual": ("serviceType", "eq"), "serviceTypeIn": ("serviceType", "in"),
-        "serviceFeatureEqual": ("serviceFeature", "eq"), "serviceFeatureIn": ("serviceFeature", "in"),
-        "turnAroundTimeEqual": ("turnAroundTime", "eq"), "turnAroundTimeIn": ("turnAroundTime", "in"),
+        "idEqual": ("id", "eq"),
+        "idIn": ("id", "in"),
+        "idNotIn": ("id", "notin"),
+        "vendorPartnerIdEqual": ("vendorPartnerId", "eq"),
+        "vendorPartnerIdIn": ("vendorPartnerId", "in"),
+        "statusEqual": ("status", "eq"),
+        "statusIn": ("status", "in"),
+        "serviceTypeEqual": ("serviceType", "eq"),
+        "serviceTypeIn": ("serviceType", "in"),
+        "serviceFeatureEqual": ("serviceFeature", "eq"),
+        "serviceFeatureIn": ("serviceFeature", "in"),
+        "turnAroundTimeEqual": ("turnAroundTime", "eq"),
+        "turnAroundTimeIn": ("turnAroundTime", "in"),
         "catalogItemIdEqual": ("id", "eq"),
     }
     for name, (field, mode) in checks.items():
@@ -594,6 +682,47 @@ def list_catalog_items(ctx: CallContext, filter: dict[str, Any] | None = None, p
     items = _order(items, f.get("orderBy") or "+id")
     page = [{k: v for k, v in i.items() if not k.startswith("_")} for i in _page(items, pager)]
     return _list_response("KalturaVendorCatalogItemListResponse", page, len(items))
+
+
+def reach_profile_list(
+    store: Store, f: dict[str, Any], pager: dict[str, Any] | None, parent: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """``KalturaReachProfileFilter`` for related profiles: the parent object's partner's profiles."""
+    partner = (parent or {}).get("partnerId")
+    rows = [p for p in store.rows("reach_profiles") if partner is None or int(p["partnerId"]) == int(partner)]
+    for name, mode in (("idEqual", "eq"), ("idIn", "in"), ("statusEqual", "status")):
+        value = f.get(name)
+        if value in (None, ""):
+            continue
+        if mode == "eq":
+            rows = [p for p in rows if str(p["id"]) == str(value)]
+        elif mode == "in":
+            rows = [p for p in rows if str(p["id"]) in _ids(value)]
+        else:
+            rows = [p for p in rows if str(p["status"]) == str(value)]
+    rows = sorted(rows, key=lambda p: int(p["id"]))
+    page = [{k: v for k, v in p.items() if not k.startswith("_")} for p in _page(rows, pager)]
+    return _list_response("KalturaReachProfileListResponse", page, len(rows))
+
+
+def task_list(
+    store: Store, f: dict[str, Any], pager: dict[str, Any] | None, parent: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """``KalturaEntryVendorTaskFilter`` for related profiles (e.g. an entry's tasks)."""
+    partner = (parent or {}).get("partnerId")
+    rows = [t for t in store.rows("tasks") if partner is None or int(t["partnerId"]) == int(partner)]
+    tasks = _order(_apply_filter(rows, f), f.get("orderBy"))
+    return _list_response("KalturaEntryVendorTaskListResponse", [_public(t) for t in _page(tasks, pager)], len(tasks))
+
+
+for _filter_class in (
+    "KalturaVendorCatalogItemFilter",
+    "KalturaVendorCaptionsCatalogItemFilter",
+    "KalturaVendorTranslationCatalogItemFilter",
+):
+    register_lister(_filter_class, catalog_item_list)
+register_lister("KalturaReachProfileFilter", reach_profile_list)
+register_lister("KalturaEntryVendorTaskFilter", task_list)
 
 
 def _profile_for_admin(ctx: CallContext, id: str, action_name: str) -> dict[str, Any]:
@@ -613,11 +742,15 @@ def get_reach_profile(ctx: CallContext, id: str) -> dict[str, Any]:
 
 
 @action("reach_reachprofile", "list")
-def list_reach_profiles(ctx: CallContext, filter: dict[str, Any] | None = None, pager: dict[str, Any] | None = None) -> dict[str, Any]:
+def list_reach_profiles(
+    ctx: CallContext, filter: dict[str, Any] | None = None, pager: dict[str, Any] | None = None
+) -> dict[str, Any]:
     session = ctx.require_session()
     if session.type != 2 or "setrole" in session.privileges:
         raise_error("SERVICE_FORBIDDEN", SERVICE="reach_reachprofile->list")
-    profiles = sorted((p for p in ctx.store.rows("reach_profiles") if int(p["partnerId"]) == session.partner_id),
-                      key=lambda p: int(p["id"]))
+    profiles = sorted(
+        (p for p in ctx.store.rows("reach_profiles") if int(p["partnerId"]) == session.partner_id),
+        key=lambda p: int(p["id"]),
+    )
     page = [{k: v for k, v in p.items() if not k.startswith("_")} for p in _page(profiles, pager)]
     return _list_response("KalturaReachProfileListResponse", page, len(profiles))

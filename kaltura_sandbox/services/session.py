@@ -42,13 +42,16 @@ def start(
     admin_secrets = [s for s in str(partner["_admin_secret"]).split(",") if s]
     user_secret = str(partner.get("_secret") or "")
     # an empty secret never matches (a partner without a user secret has none to match)
-    valid = bool(secret) and (secret in admin_secrets or (session_type == 0 and bool(user_secret) and secret == user_secret))
+    valid = bool(secret) and (
+        secret in admin_secrets or (session_type == 0 and bool(user_secret) and secret == user_secret)
+    )
     if not valid:
         raise_error("START_SESSION_ERROR", PID=partner["id"])
     # kSessionUtils::startKSession caps the expiry at the partner's KS max expiry
     seconds = min(as_int(expiry, 86400) or 86400, max_expiry(partner))
-    return issue_for_partner(partner, user=userId or "", type_=session_type, expiry_seconds=seconds,
-                             privileges=privileges or "")
+    return issue_for_partner(
+        partner, user=userId or "", type_=session_type, expiry_seconds=seconds, privileges=privileges or ""
+    )
 
 
 @action("session", "startWidgetSession", needs_ks=False)
@@ -80,6 +83,10 @@ def get(ctx: CallContext, session: str | None = None) -> dict[str, Any]:
         try:
             return session_info(ks_module.validate_ks(ctx.store, session))
         except ks_module.KSError as exc:
-            raise_error("INVALID_KS", KSID=session if exc.code == "INVALID_STR" else exc.code,
-                        ERR_CODE="-1", ERR_DESC="INVALID_STR")
+            raise_error(
+                "INVALID_KS",
+                KSID=session if exc.code == "INVALID_STR" else exc.code,
+                ERR_CODE="-1",
+                ERR_DESC="INVALID_STR",
+            )
     return session_info(ctx.require_session())

@@ -70,10 +70,15 @@ def delete(ctx: CallContext, uploadTokenId: str) -> None:
 
 
 @action("uploadtoken", "list")
-def list_tokens(ctx: CallContext, filter: dict[str, Any] | None = None, pager: dict[str, Any] | None = None) -> dict[str, Any]:
+def list_tokens(
+    ctx: CallContext, filter: dict[str, Any] | None = None, pager: dict[str, Any] | None = None
+) -> dict[str, Any]:
     session = ctx.require_session()
-    tokens = [t for t in ctx.store.rows("upload_tokens") if int(t["partnerId"]) == session.partner_id
-              and int(t["status"]) != DELETED]
+    tokens = [
+        t
+        for t in ctx.store.rows("upload_tokens")
+        if int(t["partnerId"]) == session.partner_id and int(t["status"]) != DELETED
+    ]
     f = filter or {}
     if f.get("statusEqual") not in (None, ""):
         tokens = [t for t in tokens if int(t["status"]) == int(f["statusEqual"])]

@@ -64,4 +64,4 @@ def estimate_accuracy_fraction(probabilities: Iterable[float]) -> float:
 
 def estimate_accuracy(probabilities: Iterable[float]) -> int:
     """Estimated accuracy as Kaltura's 0–100 integer (1–99 for any transcript with words)."""
-    return int(round(100 * estimate_accuracy_fraction(probabilities)))
+    return round(100 * estimate_accuracy_fraction(probabilities))

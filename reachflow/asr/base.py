@@ -12,10 +12,10 @@ from __future__ import annotations
 import os
 import re
 import wave
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol, TypeAlias, runtime_checkable
+from typing import Literal, Protocol, TypeAlias, runtime_checkable
 
 import numpy as np
 
@@ -29,9 +29,11 @@ __all__ = [
     "RecognizedWord",
     "SpeechEngine",
     "Transcript",
-    "Window",
     "WavInfo",
+    "Window",
+    "WordPiece",
     "dictionary_prompt",
+    "join_word_pieces",
     "merge_window_words",
     "plan_windows",
     "read_wav",
@@ -79,6 +81,11 @@ class Transcript:
         engine: the engine's name (``faster-whisper``, ``openai-whisper``).
         model: the model's name (``tiny.en``, ``base`` or a path).
         recovered: stretches (start, end) the dropped-speech guard re-ran and spliced in.
+        uncovered: stretches (start, end) where voice activity detection hears speech but no word
+            was recognised even after every re-decode (should be empty; the job report lists them).
+        passes: decoding passes run, in order, e.g. ``["tiny.en+prompt", "tiny.en re-decode 3 stretches"]``.
+        snapped: dictionary corrections made after recognition, ``(heard, term)`` pairs.
+        quality: the quality mode the transcript was made in (``fast`` or ``best``).
     """
 
     words: list[RecognizedWord]
@@ -89,6 +96,10 @@ class Transcript:
     engine: str = ""
     model: str = ""
     recovered: list[tuple[float, float]] = field(default_factory=list)
+    uncovered: list[tuple[float, float]] = field(default_factory=list)
+    passes: list[str] = field(default_factory=list)
+    snapped: list[tuple[str, str]] = field(default_factory=list)
+    quality: str = "fast"
 
     @property
     def text(self) -> str:
@@ -114,8 +125,13 @@ class SpeechEngine(Protocol):
         word_timestamps: bool = True,
         vad_filter: bool = True,
         on_progress: ProgressCallback | None = None,
+        quality: Literal["fast", "best"] = "fast",
     ) -> Transcript:
-        """Recognise the speech in ``audio`` (a 16 kHz mono WAV path), window by window."""
+        """Recognise the speech in ``audio`` (a 16 kHz mono WAV path), window by window.
+
+        ``quality="best"`` may use a larger model where the engine has one (see
+        :mod:`reachflow.asr.quality`); engines without one decode as in ``fast``.
+        """
         ...
 
     def detect_language(self, audio: AudioSource | np.ndarray) -> tuple[str, float, list[tuple[str, float]]]:
@@ -153,17 +169,15 @@ def wav_info(path: AudioSource) -> WavInfo:
     except (wave.Error, EOFError) as exc:
         raise MediaError(f"audio is not a readable WAV file ({exc})") from None
     if rate != SAMPLE_RATE or channels != 1 or width != 2:
-        raise MediaError(
-            f"audio must be 16 kHz mono 16-bit WAV, got {rate} Hz, {channels} channel(s), {8 * width}-bit"
-        )
+        raise MediaError(f"audio must be 16 kHz mono 16-bit WAV, got {rate} Hz, {channels} channel(s), {8 * width}-bit")
     return WavInfo(path=p, sample_rate=rate, frames=frames)
 
 
 def read_wav(path: AudioSource, start: float = 0.0, end: float | None = None) -> np.ndarray:
     """Samples ``[start, end)`` seconds of a 16 kHz mono WAV as float32 in [-1, 1]."""
     info = wav_info(path)
-    first = max(0, int(round(start * SAMPLE_RATE)))
-    last = info.frames if end is None else min(info.frames, int(round(end * SAMPLE_RATE)))
+    first = max(0, round(start * SAMPLE_RATE))
+    last = info.frames if end is None else min(info.frames, round(end * SAMPLE_RATE))
     if last <= first:
         return np.zeros(0, dtype=np.float32)
     with wave.open(str(info.path), "rb") as w:
@@ -288,6 +302,83 @@ def merge_window_words(
     return merged
 
 
+# --------------------------------------------------------------------------------------------
+# Words from word pieces
+
+# Scripts written without spaces between words: each piece the engine reports is its own word.
+NO_SPACE_LANGUAGES = frozenset({"zh", "ja", "th", "lo", "my", "yue", "km", "bo"})
+# A piece that opens a segment but cannot start a word (",000", ".5", "%", "'s", "-rescue").
+_CONTINUATION = re.compile(r"^(?:[,.%)\]}!?;:'’]|-\w)")
+
+
+@dataclass(frozen=True, slots=True)
+class WordPiece:
+    """What Whisper's aligner reports as a "word": a run of tokens, its text with its leading space.
+
+    Whisper starts a new piece at every token with a leading space *and* at every punctuation
+    token, so "$45,000" arrives as ``" $45"`` + ``",000"`` and "12.5%" as ``" 12"`` + ``".5"`` + ``"%"``.
+    """
+
+    start: float
+    end: float
+    text: str
+    probability: float
+
+
+def join_word_pieces(
+    segments: Iterable[Sequence[WordPiece]], language: str | None = None, *, max_gap: float = 0.5
+) -> list[RecognizedWord]:
+    """Words as a reader sees them: pieces without a leading space joined to the word before.
+
+    In a language written with spaces, a piece that does not start with whitespace continues
+    the previous word: numbers ("$45" ",000"), decimals ("12" ".5" "%"), hyphenated and
+    apostrophe forms ("post" "-rescue", "team" "'s"). Within a segment this is exact (the pieces
+    concatenate to the segment's text); a segment's first piece is joined to the previous
+    segment's last word only when it cannot start a word (",000", ".5", "'s") and follows within
+    ``max_gap`` seconds. In languages written without spaces (Chinese, Japanese, Thai, ...) every
+    piece stays a word of its own, so lines can still break between them.
+
+    A joined word spans its pieces' times; its probability is the lowest of its pieces' (the
+    word is right only if every piece is).
+
+    Args:
+        segments: the engine's pieces, grouped by segment, in time order.
+        language: ISO 639-1 code of the text (``None``: written with spaces).
+        max_gap: longest pause (s) across which a segment's first piece may still be joined.
+
+    Returns:
+        The words, whitespace stripped, none empty.
+    """
+    spaced = _base_code(language) not in NO_SPACE_LANGUAGES
+    words: list[RecognizedWord] = []
+    for segment in segments:
+        first = True
+        for piece in segment:
+            text = piece.text
+            stripped = " ".join(text.split())
+            if not stripped:
+                continue
+            joins = spaced and bool(words) and not text[:1].isspace()
+            if joins and first:
+                joins = bool(_CONTINUATION.match(stripped)) and piece.start - words[-1].end <= max_gap
+            first = False
+            if joins:
+                prev = words[-1]
+                words[-1] = RecognizedWord(
+                    prev.start,
+                    max(prev.end, float(piece.end)),
+                    prev.text + stripped,
+                    min(prev.probability, float(piece.probability)),
+                )
+            else:
+                words.append(RecognizedWord(float(piece.start), float(piece.end), stripped, float(piece.probability)))
+    return words
+
+
+def _base_code(language: str | None) -> str:
+    return (language or "").replace("_", "-").split("-")[0].strip().lower()
+
+
 def dictionary_prompt(dictionary: Sequence[str] | str | None) -> str | None:
     """The REACH dictionary as a Whisper prompt: unique terms, comma separated, at most ~200 chars.
 
@@ -315,4 +406,3 @@ def dictionary_prompt(dictionary: Sequence[str] | str | None) -> str | None:
             break
         prompt = candidate
     return prompt + "."
-

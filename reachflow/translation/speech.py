@@ -12,10 +12,11 @@ Long media is decoded in windows cut at pauses (the recognition windows of
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from reachflow.asr.base import RecognizedWord, merge_window_words, plan_windows, read_wav
+from reachflow.asr.base import RecognizedWord, dictionary_prompt, merge_window_words, plan_windows, read_wav, wav_info
 from reachflow.asr.faster import _load_model, release_memory
 from reachflow.asr.models import resolve_model
 from reachflow.captions.model import Word
@@ -33,6 +34,7 @@ def translate_speech_to_english(
     cpu_threads: int = 0,
     beam_size: int = 5,
     window_seconds: float = 300.0,
+    dictionary: Sequence[str] | str | None = None,
 ) -> list[Word]:
     """English words, with times, for speech in ``source_code``.
 
@@ -43,6 +45,8 @@ def translate_speech_to_english(
         cpu_threads: threads for the model (0: all cores).
         beam_size: beam width.
         window_seconds: longest stretch decoded at once.
+        dictionary: REACH dictionary terms, given to Whisper as a prompt so names come out
+            spelled as the customer spells them.
 
     Returns:
         English words in time order, punctuation attached.
@@ -57,6 +61,7 @@ def translate_speech_to_english(
         raise NoTranslationEngine(language_name(code), "English")
     path = resolve_model("base", models_dir)
     model: Any = _load_model(path, "int8", cpu_threads or (os.cpu_count() or 1))
+    prompt = dictionary_prompt(dictionary)
     per_window: list[tuple[Any, list[RecognizedWord]]] = []
     for window in plan_windows(wav, window_seconds, 4.0):
         samples = read_wav(wav, window.start, window.end)
@@ -67,6 +72,7 @@ def translate_speech_to_english(
             beam_size=beam_size,
             word_timestamps=True,
             vad_filter=True,
+            initial_prompt=prompt,
             condition_on_previous_text=False,
         )
         words: list[RecognizedWord] = []
@@ -81,4 +87,10 @@ def translate_speech_to_english(
         per_window.append((window, words))
         del samples
         release_memory()
-    return [Word(w.start, w.end, w.text, w.probability) for w in merge_window_words(per_window)]
+    # Word times of a translation are aligned against foreign speech, so confidence says little
+    # (the recognition tail trim dropped a real final "REACH." here); only times are clamped.
+    duration = wav_info(wav).duration
+    return [
+        Word(min(w.start, duration), min(w.end, duration), w.text, w.probability)
+        for w in merge_window_words(per_window)
+    ]

@@ -49,6 +49,16 @@ def test_uncovered_speech_finds_only_long_stretches() -> None:
     assert uncovered_speech(regions, words, min_gap=5.0) == []
 
 
+def test_a_word_stretched_over_skipped_speech_does_not_hide_the_skip() -> None:
+    # After a skip Whisper's aligner stretched the next segment's first word over the speech it
+    # jumped (seen here: one word "covering" a 4 s sentence). Clipped to 1.2 s, the skip shows.
+    regions = [(0.0, 12.0)]
+    words = [(0.2, 0.6), (0.7, 1.1), (1.2, 6.0), (6.1, 6.5), (6.6, 11.9)]
+    assert uncovered_speech(regions, words, min_gap=1.5) == []
+    gaps = uncovered_speech(regions, words, min_gap=1.5, max_word=1.2)
+    assert gaps == [(pytest.approx(1.4), pytest.approx(4.5)), (pytest.approx(6.8), pytest.approx(10.4))]
+
+
 def test_dictionary_prompt_is_unique_and_bounded() -> None:
     assert dictionary_prompt(["Kaltura", "kaltura", " REACH ", ""]) == "Kaltura, REACH."
     assert dictionary_prompt("Kaltura\nWebVTT") == "Kaltura, WebVTT."

@@ -21,7 +21,7 @@ from prefect import flow
 
 from flows.reconcile import reconcile
 from kaltura_sandbox.faults import FaultPlan
-from reachflow.cli import app
+from reachflow.app.cli import app
 from tests.flows.conftest import VENDOR, customer_client, vendor_sandbox, vendor_task
 from tests.runner import completed, start_run, suspended, wait_for_run
 

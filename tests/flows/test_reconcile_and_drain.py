@@ -14,7 +14,7 @@ from prefect.states import Crashed
 from flows.captions import captions_flow
 from flows.discovery import discovery_flow
 from flows.reconcile import reconcile_flow
-from reachflow.operations import drain, undrain
+from reachflow.app.operations import drain, undrain
 from reachflow.settings import get_settings
 from tests.flows.conftest import VENDOR, vendor_sandbox, vendor_task
 

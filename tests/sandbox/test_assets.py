@@ -1,8 +1,10 @@
-"""Outputs a vendor writes with a task's accessKey: chunked uploads, caption assets through every
+"""services/assets.py: what a vendor reads and writes with a task's accessKey: caption assets through every
 content resource, attachment/transcript assets, cue points (one by one and in bulk), schedule
 events' live features, and flavor assets."""
 
 from __future__ import annotations
+
+import subprocess
 
 import httpx
 import pytest
@@ -12,7 +14,9 @@ from KalturaClient.Plugins.Attachment import KalturaAttachmentAssetFilter, Kaltu
 from KalturaClient.Plugins.Caption import KalturaCaptionAsset, KalturaCaptionAssetFilter, KalturaCaptionType
 from KalturaClient.Plugins.Core import (
     KalturaFlavorAsset,
+    KalturaFlavorAssetFilter,
     KalturaNullableBoolean,
+    KalturaPlaybackContextOptions,
     KalturaStringResource,
     KalturaUploadedFileTokenResource,
     KalturaUploadToken,
@@ -48,81 +52,6 @@ def _upload(client: KalturaClient, data: bytes, name: str = "captions.srt") -> s
 
 
 # ---------------------------------------------------------------------------------------------
-# Upload tokens
-
-
-def test_chunked_upload_in_three_chunks(kit: Kit) -> None:
-    client = kit.with_key(8001)
-    data = (SRT * 40).encode()
-    third = len(data) // 3
-    chunks = [data[:third], data[third:2 * third], data[2 * third:]]
-    token = client.uploadToken.add(KalturaUploadToken(fileName="big.srt", fileSize=len(data)))
-    assert _status(token) == KalturaUploadTokenStatus.PENDING
-    first = client.uploadToken.upload(token.id, named(chunks[0], "big.srt"), False, False, -1)
-    assert _status(first) == KalturaUploadTokenStatus.PARTIAL_UPLOAD and first.uploadedFileSize == third
-    second = client.uploadToken.upload(token.id, named(chunks[1], "big.srt"), True, False, third)
-    assert _status(second) == KalturaUploadTokenStatus.PARTIAL_UPLOAD and second.uploadedFileSize == 2 * third
-    last = client.uploadToken.upload(token.id, named(chunks[2], "big.srt"), True, True, 2 * third)
-    assert _status(last) == KalturaUploadTokenStatus.FULL_UPLOAD and last.uploadedFileSize == len(data)
-    assert _status(client.uploadToken.get(token.id)) == KalturaUploadTokenStatus.FULL_UPLOAD
-    caption = client.caption.captionAsset.add("0_rfent001", KalturaCaptionAsset(language="English",
-                                                                               format=KalturaCaptionType.SRT))
-    client.caption.captionAsset.setContent(caption.id, KalturaUploadedFileTokenResource(token=token.id))
-    assert httpx.get(client.caption.captionAsset.getUrl(caption.id)).content == data
-    # a used token is closed: a further upload is refused
-    error = _error(lambda: client.uploadToken.upload(token.id, named(b"x", "x.srt"), False, True, -1))
-    assert error.code == "UPLOAD_TOKEN_INVALID_STATUS_FOR_UPLOAD"
-
-
-def test_resumed_upload_after_an_interrupted_chunk(kit: Kit) -> None:
-    client = kit.with_key(8001)
-    data = bytes(range(256)) * 20
-    token = client.uploadToken.add(KalturaUploadToken(fileName="blob.bin", fileSize=len(data)))
-    client.uploadToken.upload(token.id, named(data[:2000], "blob.bin"), False, False, -1)
-    # the second chunk was cut short by the network: only part of it arrived
-    cut = client.uploadToken.upload(token.id, named(data[2000:2600], "blob.bin"), True, False, 2000)
-    assert cut.uploadedFileSize == 2600
-    # the client re-sends the whole chunk from its start offset: the partial bytes are replaced
-    client.uploadToken.upload(token.id, named(data[2000:4000], "blob.bin"), True, False, 2000)
-    done = client.uploadToken.upload(token.id, named(data[4000:], "blob.bin"), True, True, 4000)
-    assert _status(done) == KalturaUploadTokenStatus.FULL_UPLOAD and done.uploadedFileSize == len(data)
-    attachment = client.attachment.attachmentAsset.add("0_rfent001", KalturaTranscriptAsset(
-        fileExt="bin", format=KalturaAttachmentType.TEXT, language="English"))
-    client.attachment.attachmentAsset.setContent(attachment.id, KalturaUploadedFileTokenResource(token=token.id))
-    assert httpx.get(client.attachment.attachmentAsset.getUrl(attachment.id)).content == data
-
-
-def test_upload_token_errors(kit: Kit) -> None:
-    client = kit.with_key(8001)
-    assert _error(lambda: client.uploadToken.get("0_nosuch")).code == "UPLOAD_TOKEN_NOT_FOUND"
-    assert _error(lambda: client.uploadToken.upload("0_nosuch", named(b"x", "x"))).code == "UPLOAD_TOKEN_NOT_FOUND"
-    # resuming a token that never got a first chunk
-    token = client.uploadToken.add(KalturaUploadToken(fileName="a.srt"))
-    error = _error(lambda: client.uploadToken.upload(token.id, named(b"abc", "a.srt"), True, True, 0))
-    assert error.code == "UPLOAD_TOKEN_CANNOT_RESUME"
-    # resuming past what arrived
-    client.uploadToken.upload(token.id, named(b"abc", "a.srt"), False, False, -1)
-    error = _error(lambda: client.uploadToken.upload(token.id, named(b"def", "a.srt"), True, True, 10))
-    assert error.code == "UPLOAD_TOKEN_CANNOT_RESUME"
-    # the final size must match the announced one
-    sized = client.uploadToken.add(KalturaUploadToken(fileName="b.srt", fileSize=10))
-    error = _error(lambda: client.uploadToken.upload(sized.id, named(b"12345", "b.srt"), False, True, -1))
-    assert error.code == "UPLOAD_TOKEN_CANNOT_MATCH_EXPECTED_SIZE"
-    assert error.message == "Cannot match expected file size"
-    # a file object without a name is sent as a plain form field: no fileData arrives
-    import io
-
-    error = _error(lambda: client.uploadToken.upload(sized.id, io.BytesIO(b"1234567890"), False, True, -1))
-    assert error.code == "MISSING_MANDATORY_PARAMETER"
-    # a token that is not FULL_UPLOAD cannot feed an asset
-    caption = client.caption.captionAsset.add("0_rfent001", KalturaCaptionAsset(language="English"))
-    error = _error(lambda: client.caption.captionAsset.setContent(caption.id, KalturaUploadedFileTokenResource(token=sized.id)))
-    assert error.code == "UPLOADED_FILE_NOT_FOUND_BY_TOKEN"
-    # another partner's KS does not see the token
-    assert _error(lambda: kit.with_key(8101).uploadToken.get(token.id)).code == "UPLOAD_TOKEN_NOT_FOUND"
-
-
-# ---------------------------------------------------------------------------------------------
 # Caption assets
 
 
@@ -130,25 +59,29 @@ def test_caption_round_trip_through_every_resource(kit: Kit) -> None:
     key = kit.access_key(8002)
     client = kit.client(key)
     entry = "0_rfent003"
-    by_token = client.caption.captionAsset.add(entry, KalturaCaptionAsset(
-        language="English", label="English", format=KalturaCaptionType.SRT, accuracy=95))
+    by_token = client.caption.captionAsset.add(
+        entry, KalturaCaptionAsset(language="English", label="English", format=KalturaCaptionType.SRT, accuracy=95)
+    )
     assert by_token.status.getValue() == 0  # QUEUED until it has content
     error = _error(lambda: client.caption.captionAsset.getUrl(by_token.id))
     assert error.code == "CAPTION_ASSET_IS_NOT_READY"
     ready = client.caption.captionAsset.setContent(
-        by_token.id, KalturaUploadedFileTokenResource(token=_upload(client, SRT.encode())))
+        by_token.id, KalturaUploadedFileTokenResource(token=_upload(client, SRT.encode()))
+    )
     assert ready.status.getValue() == 2 and ready.fileExt == "srt" and ready.accuracy == 95
     url = client.caption.captionAsset.getUrl(by_token.id)
     assert httpx.get(url).content == SRT.encode()
     # a string resource
     vtt = "WEBVTT\n\n00:00.000 --> 00:02.000\nCaptions make every lecture\n"
-    by_string = client.caption.captionAsset.add(entry, KalturaCaptionAsset(language="English",
-                                                                          format=KalturaCaptionType.WEBVTT))
+    by_string = client.caption.captionAsset.add(
+        entry, KalturaCaptionAsset(language="English", format=KalturaCaptionType.WEBVTT)
+    )
     client.caption.captionAsset.setContent(by_string.id, KalturaStringResource(content=vtt))
     assert httpx.get(client.caption.captionAsset.getUrl(by_string.id)).content == vtt.encode()
     # a URL resource pointing at the sandbox's own serve URL of the first asset
-    by_url = client.caption.captionAsset.add(entry, KalturaCaptionAsset(language="Spanish",
-                                                                       format=KalturaCaptionType.SRT))
+    by_url = client.caption.captionAsset.add(
+        entry, KalturaCaptionAsset(language="Spanish", format=KalturaCaptionType.SRT)
+    )
     client.caption.captionAsset.setContent(by_url.id, KalturaUrlResource(url=url))
     assert httpx.get(client.caption.captionAsset.getUrl(by_url.id)).content == SRT.encode()
     assert client.caption.captionAsset.get(by_url.id).languageCode.getValue() == "es"
@@ -156,31 +89,37 @@ def test_caption_round_trip_through_every_resource(kit: Kit) -> None:
     serve = client.caption.captionAsset.serve(by_token.id)
     assert httpx.get(serve).content == SRT.encode()
     # an unreachable URL fails the import
-    error = _error(lambda: client.caption.captionAsset.setContent(by_url.id, KalturaUrlResource(
-        url=f"{kit.url}/no/such/file.srt")))
+    error = _error(
+        lambda: client.caption.captionAsset.setContent(by_url.id, KalturaUrlResource(url=f"{kit.url}/no/such/file.srt"))
+    )
     assert error.code == "UPLOAD_ERROR"
 
 
 def test_moderated_profile_forces_display_off(kit: Kit) -> None:
     moderated = kit.with_key(8003)  # profile 702: machine captions not auto-displayed
-    asset = moderated.caption.captionAsset.add("0_rfent002", KalturaCaptionAsset(
-        language="English", format=KalturaCaptionType.SRT, displayOnPlayer=True))
+    asset = moderated.caption.captionAsset.add(
+        "0_rfent002", KalturaCaptionAsset(language="English", format=KalturaCaptionType.SRT, displayOnPlayer=True)
+    )
     assert asset.displayOnPlayer is False
     updated = moderated.caption.captionAsset.update(asset.id, KalturaCaptionAsset(displayOnPlayer=True))
     assert updated.displayOnPlayer is False
-    shown = kit.with_key(8001).caption.captionAsset.add("0_rfent001", KalturaCaptionAsset(
-        language="English", format=KalturaCaptionType.SRT, displayOnPlayer=True))
+    shown = kit.with_key(8001).caption.captionAsset.add(
+        "0_rfent001", KalturaCaptionAsset(language="English", format=KalturaCaptionType.SRT, displayOnPlayer=True)
+    )
     assert shown.displayOnPlayer is True
 
 
 def test_is_default_moves_and_tag_filters(kit: Kit) -> None:
     client = kit.with_key(8001)
     entry = "0_rfent001"
-    first = client.caption.captionAsset.add(entry, KalturaCaptionAsset(
-        language="English", isDefault=KalturaNullableBoolean.TRUE_VALUE, tags="reach,machine,en"))
+    first = client.caption.captionAsset.add(
+        entry,
+        KalturaCaptionAsset(language="English", isDefault=KalturaNullableBoolean.TRUE_VALUE, tags="reach,machine,en"),
+    )
     assert first.isDefault.getValue() == 1
-    second = client.caption.captionAsset.add(entry, KalturaCaptionAsset(
-        language="French", isDefault=KalturaNullableBoolean.TRUE_VALUE, tags="reach,fr"))
+    second = client.caption.captionAsset.add(
+        entry, KalturaCaptionAsset(language="French", isDefault=KalturaNullableBoolean.TRUE_VALUE, tags="reach,fr")
+    )
     assert second.isDefault.getValue() == 1
     assert client.caption.captionAsset.get(first.id).isDefault.getValue() == 0
     client.caption.captionAsset.setAsDefault(first.id)
@@ -220,9 +159,17 @@ def test_captions_in_several_languages_on_one_entry(kit: Kit) -> None:
     f = KalturaCaptionAssetFilter(entryIdEqual="0_rfent003")
     before = {c.id: c.status.getValue() for c in kit.admin().caption.captionAsset.list(f).objects}
     assert "0_rfsrccap" in before
-    spanish = client.caption.captionAsset.add("0_rfent003", KalturaCaptionAsset(
-        language="Spanish", label="Spanish (auto)", format=KalturaCaptionType.SRT, accuracy=80,
-        isDefault=KalturaNullableBoolean.FALSE_VALUE, tags="reach,translation"))
+    spanish = client.caption.captionAsset.add(
+        "0_rfent003",
+        KalturaCaptionAsset(
+            language="Spanish",
+            label="Spanish (auto)",
+            format=KalturaCaptionType.SRT,
+            accuracy=80,
+            isDefault=KalturaNullableBoolean.FALSE_VALUE,
+            tags="reach,translation",
+        ),
+    )
     client.caption.captionAsset.setContent(spanish.id, KalturaStringResource(content=SRT))
     german = client.caption.captionAsset.add("0_rfent003", KalturaCaptionAsset(language="German", format="3"))
     listed = {c.id: c for c in kit.admin().caption.captionAsset.list(f).objects}
@@ -235,8 +182,11 @@ def test_captions_in_several_languages_on_one_entry(kit: Kit) -> None:
     assert (got.accuracy, got.isDefault.getValue(), got.format.getValue(), got.status.getValue()) == (80, 0, "1", 2)
     assert listed[german.id].status.getValue() == 0 and listed[german.id].languageCode.getValue() == "de"
     # an unknown filter field is ignored, as Kaltura's deserializer does: no language filtering
-    raw = {"format": "1", "ks": key, "filter": {"objectType": "KalturaCaptionAssetFilter",
-                                                "entryIdEqual": "0_rfent003", "languageEqual": "Spanish"}}
+    raw = {
+        "format": "1",
+        "ks": key,
+        "filter": {"objectType": "KalturaCaptionAssetFilter", "entryIdEqual": "0_rfent003", "languageEqual": "Spanish"},
+    }
     answer = httpx.post(kit.sandbox.url("/api_v3/service/caption_captionasset/action/list"), json=raw).json()
     assert answer["totalCount"] == len(before) + 2
     f = KalturaCaptionAssetFilter(entryIdIn="0_rfent003,0_rfent001", statusEqual=2)
@@ -245,10 +195,13 @@ def test_captions_in_several_languages_on_one_entry(kit: Kit) -> None:
     # KalturaAssetFilter::validateEntryIdsFiltered: an asset list must name its entries
     error = _error(lambda: kit.admin().caption.captionAsset.list())
     assert error.code == "PROPERTY_VALIDATION_CANNOT_BE_NULL"
-    assert error.message == ('The property "KalturaCaptionAssetFilter::entryIdEqual/'
-                             'KalturaCaptionAssetFilter::entryIdIn" cannot be null')
-    for listing in (lambda: client.attachment.attachmentAsset.list(KalturaAttachmentAssetFilter()),
-                    lambda: client.flavorAsset.list()):
+    assert error.message == (
+        'The property "KalturaCaptionAssetFilter::entryIdEqual/KalturaCaptionAssetFilter::entryIdIn" cannot be null'
+    )
+    for listing in (
+        lambda: client.attachment.attachmentAsset.list(KalturaAttachmentAssetFilter()),
+        lambda: client.flavorAsset.list(),
+    ):
         assert _error(listing).code == "PROPERTY_VALIDATION_CANNOT_BE_NULL"
 
 
@@ -258,14 +211,16 @@ def test_get_url_mints_a_download_ks_for_the_asset(kit: Kit) -> None:
     key = kit.access_key(8006)
     client = kit.client(key)
     url = client.caption.captionAsset.getUrl("0_rfsrccap")
-    assert url.startswith(f"{kit.url}/api_v3/index.php/service/caption_captionAsset/action/serve/captionAssetId/"
-                          "0_rfsrccap/ks/")
+    assert url.startswith(
+        f"{kit.url}/api_v3/index.php/service/caption_captionAsset/action/serve/captionAssetId/0_rfsrccap/ks/"
+    )
     download_ks = url.rsplit("/ks/", 1)[1]
     assert download_ks != key and key not in url
     session = kit.client(download_ks).session.get()
     assert session.sessionType.getValue() == 0 and session.userId == "" and session.partnerId == CUSTOMER
-    assert session.privileges == ("download:0_rfent003,disableentitlementforentry:0_rfent003,sview:0_rfent003,"
-                                  "downloadasset:0_rfsrccap")
+    assert session.privileges == (
+        "download:0_rfent003,disableentitlementforentry:0_rfent003,sview:0_rfent003,downloadasset:0_rfsrccap"
+    )
     assert httpx.get(url).text.startswith("1\n00:00:00,000 --> ")
     # a version above 1 is in the path (Kaltura's cache key); the asset's own bytes come back
     caption = client.caption.captionAsset.add("0_rfent003", KalturaCaptionAsset(language="French", format="1"))
@@ -283,8 +238,10 @@ def test_get_url_mints_a_download_ks_for_the_asset(kit: Kit) -> None:
 
 def test_transcript_attachment(kit: Kit) -> None:
     client = kit.with_key(8001)
-    transcript = client.attachment.attachmentAsset.add("0_rfent001", KalturaTranscriptAsset(
-        fileExt="json", format=KalturaAttachmentType.JSON, language="English", accuracy=0.93))
+    transcript = client.attachment.attachmentAsset.add(
+        "0_rfent001",
+        KalturaTranscriptAsset(fileExt="json", format=KalturaAttachmentType.JSON, language="English", accuracy=0.93),
+    )
     assert type(transcript).__name__ == "KalturaTranscriptAsset"
     error = _error(lambda: client.attachment.attachmentAsset.getUrl(transcript.id))
     assert error.code == "ATTACHMENT_ASSET_IS_NOT_READY"
@@ -296,26 +253,35 @@ def test_transcript_attachment(kit: Kit) -> None:
     f = KalturaAttachmentAssetFilter()
     f.entryIdEqual = "0_rfent001"
     assert transcript.id in {a.id for a in client.attachment.attachmentAsset.list(f).objects}
-    caption = client.caption.captionAsset.add("0_rfent001", KalturaCaptionAsset(
-        language="English", associatedTranscriptIds=transcript.id))
+    caption = client.caption.captionAsset.add(
+        "0_rfent001", KalturaCaptionAsset(language="English", associatedTranscriptIds=transcript.id)
+    )
     assert caption.associatedTranscriptIds == transcript.id
     assert _error(lambda: client.attachment.attachmentAsset.get("0_nosuch")).code == "ATTACHMENT_ASSET_ID_NOT_FOUND"
 
 
 def test_cue_points_one_by_one_and_in_bulk(kit: Kit) -> None:
     client = kit.with_key(8002)  # entry 0_rfent003
-    chapter = client.cuePoint.cuePoint.add(KalturaThumbCuePoint(
-        entryId="0_rfent003", startTime=0, title="Intro", description="Opening",
-        subType=KalturaThumbCuePointSubType.CHAPTER))
+    chapter = client.cuePoint.cuePoint.add(
+        KalturaThumbCuePoint(
+            entryId="0_rfent003",
+            startTime=0,
+            title="Intro",
+            description="Opening",
+            subType=KalturaThumbCuePointSubType.CHAPTER,
+        )
+    )
     assert type(chapter).__name__ == "KalturaThumbCuePoint"
     assert chapter.title == "Intro" and chapter.subType.getValue() == KalturaThumbCuePointSubType.CHAPTER
-    xml = ('<?xml version="1.0" encoding="UTF-8"?>'
-           '<scenes xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
-           '<scene-thumb-cue-point entryId="0_rfent003"><sceneStartTime>00:00:01.5</sceneStartTime>'
-           '<title>Second speaker</title><description>Bob talks</description><subType>2</subType>'
-           '<tags><tag>speaker</tag><tag>bob</tag></tags></scene-thumb-cue-point>'
-           '<scene-thumb-cue-point entryId="0_rfent003"><sceneStartTime>00:00:03</sceneStartTime>'
-           '<title>Outro</title><subType>2</subType></scene-thumb-cue-point></scenes>')
+    xml = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<scenes xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+        '<scene-thumb-cue-point entryId="0_rfent003"><sceneStartTime>00:00:01.5</sceneStartTime>'
+        "<title>Second speaker</title><description>Bob talks</description><subType>2</subType>"
+        "<tags><tag>speaker</tag><tag>bob</tag></tags></scene-thumb-cue-point>"
+        '<scene-thumb-cue-point entryId="0_rfent003"><sceneStartTime>00:00:03</sceneStartTime>'
+        "<title>Outro</title><subType>2</subType></scene-thumb-cue-point></scenes>"
+    )
     bulk = client.cuePoint.cuePoint.addFromBulk(named(xml.encode(), "chapters.xml"))
     assert [c.title for c in bulk.objects] == ["Second speaker", "Outro"]
     assert [c.startTime for c in bulk.objects] == [1500, 3000]
@@ -338,13 +304,18 @@ def test_schedule_event_live_feature(kit: Kit) -> None:
     assert type(event).__name__ == "KalturaLiveStreamScheduleEvent"
     names = [f.systemName for f in event.liveFeatures]
     assert "LiveCaptionFeature-reach-8008" in names
-    feature = KalturaLiveCaptionFeature(mediaUrl="rtmps://vendor/live", mediaKey="key1",
-                                        captionUrl="wss://vendor/captions", captionToken="tok")
+    feature = KalturaLiveCaptionFeature(
+        mediaUrl="rtmps://vendor/live", mediaKey="key1", captionUrl="wss://vendor/captions", captionToken="tok"
+    )
     updated = client.schedule.scheduleEvent.updateLiveFeature(7501, "LiveCaptionFeature-reach-8008", feature)
     mine = next(f for f in updated.liveFeatures if f.systemName == "LiveCaptionFeature-reach-8008")
     assert type(mine).__name__ == "KalturaLiveCaptionFeature"
     assert (mine.mediaUrl, mine.mediaKey, mine.captionUrl, mine.captionToken) == (
-        "rtmps://vendor/live", "key1", "wss://vendor/captions", "tok")
+        "rtmps://vendor/live",
+        "key1",
+        "wss://vendor/captions",
+        "tok",
+    )
     assert mine.preStartTime == 300
     error = _error(lambda: client.schedule.scheduleEvent.updateLiveFeature(7501, "LiveCaptionFeature-reach-1", feature))
     assert error.code == "FEATURE_NAME_NOT_FOUND"
@@ -354,15 +325,80 @@ def test_schedule_event_live_feature(kit: Kit) -> None:
 
 def test_flavor_asset_add_and_set_content(kit: Kit) -> None:
     client = kit.with_key(8001)
-    audio = kit.sandbox.store.get("flavor_assets", next(
-        f["id"] for f in kit.sandbox.store.rows("flavor_assets") if f["entryId"] == "0_rfent001" and f["_kind"] == "audio"))
+    audio = kit.sandbox.store.get(
+        "flavor_assets",
+        next(
+            f["id"]
+            for f in kit.sandbox.store.rows("flavor_assets")
+            if f["entryId"] == "0_rfent001" and f["_kind"] == "audio"
+        ),
+    )
     data = open(audio["_path"], "rb").read()
-    flavor = client.flavorAsset.add("0_rfent001", KalturaFlavorAsset(flavorParamsId=1507, language="Spanish",
-                                                                    label="Spanish dub"))
+    flavor = client.flavorAsset.add(
+        "0_rfent001", KalturaFlavorAsset(flavorParamsId=1507, language="Spanish", label="Spanish dub")
+    )
     assert flavor.status.getValue() == 0 and flavor.flavorParamsId == 1507
-    done = client.flavorAsset.setContent(flavor.id, KalturaUploadedFileTokenResource(
-        token=_upload(client, data, "dub.m4a")))
+    done = client.flavorAsset.setContent(
+        flavor.id, KalturaUploadedFileTokenResource(token=_upload(client, data, "dub.m4a"))
+    )
     assert done.status.getValue() == 2 and done.sizeInBytes == len(data) and done.fileExt == "m4a"
     assert httpx.get(client.flavorAsset.getUrl(flavor.id)).content == data
     got = kit.admin(CUSTOMER).flavorAsset.get(flavor.id)
     assert got.language.getValue() == "Spanish" and got.label == "Spanish dub"
+
+
+def test_read_actions_a_vendor_may_call(kit: Kit) -> None:
+    """Counts, schedule event lists, thumbnails and caption params answer as Kaltura does."""
+    from KalturaClient.Plugins.Core import KalturaThumbAssetFilter
+    from KalturaClient.Plugins.Schedule import KalturaScheduleEventFilter
+
+    client = kit.with_key(8001)
+    f = KalturaCuePointFilter(entryIdEqual="0_rfent001")
+    assert client.cuePoint.cuePoint.count(f) == client.cuePoint.cuePoint.list(f).totalCount
+    admin = kit.admin()
+    # the event starts in an hour: after "now + 30 min" (a relative time), not before it
+    events = admin.schedule.scheduleEvent.list(KalturaScheduleEventFilter(startDateGreaterThanOrEqual=1800))
+    assert [e.id for e in events.objects] == [7501]
+    assert admin.schedule.scheduleEvent.list(KalturaScheduleEventFilter(startDateLessThanOrEqual=1800)).totalCount == 0
+    assert admin.schedule.scheduleEvent.list(KalturaScheduleEventFilter(idEqual=999)).totalCount == 0
+    assert client.thumbAsset.list(KalturaThumbAssetFilter(entryIdEqual="0_rfent001")).totalCount == 0
+    assert client.thumbAsset.getByEntryId("0_rfent001") == []
+    assert _error(lambda: client.thumbAsset.get("0_th000001")).code == "THUMB_ASSET_ID_NOT_FOUND"
+    assert _error(lambda: client.thumbAsset.list()).code == "PROPERTY_VALIDATION_CANNOT_BE_NULL"
+    assert client.caption.captionParams.list().totalCount == 0
+    error = _error(lambda: client.caption.captionParams.get(1))
+    assert (error.code, error.message) == ("FLAVOR_PARAMS_ID_NOT_FOUND", 'Flavor params id "1" not found')
+
+
+def test_flavor_assets_list_get_and_get_url(kit: Kit) -> None:
+    client = kit.with_key(8003)  # entry 0_rfent002: a video-only flavor and a broken one
+    f = KalturaFlavorAssetFilter()
+    f.entryIdEqual = "0_rfent002"
+    flavors = client.flavorAsset.list(f).objects
+    assert len(flavors) == 2
+    by_tag = {fl.flavorParamsId: fl for fl in flavors}
+    video_only, broken = by_tag[487], by_tag[301]
+    assert video_only.fileExt == "mp4" and video_only.width == 320 and video_only.isWeb is True
+    assert broken.isWeb is False
+    assert client.flavorAsset.get(video_only.id).sizeInBytes == video_only.sizeInBytes
+    url = client.flavorAsset.getUrl(video_only.id)
+    data = httpx.get(url).content
+    assert len(data) == video_only.sizeInBytes
+    streams = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_entries", "stream=codec_type", "-of", "csv=p=0", url],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    ).stdout.split()
+    assert streams == ["video"]  # no sound to transcribe
+    assert httpx.get(client.flavorAsset.getDownloadUrl(video_only.id)).content == data
+    broken_bytes = httpx.get(client.flavorAsset.getUrl(broken.id)).content
+    assert (
+        subprocess.run(["ffprobe", "-v", "error", "-i", "-"], input=broken_bytes, capture_output=True).returncode != 0
+    )
+    # the playback context offers no web source for the broken flavor
+    context = client.baseEntry.getPlaybackContext("0_rfent002", KalturaPlaybackContextOptions(streamerType="http"))
+    assert [s.flavorIds for s in context.sources] == [video_only.id]
+    with pytest.raises(KalturaException) as caught:
+        client.flavorAsset.get("0_fl999999")
+    assert caught.value.code == "FLAVOR_ASSET_ID_NOT_FOUND"

@@ -1,0 +1,75 @@
+"""Dictionary snapping: near misses become the customer's terms; ordinary words said clearly stay."""
+
+from __future__ import annotations
+
+from reachflow.asr.base import RecognizedWord
+from reachflow.asr.vocabulary import dictionary_terms, snap_to_dictionary
+
+DICTIONARY = ["Kaltura", "REACH", "WebVTT", "turnaround time", "Moodle", "Okafor", "Priya Raman"]
+
+
+def _words(text: str, probability: float = 0.9) -> list[RecognizedWord]:
+    return [RecognizedWord(i * 0.5, i * 0.5 + 0.4, w, probability) for i, w in enumerate(text.split())]
+
+
+def _snap(text: str, probability: float = 0.9) -> str:
+    words, _ = snap_to_dictionary(_words(text, probability), DICTIONARY, "en")
+    return " ".join(w.text for w in words)
+
+
+def test_a_near_miss_is_corrected() -> None:
+    words, snapped = snap_to_dictionary(_words("Doctor Okafour measured it."), DICTIONARY, "en")
+    assert [w.text for w in words] == ["Doctor", "Okafor", "measured", "it."]
+    assert snapped == [("Okafour", "Okafor")]
+    assert _snap("Ask Pria Raman, please.") == "Ask Priya Raman, please."
+
+
+def test_split_and_miscased_terms_are_written_the_dictionarys_way() -> None:
+    words, _ = snap_to_dictionary(_words("the Web VTT files and the turn around time."), DICTIONARY, "en")
+    assert [w.text for w in words] == ["the", "WebVTT", "files", "and", "the", "turnaround time."]
+    webvtt = words[1]
+    assert (webvtt.start, webvtt.end) == (0.5, 1.4)  # the snapped word spans both pieces
+    assert _snap("open moodle today") == "open Moodle today"
+    assert _snap("Turn around time matters.") == "Turnaround time matters."
+
+
+def test_ordinary_words_said_clearly_are_left_alone() -> None:
+    text = "We reach the new model of culture and a muddy teacher."
+    assert _snap(text) == text  # "reach" is not "REACH", "model" is not "Moodle", "culture" not "Kaltura"
+
+
+def test_an_unsure_ordinary_word_that_sounds_like_a_term_is_snapped() -> None:
+    words = _words("captions from culture are ready")
+    words[2] = RecognizedWord(words[2].start, words[2].end, "culture", 0.3)
+    fixed, snapped = snap_to_dictionary(words, DICTIONARY, "en")
+    assert fixed[2].text == "Kaltura" and snapped == [("culture", "Kaltura")]
+    # The same word heard with confidence stays.
+    assert snap_to_dictionary(_words("captions from culture are ready"), DICTIONARY, "en")[1] == []
+
+
+def test_words_already_right_and_sentence_ends_are_respected() -> None:
+    text = "Kaltura REACH sends WebVTT. Turn around. Time is short."
+    # "around." ends a sentence: "Turn around. Time" is not the term.
+    assert _snap(text) == text
+    assert snap_to_dictionary([], DICTIONARY) == ([], [])
+    assert snap_to_dictionary(_words("hello"), None)[0][0].text == "hello"
+
+
+def test_dictionary_terms_accepts_lists_and_strings() -> None:
+    assert dictionary_terms("Kaltura, REACH\nWebVTT; kaltura") == ["Kaltura", "REACH", "WebVTT"]
+    assert dictionary_terms(["  turnaround   time ", ""]) == ["turnaround time"]
+    assert dictionary_terms(None) == []
+
+
+def test_a_snap_never_swallows_a_neighbouring_word() -> None:
+    # Seen on the bench: "to Moodle" → "Moodle", "is Priya Raman" → "Priya Raman", "the Kaltura player" → "Kaltura player".
+    assert _snap("upload your recordings to Moodle after class") == "upload your recordings to Moodle after class"
+    assert _snap("My name is Priya Raman and") == "My name is Priya Raman and"
+    assert _snap("shows the Kaltura player") == "shows the Kaltura player"
+    assert _snap("captions through Kaltura.") == "captions through Kaltura."
+    assert _snap("My name is Pria Raman.") == "My name is Priya Raman."
+
+
+def test_a_name_heard_as_one_made_up_word_is_snapped() -> None:
+    # espeak's "Priya Raman" came out of tiny.en as "Pre-urammon" on the bench.
+    assert _snap("Pre-urammon will send the checklist.") == "Priya Raman will send the checklist."
