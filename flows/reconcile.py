@@ -30,10 +30,10 @@ from prefect.client.schemas.sorting import FlowRunSort
 from prefect.states import Cancelled, Crashed
 
 from flows.lifecycle import FINAL_STATUSES, aload_account, emit_job_event
+from reachflow.app.reviews import WaitingRun, waiting_run, waiting_runs
 from reachflow.deadlines import Deadline
 from reachflow.enums import EntryVendorTaskStatus
 from reachflow.errors import TaskAlreadyFinal, one_line
-from reachflow.app.reviews import WaitingRun, waiting_run, waiting_runs
 from reachflow.recovery import RunRecord, decide
 from reachflow.routing import TAG_PREFIX_TASK, idempotency_key, route_for, run_name, run_tags
 from reachflow.settings import get_settings
