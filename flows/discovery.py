@@ -51,6 +51,7 @@ from prefect.exceptions import PrefectHTTPStatusError
 from prefect.states import Scheduled
 
 from flows.lifecycle import aload_account
+from flows.reconcile import crash_stuck_runs
 from reachflow.enums import EntryVendorTaskStatus
 from reachflow.errors import AccessKeyExpired, PermanentError, ReachError, TaskAlreadyFinal
 from reachflow.fairness import fair_order
@@ -164,6 +165,7 @@ async def discover(max_in_flight: int = 50, account_block: str | None = None) ->
                 max_restarts=settings.max_restarts,
             )
             if decision.action == "start":
+                await crash_stuck_runs(client, decision.stuck)
                 keys[task_.id] = idempotency_key(task_.id, task_.queue_time_epoch, attempt=decision.attempt)
                 if decision.attempt:
                     restarts.add(task_.id)
@@ -292,6 +294,8 @@ def _record(run: FlowRun) -> RunRecord:
         state=run.state_type.value if run.state_type else "SCHEDULED",
         end_time=run.end_time,
         idempotency_key=run.idempotency_key,
+        since=state.timestamp if state is not None else None,
+        run_id=str(run.id),
         message=state.message if state is not None else None,
     )
 

@@ -27,20 +27,21 @@ from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterTags
 from prefect.client.schemas.objects import FlowRun, StateType
 from prefect.client.schemas.responses import SetStateStatus
 from prefect.client.schemas.sorting import FlowRunSort
-from prefect.states import Cancelled
+from prefect.states import Cancelled, Crashed
 
 from flows.lifecycle import FINAL_STATUSES, aload_account, emit_job_event
+from reachflow.app.reviews import WaitingRun, waiting_run, waiting_runs
 from reachflow.deadlines import Deadline
 from reachflow.enums import EntryVendorTaskStatus
 from reachflow.errors import TaskAlreadyFinal, one_line
-from reachflow.app.reviews import WaitingRun, waiting_run, waiting_runs
 from reachflow.recovery import RunRecord, decide
 from reachflow.routing import TAG_PREFIX_TASK, idempotency_key, route_for, run_name, run_tags
 from reachflow.settings import get_settings
 from tasks.kaltura import VendorApi
 
-__all__ = ["reconcile", "reconcile_flow"]
+__all__ = ["crash_stuck_runs", "reconcile", "reconcile_flow"]
 
+STUCK_MESSAGE = "Stuck in Pending: the worker that took it was lost"
 LIVE_STATES = {StateType.SCHEDULED, StateType.PENDING, StateType.RUNNING, StateType.PAUSED, StateType.CANCELLING}
 
 
@@ -122,6 +123,7 @@ async def reconcile(account_block: str | None = None, as_of: datetime | None = N
                 given_up.append(task_.id)
                 logger.warning("Task %s: %s -> ERROR", task_.id, description)
                 continue
+            await crash_stuck_runs(client, decision.stuck)
             deployment = await client.read_deployment_by_name(route.deployment)
             await client.create_flow_run_from_deployment(
                 deployment.id,
@@ -236,4 +238,14 @@ def _record(run: FlowRun) -> RunRecord:
         end_time=run.end_time,
         idempotency_key=run.idempotency_key,
         message=message,
+        since=run.state.timestamp if run.state is not None else None,
+        run_id=str(run.id),
     )
+
+
+async def crash_stuck_runs(client: Any, run_ids: tuple[str, ...]) -> None:
+    """Mark runs stuck in Pending (their worker died while submitting them) Crashed, so the
+    restart is the only run of the task."""
+    for run_id in run_ids:
+        await client.set_flow_run_state(run_id, Crashed(message=STUCK_MESSAGE), force=True)
+        get_run_logger().warning("Flow run %s was stuck in Pending (its worker was lost): Crashed", run_id)

@@ -48,3 +48,11 @@ def test_next_attempt_is_past_every_key_used() -> None:
     assert next_attempt([]) == 0
     assert next_attempt([RunRecord("CRASHED", None, KEY)]) == 1
     assert next_attempt([RunRecord("CRASHED", None, f"{KEY}-restart-4"), RunRecord("FAILED", None, None)]) == 5
+
+
+def test_a_run_stuck_in_pending_is_dead_after_a_while_and_named() -> None:
+    submitted = RunRecord("PENDING", None, KEY, None, since=NOW - timedelta(minutes=20), run_id="r1")
+    decision = decide([submitted], NOW, grace_seconds=60, max_restarts=3, stuck_pending_seconds=900)
+    assert (decision.action, decision.attempt, decision.stuck) == ("start", 1, ("r1",))
+    fresh = RunRecord("PENDING", None, KEY, None, since=NOW - timedelta(minutes=2), run_id="r2")
+    assert decide([fresh], NOW, grace_seconds=60, max_restarts=3, stuck_pending_seconds=900).action == "running"

@@ -267,11 +267,17 @@ def demo(
         bool, typer.Option("--exit", help="Stop everything after printing the table (smoke test).")
     ] = False,
     timeout: Annotated[int, typer.Option(help="Seconds to wait for the jobs to settle.")] = 900,
+    scenario: Annotated[
+        Path | None, typer.Option(help="Your own scenario (YAML, kaltura_sandbox/scenarios/README.md).")
+    ] = None,
+    faults: Annotated[
+        Path | None, typer.Option(help="A fault plan (YAML) to rehearse under; off when omitted.")
+    ] = None,
 ) -> None:
     """Run the whole system locally: Prefect, sandbox, deployments, worker, discovery."""
     from reachflow.app.demo import run_demo
 
-    raise typer.Exit(run_demo(exit_when_done=exit_when_done, timeout=timeout))
+    raise typer.Exit(run_demo(exit_when_done=exit_when_done, timeout=timeout, scenario=scenario, faults=faults))
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -97,8 +97,15 @@ def _port_free(port: int) -> bool:
         return sock.connect_ex((HOST, port)) != 0
 
 
-def run_demo(exit_when_done: bool = False, timeout: int = 900) -> int:
-    """Bring everything up, run every job of the default scenario, print the table."""
+def run_demo(
+    exit_when_done: bool = False, timeout: int = 900, scenario: Path | None = None, faults: Path | None = None
+) -> int:
+    """Bring everything up, run every job of the scenario (default: the default one) under the
+    fault plan ``faults`` (default: none), print the table."""
+    sandbox_options = [
+        *(["--scenario", str(scenario.resolve())] if scenario else []),
+        *(["--faults", str(faults.resolve())] if faults else []),
+    ]
     project = Path.cwd()
     if not (project / "prefect.yaml").exists():
         _log("run me from the project folder (where prefect.yaml is)")
@@ -151,6 +158,7 @@ def run_demo(exit_when_done: bool = False, timeout: int = 900) -> int:
                 str(SANDBOX_PORT),
                 "--media-dir",
                 str(project / "var" / "sandbox-media"),
+                *sandbox_options,
             ],
             env,
         )
@@ -175,7 +183,14 @@ def run_demo(exit_when_done: bool = False, timeout: int = 900) -> int:
         _log("Prefect and the sandbox are up")
 
         creds_text = subprocess.run(
-            [*REACHFLOW_CLI, "sandbox", "credentials", "--service-url", service_url],
+            [
+                *REACHFLOW_CLI,
+                "sandbox",
+                "credentials",
+                "--service-url",
+                service_url,
+                *(["--scenario", str(scenario.resolve())] if scenario else []),
+            ],
             env=env,
             capture_output=True,
             text=True,
