@@ -70,7 +70,13 @@ def machine_caption_job(active: ActiveJob) -> JobResult:
     delivery = deliver_captions(active, machine.product)
     apply_content_deletion_policy(workdir, active.job.profile.content_deletion_policy)
     summary = _report(
-        active, machine.audio, machine.product, delivery, machine.recognized.seconds, time.monotonic() - started
+        active,
+        machine.audio,
+        machine.product,
+        delivery,
+        machine.recognized.seconds,
+        time.monotonic() - started,
+        recognized=machine.recognized,
     )
     return JobResult(output_object_id=delivery["caption_asset_id"], accuracy=machine.product.accuracy, summary=summary)
 
@@ -343,8 +349,12 @@ def _report(
     delivery: dict[str, Any],
     recognition_seconds: float,
     job_seconds: float,
+    recognized: Recognized | None = None,
 ) -> dict[str, Any]:
     job = active.job
+    how = "".join(
+        f"| {label} | {md_inline(value)} |\n" for label, value in (recognized.report_rows() if recognized else [])
+    )
     rtf = recognition_seconds / max(audio.duration, 0.001)
     findings = product.findings
     rows = "\n".join(f"| {md_inline(str(k))} | {md_inline(str(v))} |" for k, v in findings.items())
@@ -365,7 +375,7 @@ def _report(
 | keywords added to tags | {md_inline(", ".join(product.keywords)) or "—"} |
 | deadline | {active.deadline.due.isoformat()} |
 | checked by a person | {_reviewed(product)} |
-
+{how}
 ## Caption statistics and style findings
 
 | finding | value |

@@ -38,7 +38,9 @@ class Settings(BaseSettings):
         default=8, ge=1, le=64, description="Parallel Kaltura calls and run creations in discovery."
     )
     max_restarts: int = Field(
-        default=3, ge=0, le=20,
+        default=3,
+        ge=0,
+        le=20,
         description="Runs reconcile starts for one task before it ends the task in ERROR.",
     )
     restart_grace_seconds: int = Field(
@@ -48,7 +50,8 @@ class Settings(BaseSettings):
         default=0.8, gt=0.0, lt=1.0, description="Share of a job's window after which it is at risk."
     )
     access_key_refresh_margin_seconds: int = Field(
-        default=86400, ge=60,
+        default=86400,
+        ge=60,
         description="Extend the accessKey once it is this close to its shortest possible expiry.",
     )
     max_media_bytes: int = Field(default=8 * 1024**3, ge=1024, description="Largest media download.")
@@ -64,8 +67,16 @@ class Settings(BaseSettings):
         "its reviewers, e.g. an internal web server; work packages link the media there. Without "
         "it, a work package gives the media file's path on the vendor's storage.",
     )
+    quality_mode: Literal["auto", "fast", "best"] = Field(
+        default="auto",
+        description="Speech recognition quality for English: 'best' decodes with multilingual base "
+        "(fewer errors on hard voices, about twice the recognition time), 'fast' with tiny.en, 'auto' "
+        "picks 'best' when the job's deadline leaves room for it (reachflow/asr/quality.py).",
+    )
     retry_delay_scale: float = Field(
-        default=1.0, ge=0.0, le=10.0,
+        default=1.0,
+        ge=0.0,
+        le=10.0,
         description="Multiplies every retry delay (tests use 0 to retry at once).",
     )
     served: str = Field(

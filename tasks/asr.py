@@ -16,8 +16,10 @@ from uuid import UUID
 from prefect import get_run_logger, task
 from prefect.artifacts import create_progress_artifact, update_progress_artifact
 
+from reachflow.asr.quality import QualityChoice, choose_quality
 from reachflow.captions.model import NonSpeech, Word
 from reachflow.errors import MediaError
+from reachflow.settings import get_settings
 from tasks.job import ActiveJob, artifact_key
 from tasks.media import AudioTrack
 
@@ -37,6 +39,49 @@ class Recognized:
     engine: str
     speaker_changes: list[float] = field(default_factory=list)
     non_speech: list[NonSpeech] = field(default_factory=list)
+    # How the words were made (job report); defaults keep results pickled before them loadable.
+    quality: str = "fast"
+    quality_reason: str = ""
+    quality_extra_seconds: float = 0.0
+    passes: list[str] = field(default_factory=list)
+    recovered: list[tuple[float, float]] = field(default_factory=list)
+    uncovered: list[tuple[float, float]] = field(default_factory=list)
+    snapped: list[tuple[str, str]] = field(default_factory=list)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        defaults: dict[str, Any] = {
+            "quality": "fast",
+            "quality_reason": "",
+            "quality_extra_seconds": 0.0,
+            "passes": [],
+            "recovered": [],
+            "uncovered": [],
+            "snapped": [],
+        }
+        self.__dict__.update({**defaults, **state})
+
+    def report_rows(self) -> list[tuple[str, str]]:
+        """What recognition did, as (label, value) rows for a job report."""
+        cost = f", +{self.quality_extra_seconds:.0f} s" if self.quality_extra_seconds else ""
+        return [
+            (
+                "recognition quality",
+                f"{self.quality} ({self.engine}){': ' + self.quality_reason if self.quality_reason else ''}{cost}",
+            ),
+            ("decoding passes", "; ".join(self.passes) or "one"),
+            ("speech re-decoded", _stretches(self.recovered)),
+            ("speech left without words", _stretches(self.uncovered)),
+            ("dictionary corrections", ", ".join(f"{heard} → {term}" for heard, term in self.snapped) or "none"),
+        ]
+
+
+def _stretches(spans: list[tuple[float, float]]) -> str:
+    if not spans:
+        return "none"
+    total = sum(end - start for start, end in spans)
+    shown = ", ".join(f"{start:.1f}–{end:.1f} s" for start, end in spans[:8])
+    more = f" (+{len(spans) - 8} more)" if len(spans) > 8 else ""
+    return f"{len(spans)} ({total:.1f} s): {shown}{more}"
 
 
 def _recognition_cache_key(context: Any, parameters: dict[str, Any]) -> str:
@@ -77,6 +122,8 @@ def recognize(active: ActiveJob, audio: AudioTrack) -> Recognized:
         language, guess, ordered_name=job.source_language_name, min_probability=engine_settings.language_id_threshold
     )
     engine = engine_settings.build_engine(language)
+    choice = _quality_for(active, audio.duration, language)
+    logger.info("Recognition quality %s: %s", choice.mode, choice.reason)
     progress_id = cast(
         UUID | None,
         create_progress_artifact(
@@ -92,7 +139,7 @@ def recognize(active: ActiveJob, audio: AudioTrack) -> Recognized:
 
     started = time.monotonic()
     transcript = engine.transcribe(
-        audio.wav, language=language, dictionary=job.dictionary_terms, on_progress=on_progress
+        audio.wav, language=language, dictionary=job.dictionary_terms, on_progress=on_progress, quality=choice.mode
     )
     seconds = time.monotonic() - started
     if progress_id is not None:
@@ -120,4 +167,20 @@ def recognize(active: ActiveJob, audio: AudioTrack) -> Recognized:
         accuracy=estimate_accuracy([w.probability for w in words]),
         seconds=seconds,
         engine=f"{transcript.engine}:{transcript.model}",
+        quality=transcript.quality,
+        quality_reason=choice.reason,
+        quality_extra_seconds=choice.extra_seconds if transcript.quality == "best" else 0.0,
+        passes=list(transcript.passes),
+        recovered=list(transcript.recovered),
+        uncovered=list(transcript.uncovered),
+        snapped=list(transcript.snapped),
     )
+
+
+def _quality_for(active: ActiveJob, media_seconds: float, language: str) -> QualityChoice:
+    """The operator's setting, or (``auto``) what the job's deadline leaves room for."""
+    mode = get_settings().quality_mode
+    if mode != "auto":
+        return QualityChoice(mode, f"set by REACHFLOW_QUALITY_MODE={mode}", 0.0, 0.0)
+    seconds_left = active.deadline.remaining().total_seconds()
+    return choose_quality(media_seconds, max(0.0, seconds_left), language=language)

@@ -232,6 +232,9 @@ def test_retried_delivery_never_duplicates_assets_and_skips_recognition(sandbox:
 
     markdown = asyncio.run(report())
     assert "At risk before step" in markdown and "| caption asset | `" in markdown
+    # What recognition did is in the report, and no stretch of speech was left without words.
+    assert "| recognition quality | fast (faster-whisper:" in markdown
+    assert "| speech left without words | none |" in markdown
 
 
 def test_expired_access_key_is_extended_and_the_job_finishes(sandbox: Any) -> None:
