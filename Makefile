@@ -16,7 +16,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | md5sum | cut -c1-12)
 demo: setup
 	$(BIN)/reachflow demo
 
-test: setup test-deps
+test: setup test-deps check
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The fault soak (bench/soak.py): 200 machine jobs under every kind of fault, flow-run kills, a

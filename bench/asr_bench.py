@@ -54,9 +54,13 @@ def main() -> None:
             refs.append(ref)
             hyps.append(hyp)
             duration = wav_info(path).duration
-            print(f"  {model:8s} {voice:10s} {duration:6.1f} s  RTF {took / duration:.3f}  WER {jiwer.wer(ref, hyp):.1%}")
+            print(
+                f"  {model:8s} {voice:10s} {duration:6.1f} s  RTF {took / duration:.3f}  WER {jiwer.wer(ref, hyp):.1%}"
+            )
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"{model:8s} all         {total_audio:6.1f} s  RTF {spent / total_audio:.3f}  WER {jiwer.wer(refs, hyps):.1%}  peak RSS {rss:.0f} MB")
+        print(
+            f"{model:8s} all         {total_audio:6.1f} s  RTF {spent / total_audio:.3f}  WER {jiwer.wer(refs, hyps):.1%}  peak RSS {rss:.0f} MB"
+        )
 
 
 if __name__ == "__main__":

@@ -38,7 +38,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from reachflow.asr.synthetic import ENGLISH_SENTENCES  # noqa: E402
+from reachflow.asr.synthetic import ENGLISH_SENTENCES
 
 # Forty different sentences (about 4 minutes of speech), looped to the entry's length: varied
 # enough that recognition behaves as on real talk (a single repeated sentence sends Whisper into
@@ -53,17 +53,44 @@ def scenario(minutes: float) -> dict[str, Any]:
     every = os.environ.get("BENCH_ALL_OPTIONS") == "1"
     profile: dict[str, Any] = {"id": 301}
     if every:
-        profile.update(enable_speaker_change_indication=True, enable_audio_tags=True,
-                       enable_profanity_removal=True, enable_metadata_extraction=True)
+        profile.update(
+            enable_speaker_change_indication=True,
+            enable_audio_tags=True,
+            enable_profanity_removal=True,
+            enable_metadata_extraction=True,
+        )
     return {
-        "vendor": {"partner_id": 9000, "admin_secret": "v", "app_token": {"id": "0_t", "token": "t", "hash_type": "SHA256"}},
-        "catalog_items": [{"id": 101, "feature": "CAPTIONS", "service_type": "MACHINE", "turn_around_time": "TWO_HOURS",
-                           "enable_speaker_id": every}],
-        "customers": [{"partner_id": PARTNER_ID, "admin_secret": "c", "reach_profiles": [profile],
-                       "entries": [{"id": "0_longent1", "media_type": "audio", "flavors": ["audio"],
-                                    "speech": SPEECH,
-                                    "loop_to_seconds": minutes * 60}],
-                       "tasks": [{"id": TASK_ID, "entry": "0_longent1", "catalog_item": 101, "reach_profile": 301}]}],
+        "vendor": {
+            "partner_id": 9000,
+            "admin_secret": "v",
+            "app_token": {"id": "0_t", "token": "t", "hash_type": "SHA256"},
+        },
+        "catalog_items": [
+            {
+                "id": 101,
+                "feature": "CAPTIONS",
+                "service_type": "MACHINE",
+                "turn_around_time": "TWO_HOURS",
+                "enable_speaker_id": every,
+            }
+        ],
+        "customers": [
+            {
+                "partner_id": PARTNER_ID,
+                "admin_secret": "c",
+                "reach_profiles": [profile],
+                "entries": [
+                    {
+                        "id": "0_longent1",
+                        "media_type": "audio",
+                        "flavors": ["audio"],
+                        "speech": SPEECH,
+                        "loop_to_seconds": minutes * 60,
+                    }
+                ],
+                "tasks": [{"id": TASK_ID, "entry": "0_longent1", "catalog_item": 101, "reach_profile": 301}],
+            }
+        ],
     }
 
 
@@ -130,8 +157,14 @@ class MemoryTimeline:
         finally:
             peak_after = _max_rss_mb()
             self._sample()
-            self.steps.append({"step": label, "seconds": round(time.monotonic() - started, 1),
-                               "peak_before_mb": round(peak_before), "peak_after_mb": round(peak_after)})
+            self.steps.append(
+                {
+                    "step": label,
+                    "seconds": round(time.monotonic() - started, 1),
+                    "peak_before_mb": round(peak_before),
+                    "peak_after_mb": round(peak_after),
+                }
+            )
             self._stack.pop()
             self.mark(f"after {name}" if not self._stack else outer)
 
@@ -155,8 +188,12 @@ class MemoryTimeline:
             if rss > row["max_rss_mb"]:
                 row["max_rss_mb"], row["at_s"] = rss, t
         top = sorted(self.samples, key=lambda s: -s[1])[:8]
-        return {"sample_every_s": self.every, "phases": list(by_label.values()), "steps": self.steps,
-                "top_samples": [{"t_s": t, "rss_mb": rss, "label": label} for t, rss, label in top]}
+        return {
+            "sample_every_s": self.every,
+            "phases": list(by_label.values()),
+            "steps": self.steps,
+            "top_samples": [{"t_s": t, "rss_mb": rss, "label": label} for t, rss, label in top],
+        }
 
 
 def _instrument(timeline: MemoryTimeline) -> None:
@@ -192,6 +229,7 @@ def _instrument(timeline: MemoryTimeline) -> None:
         # Inside recognition too (with BENCH_SAMPLE_SECONDS=0.1 or so): model loads, VAD,
         # features, decoding (a generator: the step lasts while it is consumed), the guard.
         import faster_whisper.transcribe
+
         import reachflow.asr.faster as faster
 
         whisper = faster_whisper.transcribe.WhisperModel
@@ -234,8 +272,12 @@ def run_job(minutes: float) -> dict[str, Any]:
     _instrument(timeline)
     with prefect_test_harness(server_startup_timeout=120):
         creds = sandbox["credentials"]
-        KalturaVendorAccount(service_url=sandbox["base_url"], vendor_partner_id=creds["vendor_partner_id"],
-                             app_token_id=creds["app_token_id"], app_token=creds["app_token"]).save("bench", overwrite=True)
+        KalturaVendorAccount(
+            service_url=sandbox["base_url"],
+            vendor_partner_id=creds["vendor_partner_id"],
+            app_token_id=creds["app_token_id"],
+            app_token=creds["app_token"],
+        ).save("bench", overwrite=True)
         before_job = _max_rss_mb()
         timeline.mark("job")
         started = time.perf_counter()
@@ -245,8 +287,14 @@ def run_job(minutes: float) -> dict[str, Any]:
     timeline.stop()
     if not isinstance(result, dict):
         result = {"flow_state": repr(result)[:300]}
-    return {"minutes": minutes, "job_wall_s": round(job_wall, 1), "peak_rss_mb": round(_max_rss_mb()),
-            "peak_rss_before_job_mb": round(before_job), "memory": timeline.summary(), **result}
+    return {
+        "minutes": minutes,
+        "job_wall_s": round(job_wall, 1),
+        "peak_rss_mb": round(_max_rss_mb()),
+        "peak_rss_before_job_mb": round(before_job),
+        "memory": timeline.summary(),
+        **result,
+    }
 
 
 def recognition_alone(minutes: float) -> dict[str, Any]:
@@ -259,8 +307,11 @@ def recognition_alone(minutes: float) -> dict[str, Any]:
     started = time.perf_counter()
     transcript = engine.transcribe(wav, language="en")
     seconds = time.perf_counter() - started
-    return {"recognition_alone_s": round(seconds, 1), "words": len(transcript.words),
-            "peak_rss_mb": round(_max_rss_mb())}
+    return {
+        "recognition_alone_s": round(seconds, 1),
+        "words": len(transcript.words),
+        "peak_rss_mb": round(_max_rss_mb()),
+    }
 
 
 # --------------------------------------------------------------------------------------------
@@ -268,8 +319,12 @@ def recognition_alone(minutes: float) -> dict[str, Any]:
 
 
 def child(kind: str, minutes: float, env: dict[str, str] | None = None) -> dict[str, Any]:
-    out = subprocess.run([sys.executable, __file__, f"--child-{kind}", str(minutes)], capture_output=True, text=True,
-                         env={**os.environ, **(env or {})})
+    out = subprocess.run(
+        [sys.executable, __file__, f"--child-{kind}", str(minutes)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )
     if out.returncode != 0:
         raise SystemExit(out.stderr[-3000:])
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -300,19 +355,30 @@ def job_with_sandbox(minutes: float, env: dict[str, str] | None = None) -> dict[
 
 def print_memory(job: dict[str, Any]) -> None:
     memory = job["memory"]
-    print(f"  job process: peak RSS (ru_maxrss) {job['peak_rss_mb']} MB; {job['peak_rss_before_job_mb']} MB "
-          f"before the flow started (imports, Prefect client, test-harness setup)", flush=True)
+    print(
+        f"  job process: peak RSS (ru_maxrss) {job['peak_rss_mb']} MB; {job['peak_rss_before_job_mb']} MB "
+        f"before the flow started (imports, Prefect client, test-harness setup)",
+        flush=True,
+    )
     print(f"  VmRSS sampled every {memory['sample_every_s']:g} s, by phase (max, and when):", flush=True)
     for row in memory["phases"]:
-        print(f"    {row['label']:<36} {row['first_s']:>8.1f}–{row['last_s']:<8.1f} s  max {row['max_rss_mb']:>7.1f} MB "
-              f"at {row['at_s']:.1f} s", flush=True)
+        print(
+            f"    {row['label']:<36} {row['first_s']:>8.1f}–{row['last_s']:<8.1f} s  max {row['max_rss_mb']:>7.1f} MB "
+            f"at {row['at_s']:.1f} s",
+            flush=True,
+        )
     print("  steps that raised the process peak (ru_maxrss before -> after):", flush=True)
     for step in memory["steps"]:
         if step["peak_after_mb"] > step["peak_before_mb"]:
-            print(f"    {step['step']:<36} {step['seconds']:>8.1f} s  {step['peak_before_mb']} -> {step['peak_after_mb']} MB",
-                  flush=True)
-    print("  highest samples: " + ", ".join(f"{s['rss_mb']:.0f} MB at {s['t_s']:.0f} s ({s['label']})"
-                                            for s in memory["top_samples"][:5]), flush=True)
+            print(
+                f"    {step['step']:<36} {step['seconds']:>8.1f} s  {step['peak_before_mb']} -> {step['peak_after_mb']} MB",
+                flush=True,
+            )
+    print(
+        "  highest samples: "
+        + ", ".join(f"{s['rss_mb']:.0f} MB at {s['t_s']:.0f} s ({s['label']})" for s in memory["top_samples"][:5]),
+        flush=True,
+    )
 
 
 def main() -> None:
@@ -326,8 +392,11 @@ def main() -> None:
     parser.add_argument("--minutes-ratio", type=float, default=10)
     parser.add_argument("--minutes-memory", type=float, default=180)
     parser.add_argument("--json", type=Path, help="Also write every figure (timelines included) to this file.")
-    parser.add_argument("--all-options", action="store_true",
-                        help="Turn on every profile option (speaker ids and change, audio tags, profanity, keywords).")
+    parser.add_argument(
+        "--all-options",
+        action="store_true",
+        help="Turn on every profile option (speaker ids and change, audio tags, profanity, keywords).",
+    )
     args = parser.parse_args()
     if args.all_options:
         os.environ["BENCH_ALL_OPTIONS"] = "1"
@@ -337,18 +406,24 @@ def main() -> None:
         job = job_with_sandbox(args.minutes_ratio, {"REACHFLOW_HOME": home})
         asr = child("asr", args.minutes_ratio, {"BENCH_JOB_HOME": home})
         ratio = job["job_wall_s"] / max(asr["recognition_alone_s"], 0.001)
-        print(f"[ratio] {args.minutes_ratio:g} min entry: whole job {job['job_wall_s']} s "
-              f"(recognition inside the job {job.get('recognition_seconds')} s), recognition alone "
-              f"{asr['recognition_alone_s']} s -> job / recognition = {ratio:.2f} (target <= 1.5); "
-              f"task status {job['status']}", flush=True)
+        print(
+            f"[ratio] {args.minutes_ratio:g} min entry: whole job {job['job_wall_s']} s "
+            f"(recognition inside the job {job.get('recognition_seconds')} s), recognition alone "
+            f"{asr['recognition_alone_s']} s -> job / recognition = {ratio:.2f} (target <= 1.5); "
+            f"task status {job['status']}",
+            flush=True,
+        )
         print_memory(job)
         results["ratio"] = {"job": job, "recognition_alone": asr, "ratio": round(ratio, 3)}
     if args.minutes_memory:
         job = job_with_sandbox(args.minutes_memory)
-        print(f"[memory] {args.minutes_memory:g} min entry: peak RSS of the job process {job['peak_rss_mb']} MB "
-              f"(target <= 1024; sandbox served from another process), job {job['job_wall_s']} s, recognition "
-              f"{job.get('recognition_seconds')} s, RTF {job.get('rtf')}, media synthesis {job['synthesis_s']} s, "
-              f"task status {job['status']}", flush=True)
+        print(
+            f"[memory] {args.minutes_memory:g} min entry: peak RSS of the job process {job['peak_rss_mb']} MB "
+            f"(target <= 1024; sandbox served from another process), job {job['job_wall_s']} s, recognition "
+            f"{job.get('recognition_seconds')} s, RTF {job.get('rtf')}, media synthesis {job['synthesis_s']} s, "
+            f"task status {job['status']}",
+            flush=True,
+        )
         print_memory(job)
         results["memory"] = job
     if args.json:

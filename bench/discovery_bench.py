@@ -23,9 +23,14 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 def scenario(customers: int, per_customer: int) -> dict:
     return {
-        "vendor": {"partner_id": 9000, "admin_secret": "vendor-secret",
-                   "app_token": {"id": "0_apptok", "token": "bench-token", "hash_type": "SHA256"}},
-        "catalog_items": [{"id": 101, "feature": "CAPTIONS", "service_type": "MACHINE", "turn_around_time": "TWO_HOURS"}],
+        "vendor": {
+            "partner_id": 9000,
+            "admin_secret": "vendor-secret",
+            "app_token": {"id": "0_apptok", "token": "bench-token", "hash_type": "SHA256"},
+        },
+        "catalog_items": [
+            {"id": 101, "feature": "CAPTIONS", "service_type": "MACHINE", "turn_around_time": "TWO_HOURS"}
+        ],
         "customers": [
             {
                 "partner_id": 3000 + c,
@@ -34,8 +39,13 @@ def scenario(customers: int, per_customer: int) -> dict:
                 # Same speech everywhere: synthesised once, cached by content.
                 "entries": [{"id": f"0_b{c:07d}", "speech": [{"text": "Hello."}], "flavors": ["audio"]}],
                 "tasks": [
-                    {"id": 100000 + c * per_customer + t, "entry": f"0_b{c:07d}", "catalog_item": 101,
-                     "reach_profile": 400 + c, "created": f"-{(c * 7 + t * 13) % 600 + 1}m"}
+                    {
+                        "id": 100000 + c * per_customer + t,
+                        "entry": f"0_b{c:07d}",
+                        "catalog_item": 101,
+                        "reach_profile": 400 + c,
+                        "created": f"-{(c * 7 + t * 13) % 600 + 1}m",
+                    }
                     for t in range(per_customer)
                 ],
             }
@@ -62,8 +72,12 @@ def main() -> None:
         media = tempfile.mkdtemp(prefix="bench-media-")
         with running_sandbox(scenario(args.customers, args.tasks_per_customer), media_dir=media) as sandbox:
             creds = sandbox.credentials
-            KalturaVendorAccount(service_url=sandbox.base_url, vendor_partner_id=creds["vendor_partner_id"],
-                                 app_token_id=creds["app_token_id"], app_token=creds["app_token"]).save("bench", overwrite=True)
+            KalturaVendorAccount(
+                service_url=sandbox.base_url,
+                vendor_partner_id=creds["vendor_partner_id"],
+                app_token_id=creds["app_token_id"],
+                app_token=creds["app_token"],
+            ).save("bench", overwrite=True)
             started = time.perf_counter()
             first = asyncio.run(discovery_flow(max_in_flight=total, account_block="bench"))
             first_seconds = time.perf_counter() - started
@@ -71,11 +85,15 @@ def main() -> None:
             second = asyncio.run(discovery_flow(max_in_flight=total, account_block="bench"))
             second_seconds = time.perf_counter() - started
     print(f"pending tasks: {total} across {args.customers} customers")
-    print(f"cycle 1 (start every task): {first_seconds:.1f} s wall, {first['seconds']:.1f} s inside the flow, "
-          f"started {first['started']}, unserved {first['unserved']}, failed to read {first['failed_to_read']}")
+    print(
+        f"cycle 1 (start every task): {first_seconds:.1f} s wall, {first['seconds']:.1f} s inside the flow, "
+        f"started {first['started']}, unserved {first['unserved']}, failed to read {first['failed_to_read']}"
+    )
     print(f"  = {first['started'] / max(first['seconds'], 0.001):.1f} runs created per second")
-    print(f"cycle 2 (all already started): {second_seconds:.1f} s wall, {second['seconds']:.1f} s inside the flow, "
-          f"already running {second['already_running']}, started {second['started']}")
+    print(
+        f"cycle 2 (all already started): {second_seconds:.1f} s wall, {second['seconds']:.1f} s inside the flow, "
+        f"already running {second['already_running']}, started {second['started']}"
+    )
 
 
 if __name__ == "__main__":

@@ -23,7 +23,14 @@ from scipy.stats import spearmanr
 
 from reachflow.asr.base import read_wav
 from reachflow.asr.faster import FasterWhisperEngine
-from reachflow.asr.synthetic import ENGLISH_SENTENCES, concatenate, normalize_for_wer, piper_available, synthesize, write_wav
+from reachflow.asr.synthetic import (
+    ENGLISH_SENTENCES,
+    concatenate,
+    normalize_for_wer,
+    piper_available,
+    synthesize,
+    write_wav,
+)
 
 
 def main() -> None:
@@ -56,21 +63,43 @@ def main() -> None:
                 probs = [w.probability for w in t.words]
                 hyp = normalize_for_wer(t.text)
                 wer = jiwer.wer(ref, hyp) if hyp else 1.0
-                rows.append({"voice": voice, "snr": snr, "mean_p": float(np.mean(probs)) if probs else 0.0,
-                             "acc": max(0.0, 1.0 - wer), "n": len(ref.split())})
+                rows.append(
+                    {
+                        "voice": voice,
+                        "snr": snr,
+                        "mean_p": float(np.mean(probs)) if probs else 0.0,
+                        "acc": max(0.0, 1.0 - wer),
+                        "n": len(ref.split()),
+                    }
+                )
     p = np.array([r["mean_p"] for r in rows])
     a = np.array([r["acc"] for r in rows])
     n = np.array([r["n"] for r in rows], dtype=float)
     b1, b0 = np.polyfit(p, a, 1, w=np.sqrt(n))
     rho = spearmanr(p, a).statistic
-    print(json.dumps({"clips": len(rows), "seconds": round(time.time() - started, 1),
-                      "intercept": round(float(b0), 4), "slope": round(float(b1), 4),
-                      "spearman": round(float(rho), 3),
-                      "mean_p": round(float(np.average(p, weights=n)), 4),
-                      "mean_acc": round(float(np.average(a, weights=n)), 4)}, indent=1))
+    print(
+        json.dumps(
+            {
+                "clips": len(rows),
+                "seconds": round(time.time() - started, 1),
+                "intercept": round(float(b0), 4),
+                "slope": round(float(b1), 4),
+                "spearman": round(float(rho), 3),
+                "mean_p": round(float(np.average(p, weights=n)), 4),
+                "mean_acc": round(float(np.average(a, weights=n)), 4),
+            },
+            indent=1,
+        )
+    )
     for snr in (None, 10.0, 0.0):
         sel = [r for r in rows if r["snr"] == snr]
-        print(snr, "mean_p", round(np.mean([r["mean_p"] for r in sel]), 3), "acc", round(np.mean([r["acc"] for r in sel]), 3))
+        print(
+            snr,
+            "mean_p",
+            round(np.mean([r["mean_p"] for r in sel]), 3),
+            "acc",
+            round(np.mean([r["acc"] for r in sel]), 3),
+        )
     (cache / "rows.json").write_text(json.dumps(rows))
 
 

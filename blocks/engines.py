@@ -46,7 +46,8 @@ class SpeechEngineSettings(Block):
     cpu_threads: int = Field(default=0, ge=0, description="Threads per model; 0 = all cores.")
     beam_size: int = Field(default=5, ge=1, le=10)
     window_seconds: float = Field(
-        default=300.0, ge=30.0,
+        default=300.0,
+        ge=30.0,
         description="Longest audio decoded at once (22 min of audio peaked at 635 MB RSS with 300 s, 960 MB with 600 s).",
     )
     dictionary_mode: Literal["prompt", "hotwords", "both"] = Field(default="prompt")
@@ -72,13 +73,21 @@ class SpeechEngineSettings(Block):
             engine, model = self.other_engine, self.other_model
         if engine == "openai-whisper":
             return OpenAIWhisperEngine(
-                self.openai_weights_path, model=model or "base", beam_size=self.beam_size,
-                window_seconds=self.window_seconds, models_dir=self.model_cache_dir,
+                self.openai_weights_path,
+                model=model or "base",
+                beam_size=self.beam_size,
+                window_seconds=self.window_seconds,
+                models_dir=self.model_cache_dir,
             )
         return FasterWhisperEngine(
-            model or "base", compute_type=self.compute_type, cpu_threads=self.cpu_threads,
-            beam_size=self.beam_size, window_seconds=self.window_seconds, models_dir=self.model_cache_dir,
-            dictionary_mode=self.dictionary_mode, guard=self.dropped_speech_guard,
+            model or "base",
+            compute_type=self.compute_type,
+            cpu_threads=self.cpu_threads,
+            beam_size=self.beam_size,
+            window_seconds=self.window_seconds,
+            models_dir=self.model_cache_dir,
+            dictionary_mode=self.dictionary_mode,
+            guard=self.dropped_speech_guard,
         )
 
     def build_language_engine(self) -> FasterWhisperEngine:
@@ -89,7 +98,10 @@ class SpeechEngineSettings(Block):
         already loaded for recognition (non-English jobs) is shared, not loaded twice.
         """
         return FasterWhisperEngine(
-            "base", compute_type=self.compute_type, cpu_threads=self.cpu_threads, models_dir=self.model_cache_dir,
+            "base",
+            compute_type=self.compute_type,
+            cpu_threads=self.cpu_threads,
+            models_dir=self.model_cache_dir,
             keep_model_loaded=False,
         )
 

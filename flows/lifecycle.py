@@ -242,8 +242,9 @@ def run_job(
             # Transient faults that outlived the edge's retries, and failures that are none of ours:
             # the task stays PROCESSING and the run fails with the reason, which reconcile reads
             # when it restarts the job (or, after too many restarts, ends it in ERROR with it).
-            get_run_logger().error("Task %s stopped, to be restarted (reconcile, or discovery before PROCESSING): %s",
-                                   task_id, exc.message)
+            get_run_logger().error(
+                "Task %s stopped, to be restarted (reconcile, or discovery before PROCESSING): %s", task_id, exc.message
+            )
             if exc is raw:
                 raise
             raise exc from raw

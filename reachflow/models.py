@@ -111,8 +111,16 @@ class EntryVendorTask(_Frozen):
         raw_job_data = getattr(obj, "taskJobData", None)
         if raw_job_data not in (None, NotImplemented):
             job_data = {"objectType": type(raw_job_data).__name__}
-            for name in ("captionAssetId", "textTranscriptAssetId", "jsonTranscriptAssetId", "scheduledEventId",
-                         "startDate", "endDate", "entryDuration", "assetId"):
+            for name in (
+                "captionAssetId",
+                "textTranscriptAssetId",
+                "jsonTranscriptAssetId",
+                "scheduledEventId",
+                "startDate",
+                "endDate",
+                "entryDuration",
+                "assetId",
+            ):
                 value = kv(getattr(raw_job_data, name, None))
                 if value is not None:
                     job_data[name] = value
@@ -328,8 +336,12 @@ class EntryInfo(_Frozen):
         ms = _int(getattr(obj, "msDuration", None))
         seconds = ms / 1000 if ms else _int(getattr(obj, "duration", None))
         return cls(
-            id=str(kv(obj.id)), name=kv(obj.name), tags=kv(obj.tags), duration=seconds,
-            media_type=_int(getattr(obj, "mediaType", None)), partner_id=_int(obj.partnerId),
+            id=str(kv(obj.id)),
+            name=kv(obj.name),
+            tags=kv(obj.tags),
+            duration=seconds,
+            media_type=_int(getattr(obj, "mediaType", None)),
+            partner_id=_int(obj.partnerId),
         )
 
 
@@ -382,8 +394,12 @@ class PlaybackContext(_Frozen):
     @classmethod
     def from_kaltura(cls, obj: Any) -> PlaybackContext:
         sources = [
-            PlaybackSource(format=str(kv(s.format) or ""), url=str(kv(s.url) or ""),
-                           flavor_ids=str(kv(s.flavorIds) or ""), protocols=str(kv(s.protocols) or ""))
+            PlaybackSource(
+                format=str(kv(s.format) or ""),
+                url=str(kv(s.url) or ""),
+                flavor_ids=str(kv(s.flavorIds) or ""),
+                protocols=str(kv(s.protocols) or ""),
+            )
             for s in (kv(obj.sources) or [])
         ]
         flavors = [FlavorInfo.from_kaltura(f) for f in (kv(obj.flavorAssets) or [])]
@@ -406,10 +422,17 @@ class CaptionAssetInfo(_Frozen):
     @classmethod
     def from_kaltura(cls, obj: Any) -> CaptionAssetInfo:
         return cls(
-            id=str(kv(obj.id)), status=_int(obj.status) or 0, tags=kv(obj.tags) or "", label=kv(obj.label),
-            language=kv(obj.language), format=kv(obj.format), accuracy=_int(obj.accuracy),
-            display_on_player=kv(obj.displayOnPlayer), associated_transcript_ids=kv(obj.associatedTranscriptIds),
-            is_default=_flag(getattr(obj, "isDefault", None)), created_at=_int(getattr(obj, "createdAt", None)),
+            id=str(kv(obj.id)),
+            status=_int(obj.status) or 0,
+            tags=kv(obj.tags) or "",
+            label=kv(obj.label),
+            language=kv(obj.language),
+            format=kv(obj.format),
+            accuracy=_int(obj.accuracy),
+            display_on_player=kv(obj.displayOnPlayer),
+            associated_transcript_ids=kv(obj.associatedTranscriptIds),
+            is_default=_flag(getattr(obj, "isDefault", None)),
+            created_at=_int(getattr(obj, "createdAt", None)),
         )
 
 
@@ -422,8 +445,13 @@ class AttachmentAssetInfo(_Frozen):
 
     @classmethod
     def from_kaltura(cls, obj: Any) -> AttachmentAssetInfo:
-        return cls(id=str(kv(obj.id)), status=_int(obj.status) or 0, tags=kv(obj.tags) or "",
-                   format=kv(obj.format), file_ext=kv(obj.fileExt))
+        return cls(
+            id=str(kv(obj.id)),
+            status=_int(obj.status) or 0,
+            tags=kv(obj.tags) or "",
+            format=kv(obj.format),
+            file_ext=kv(obj.fileExt),
+        )
 
 
 class CuePointInfo(_Frozen):
@@ -435,6 +463,8 @@ class CuePointInfo(_Frozen):
     @classmethod
     def from_kaltura(cls, obj: Any) -> CuePointInfo:
         return cls(
-            id=str(kv(obj.id)), tags=kv(getattr(obj, "tags", None)) or "",
-            cue_point_type=kv(getattr(obj, "cuePointType", None)), start_time_ms=_int(getattr(obj, "startTime", None)),
+            id=str(kv(obj.id)),
+            tags=kv(getattr(obj, "tags", None)) or "",
+            cue_point_type=kv(getattr(obj, "cuePointType", None)),
+            start_time_ms=_int(getattr(obj, "startTime", None)),
         )

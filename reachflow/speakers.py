@@ -105,7 +105,9 @@ def mfcc_frames(wav_path: AudioSource) -> tuple[np.ndarray, np.ndarray, np.ndarr
     return mfcc, energy, times
 
 
-def _speech_mask(energy: np.ndarray, times: np.ndarray, speech_regions: Sequence[tuple[float, float]] | None) -> np.ndarray:
+def _speech_mask(
+    energy: np.ndarray, times: np.ndarray, speech_regions: Sequence[tuple[float, float]] | None
+) -> np.ndarray:
     if len(energy) == 0:
         return np.zeros(0, bool)
     mask = energy > np.percentile(energy, 95) - _SILENCE_NATS
@@ -114,11 +116,11 @@ def _speech_mask(energy: np.ndarray, times: np.ndarray, speech_regions: Sequence
         for start, end in speech_regions:
             inside |= (times >= start) & (times <= end)
         mask &= inside
-    return mask
+    return np.asarray(mask, dtype=bool)
 
 
 def _penalty(d: int, n: float, lam: float) -> float:
-    return lam * 0.5 * (d + d * (d + 1) / 2) * np.log(n)
+    return float(lam * 0.5 * (d + d * (d + 1) / 2) * np.log(n))
 
 
 def _bic_curve(x: np.ndarray, lam: float) -> tuple[np.ndarray, np.ndarray]:
@@ -138,11 +140,11 @@ def _bic_curve(x: np.ndarray, lam: float) -> tuple[np.ndarray, np.ndarray]:
         s2 = np.concatenate([np.zeros((1, d, d)), np.cumsum(seg[:, :, None] * seg[:, None, :], axis=0)])
         t = np.arange(w, len(seg) - w + 1, _BIC_STEP)
 
-        def logdet(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        def logdet(a: np.ndarray, b: np.ndarray, s1: np.ndarray = s1, s2: np.ndarray = s2) -> np.ndarray:
             m = (b - a)[:, None].astype(float)
             mu = (s1[b] - s1[a]) / m
             cov = (s2[b] - s2[a]) / m[:, :, None] - mu[:, :, None] * mu[:, None, :] + ridge
-            return np.linalg.slogdet(cov)[1]
+            return np.asarray(np.linalg.slogdet(cov)[1], dtype=float)
 
         full = logdet(t - w, t + w)
         left = logdet(t - w, t)
@@ -294,7 +296,7 @@ def assign_speakers(
     clusters: list[_Stats] = []
     label: list[int] = []
     min_frames = min_segment_seconds * SAMPLE_RATE / _HOP
-    for k, seg in enumerate(stats):
+    for seg in stats:
         if seg.n < min_frames:
             label.append(label[-1] if label else 1)
             if not clusters:

@@ -19,15 +19,30 @@ from tasks.kaltura import VendorApi, map_kaltura_error
 
 APP_TOKEN = "edge-app-token-value-0123456789"
 SCENARIO = {
-    "vendor": {"partner_id": 9000, "admin_secret": "edge-vendor-secret",
-               "app_token": {"id": "0_edgetok", "token": APP_TOKEN, "hash_type": "SHA256"}},
+    "vendor": {
+        "partner_id": 9000,
+        "admin_secret": "edge-vendor-secret",
+        "app_token": {"id": "0_edgetok", "token": APP_TOKEN, "hash_type": "SHA256"},
+    },
     "catalog_items": [{"id": 101, "feature": "CAPTIONS", "service_type": "MACHINE", "turn_around_time": "TWO_HOURS"}],
-    "customers": [{
-        "partner_id": 2001, "admin_secret": "edge-customer-secret", "reach_profiles": [{"id": 301}],
-        "entries": [{"id": "0_edge0001", "speech": [{"text": "Hello."}]}],
-        "tasks": [{"id": 9100 + i, "entry": "0_edge0001", "catalog_item": 101, "reach_profile": 301,
-                   "created": f"-{60 - i}m"} for i in range(7)],
-    }],
+    "customers": [
+        {
+            "partner_id": 2001,
+            "admin_secret": "edge-customer-secret",
+            "reach_profiles": [{"id": 301}],
+            "entries": [{"id": "0_edge0001", "speech": [{"text": "Hello."}]}],
+            "tasks": [
+                {
+                    "id": 9100 + i,
+                    "entry": "0_edge0001",
+                    "catalog_item": 101,
+                    "reach_profile": 301,
+                    "created": f"-{60 - i}m",
+                }
+                for i in range(7)
+            ],
+        }
+    ],
 }
 
 
@@ -51,18 +66,19 @@ def sandbox(session_dir: Path) -> Iterator[Any]:
 
 
 def account(box: Any, token: str = APP_TOKEN) -> KalturaVendorAccount:
-    return KalturaVendorAccount(service_url=box.base_url, vendor_partner_id=9000, vendor_name="edge",
-                                app_token_id="0_edgetok", app_token=token)
+    return KalturaVendorAccount(
+        service_url=box.base_url, vendor_partner_id=9000, vendor_name="edge", app_token_id="0_edgetok", app_token=token
+    )
 
 
 def test_kaltura_failures_are_classified() -> None:
-    expired = map_kaltura_error(KalturaException("Invalid KS \"x\" Error \"-1,EXPIRED\"", "INVALID_KS"))
+    expired = map_kaltura_error(KalturaException('Invalid KS "x" Error "-1,EXPIRED"', "INVALID_KS"))
     assert isinstance(expired, AccessKeyExpired)
     assert isinstance(map_kaltura_error(KalturaException("bad", "INVALID_KS")), PermanentError)
     final = map_kaltura_error(KalturaException("Cannot update", "CANNOT_UPDATE_STATUS_OF_TASK_WHICH_IS_IN_FINAL_STATE"))
     assert isinstance(final, TaskAlreadyFinal)
     assert isinstance(map_kaltura_error(KalturaException("oops", "INTERNAL_SERVERL_ERROR")), TransientError)
-    gone = map_kaltura_error(KalturaException("Entry id \"0_x\" not found", "ENTRY_ID_NOT_FOUND"), context="get entry")
+    gone = map_kaltura_error(KalturaException('Entry id "0_x" not found', "ENTRY_ID_NOT_FOUND"), context="get entry")
     assert isinstance(gone, PermanentError) and not isinstance(gone, TransientError)
     assert gone.message.startswith("get entry: ") and gone.message.endswith("(ENTRY_ID_NOT_FOUND)")
     assert isinstance(map_kaltura_error(KalturaClientException("read timeout", -9)), TransientError)
@@ -106,8 +122,17 @@ def _caption_api(sandbox: Any, task_id: int) -> Any:
 
 
 def _add_caption(task_api: Any, tags: str) -> Any:
-    return task_api.add_caption_asset("0_edge0001", language="English", label="English", format="1", accuracy=90,
-                                      is_default=True, display_on_player=True, tags=tags, file_ext="srt")
+    return task_api.add_caption_asset(
+        "0_edge0001",
+        language="English",
+        label="English",
+        format="1",
+        accuracy=90,
+        is_default=True,
+        display_on_player=True,
+        tags=tags,
+        file_ext="srt",
+    )
 
 
 def _tagged(sandbox: Any, tag: str) -> list[dict[str, Any]]:

@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -21,7 +22,7 @@ class Media(BaseHTTPRequestHandler):
     """Serves BODY at /ok; /drop-once breaks the first connection half-way (Range honoured after);
     /no-range ignores Range; /unsized streams without Content-Length; /slow trickles; /503, /404."""
 
-    calls: list[tuple[str, str | None]] = []
+    calls: ClassVar[list[tuple[str, str | None]]] = []
     dropped = False
 
     def log_message(self, *args: object) -> None:
@@ -36,7 +37,7 @@ class Media(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+    def do_GET(self) -> None:
         rng = self.headers.get("Range")
         Media.calls.append((self.path, rng))
         start = int(rng.split("=")[1].rstrip("-")) if rng else 0
@@ -51,8 +52,9 @@ class Media(BaseHTTPRequestHandler):
             self.wfile.flush()
             self.connection.close()  # the rest never comes
         elif self.path in ("/drop-once", "/ok") and rng:
-            self._send(BODY[start:], status=206,
-                       headers={"Content-Range": f"bytes {start}-{len(BODY) - 1}/{len(BODY)}"})
+            self._send(
+                BODY[start:], status=206, headers={"Content-Range": f"bytes {start}-{len(BODY) - 1}/{len(BODY)}"}
+            )
         elif self.path == "/unsized":
             self._send(BODY * 3, length=False, headers={"Connection": "close"})
         elif self.path == "/slow":

@@ -42,7 +42,7 @@ CONTEXTS = [
     "request failed: ks={s}",
     "https://host/api_v3/service/captionasset/action/serve/ks/{s}/captionAssetId/0_x",
     '{{"ks": "{s}", "id": 1}}',
-    "Invalid KS \"{s}\" Error: EXPIRED",
+    'Invalid KS "{s}" Error: EXPIRED',
     "secret: {s}",
     "the hash {s} did not match",
 ]

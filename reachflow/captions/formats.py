@@ -18,9 +18,9 @@ from xml.sax.saxutils import escape, quoteattr
 from reachflow.captions.model import Cue, Word
 
 __all__ = [
+    "TTML_NS",
     "CaptionFormat",
     "CaptionParseError",
-    "TTML_NS",
     "parse_captions",
     "parse_dfxp",
     "parse_srt",
@@ -88,7 +88,7 @@ class CaptionParseError(ValueError):
 
 
 def _clock(seconds: float, separator: str) -> str:
-    millis = max(0, int(round(seconds * 1000)))
+    millis = max(0, round(seconds * 1000))
     hours, rest = divmod(millis, 3_600_000)
     minutes, rest = divmod(rest, 60_000)
     secs, ms = divmod(rest, 1000)
@@ -152,9 +152,7 @@ def render_dfxp(cues: Sequence[Cue], language: str = "en") -> str:
         "    </layout>\n"
         "  </head>\n"
         '  <body style="s1" region="bottom">\n'
-        "    <div>\n"
-        + (paragraphs + "\n" if paragraphs else "")
-        + "    </div>\n  </body>\n</tt>\n"
+        "    <div>\n" + (paragraphs + "\n" if paragraphs else "") + "    </div>\n  </body>\n</tt>\n"
     )
 
 
@@ -229,8 +227,8 @@ def render_json_transcript(words: Sequence[Word]) -> str:
         text = " ".join(word.text.split())
         if not text:
             continue
-        start, end = int(round(word.start * 1000)), int(round(max(word.end, word.start) * 1000))
-        accuracy = max(0, min(100, int(round(word.probability * 100))))
+        start, end = round(word.start * 1000), round(max(word.end, word.start) * 1000)
+        accuracy = max(0, min(100, round(word.probability * 100)))
         match = _EDGE_PUNCTUATION.match(text)
         lead, core, trail = (match.group(1), match.group(2), match.group(3)) if match else ("", text, "")
         for mark in lead:
@@ -465,8 +463,11 @@ def parse_dfxp(text: str) -> list[Cue]:
                 if begin is None or end is None:
                     raise CaptionParseError("a <p> needs begin and end (or dur)", child.sourceline)
                 if end <= begin:
-                    raise CaptionParseError(f"the cue ends ({child.get('end') or child.get('dur')}) before it starts "
-                                            f"({child.get('begin')})", child.sourceline)
+                    raise CaptionParseError(
+                        f"the cue ends ({child.get('end') or child.get('dur')}) before it starts "
+                        f"({child.get('begin')})",
+                        child.sourceline,
+                    )
                 lines = text_lines(child)
                 if not lines:
                     raise CaptionParseError("the cue has no text", child.sourceline)

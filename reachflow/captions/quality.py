@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -68,8 +69,13 @@ class CaptionFindings:
     @property
     def clean(self) -> bool:
         """No rule is broken (reading rate excepted: fast speech cannot always be slowed)."""
-        return not (self.lines_over_limit or self.cues_over_max_lines or self.overlaps
-                    or self.cues_over_max_duration or self.cues_outside_media)
+        return not (
+            self.lines_over_limit
+            or self.cues_over_max_lines
+            or self.overlaps
+            or self.cues_over_max_duration
+            or self.cues_outside_media
+        )
 
 
 _LABELS = re.compile(r"^(?:>>\s*)?(?:\[[^\]]*\]\s*)?")
@@ -96,7 +102,7 @@ def style_findings(cues: Sequence[Cue], style: CaptionStyle, media_duration: flo
     speech = [c for c in cues if c.kind == "speech"]
     cps = [len(c.text) / max(c.duration, 0.001) for c in speech]
     durations = [c.duration for c in cues]
-    gaps = [b.start - a.end for a, b in zip(cues, cues[1:])]
+    gaps = [b.start - a.end for a, b in itertools.pairwise(cues)]
     return CaptionFindings(
         cues=len(cues),
         speech_cues=len(speech),
@@ -157,7 +163,7 @@ def validate_submission(
                 )
         if len(cue.lines) > style.max_lines:
             problems.append(f"cue {index} has {len(cue.lines)} lines (the limit is {style.max_lines})")
-    for index, (a, b) in enumerate(zip(cues, cues[1:]), start=1):
+    for index, (a, b) in enumerate(itertools.pairwise(cues), start=1):
         if b.start < a.start:
             problems.append(f"cue {index + 1} starts before cue {index} (cues must be in time order)")
         elif b.start < a.end - _EPS:

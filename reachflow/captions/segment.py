@@ -20,6 +20,7 @@ Everything is deterministic: the same words and style give the same cues.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -172,7 +173,7 @@ class _Lines:
 
     def lines(self, i: int, cuts: Sequence[int], j: int) -> list[str]:
         bounds = [i, *cuts, j]
-        return [" ".join(t.text for t in self.tokens[a:b]) for a, b in zip(bounds, bounds[1:])]
+        return [" ".join(t.text for t in self.tokens[a:b]) for a, b in itertools.pairwise(bounds)]
 
 
 def break_lines(words: Sequence[str], max_chars: int, max_lines: int = 2) -> list[str] | None:
@@ -257,8 +258,12 @@ def _sound_pieces(regions: Iterable[NonSpeech], words: Sequence[Word]) -> list[t
     return merged
 
 
-def _segments(words: Sequence[Word], speakers: Sequence[int | None], sounds: Sequence[tuple[float, float, str]],
-              style: CaptionStyle) -> list[tuple[int, int]]:
+def _segments(
+    words: Sequence[Word],
+    speakers: Sequence[int | None],
+    sounds: Sequence[tuple[float, float, str]],
+    style: CaptionStyle,
+) -> list[tuple[int, int]]:
     """Word index ranges that no cue may cross: speaker changes, long pauses, audio tags."""
     bounds: list[tuple[int, int]] = []
     start = 0
@@ -364,7 +369,7 @@ def _labels(speaker: int | None, previous: int | None, style: CaptionStyle) -> l
 
 
 def _ms(seconds: float) -> int:
-    return int(round(seconds * 1000))
+    return round(seconds * 1000)
 
 
 def _timed(drafts: list[_Draft], style: CaptionStyle) -> list[Cue]:

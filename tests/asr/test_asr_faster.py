@@ -46,8 +46,9 @@ def test_dictionary_makes_kaltura_recognisable(tiny: FasterWhisperEngine, speech
 def test_windowed_recognition_equals_one_pass(models_dir: Path, long_clip: tuple[Path, str]) -> None:
     path, text = long_clip
     one_pass = FasterWhisperEngine("tiny.en", cpu_threads=2, beam_size=1, models_dir=models_dir)
-    windowed = FasterWhisperEngine("tiny.en", cpu_threads=2, beam_size=1, window_seconds=20.0,
-                                   overlap_seconds=3.0, models_dir=models_dir)
+    windowed = FasterWhisperEngine(
+        "tiny.en", cpu_threads=2, beam_size=1, window_seconds=20.0, overlap_seconds=3.0, models_dir=models_dir
+    )
     progress: list[float] = []
     a = one_pass.transcribe(path, language="en")
     b = windowed.transcribe(path, language="en", on_progress=lambda d, t: progress.append(d))

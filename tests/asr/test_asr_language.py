@@ -25,7 +25,9 @@ NAMES = {"es": "Spanish", "fr": "French", "de": "German"}
 
 @pytest.mark.parametrize("code", ["es", "fr", "de"])
 def test_identifies_the_spoken_language_and_rejects_an_english_order(
-    code: str, base: FasterWhisperEngine, clip_factory  # type: ignore[no-untyped-def]
+    code: str,
+    base: FasterWhisperEngine,
+    clip_factory,  # type: ignore[no-untyped-def]
 ) -> None:
     path = clip_factory(f"lang_{code}", [SPEECH[code]], code)
     guess = identify_language(path, engine=base)

@@ -44,8 +44,13 @@ def test_chunked_features_equal_faster_whispers_own(seconds: float) -> None:
 def test_chunked_features_on_speech_and_with_chunk_length(english_clip: tuple[Path, str]) -> None:
     audio = read_wav(english_clip[0])
     stock_extractor, lean_extractor = FeatureExtractor(), _lean_feature_extractor(FeatureExtractor())
-    np.testing.assert_allclose(lean_extractor(audio, chunk_length=20), stock_extractor(audio, chunk_length=20), rtol=0, atol=1e-6)
-    assert (lean_extractor.n_samples, lean_extractor.nb_max_frames) == (stock_extractor.n_samples, stock_extractor.nb_max_frames)
+    np.testing.assert_allclose(
+        lean_extractor(audio, chunk_length=20), stock_extractor(audio, chunk_length=20), rtol=0, atol=1e-6
+    )
+    assert (lean_extractor.n_samples, lean_extractor.nb_max_frames) == (
+        stock_extractor.n_samples,
+        stock_extractor.nb_max_frames,
+    )
 
 
 def test_features_of_a_300_s_window_stay_small() -> None:
@@ -80,7 +85,9 @@ def test_lean_vad_gives_the_stock_speech_probabilities(long_clip: tuple[Path, st
     np.testing.assert_allclose(got, expected, rtol=0, atol=1e-6)
 
 
-def test_loaded_models_and_the_shared_vad_use_the_lean_pieces(tiny: FasterWhisperEngine, english_clip: tuple[Path, str]) -> None:
+def test_loaded_models_and_the_shared_vad_use_the_lean_pieces(
+    tiny: FasterWhisperEngine, english_clip: tuple[Path, str]
+) -> None:
     tiny.transcribe(english_clip[0], language="en")
     model = tiny._model()
     assert isinstance(model.feature_extractor, faster.chunked_feature_extractor_class())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +23,7 @@ def test_windows_cut_in_pauses_and_cover_the_file(tmp_path: Path) -> None:
     path = write_wav(tmp_path / "a.wav", signal.astype(np.float32))
     windows = plan_windows(path, window_seconds=20.0, overlap_seconds=2.0)
     assert windows[0].keep_from == 0.0 and windows[-1].keep_to == pytest.approx(100.0)
-    for a, b in zip(windows, windows[1:], strict=False):
+    for a, b in itertools.pairwise(windows):
         assert a.keep_to == b.keep_from  # keep ranges tile the file
         assert (a.keep_to % 4.0) > 3.4  # every cut is in a pause
         assert a.end - a.start <= 20.0 + 1e-6
@@ -32,8 +33,11 @@ def test_windows_cut_in_pauses_and_cover_the_file(tmp_path: Path) -> None:
 def test_merge_keeps_each_word_once() -> None:
     w1, w2 = Window(0, 22, 0, 20), Window(18, 40, 20, 40)
     a = [RecognizedWord(18.5, 19.0, "hello", 0.9), RecognizedWord(19.6, 20.3, "world.", 0.6)]
-    b = [RecognizedWord(18.6, 19.0, "hello", 0.8), RecognizedWord(19.7, 20.35, "World", 0.9),
-         RecognizedWord(21.0, 21.5, "again", 0.9)]
+    b = [
+        RecognizedWord(18.6, 19.0, "hello", 0.8),
+        RecognizedWord(19.7, 20.35, "World", 0.9),
+        RecognizedWord(21.0, 21.5, "again", 0.9),
+    ]
     merged = merge_window_words([(w1, a), (w2, b)])
     # "world." (midpoint 19.95) from the first window and "World" (20.03) from the second are
     # the same word either side of the cut: kept once, the surer one.

@@ -8,8 +8,14 @@ from reachflow.asr.cleanup import trim_trailing_hallucination
 
 def test_the_tail_whisper_invented_is_dropped() -> None:
     # Measured on the panel clip with the dictionary prompt (see the module docstring).
-    words = [W(10.18, 10.62, ",000", 0.91), W(10.62, 11.00, "students.", 0.95), W(11.00, 11.30, "Thank", 0.01),
-             W(11.30, 11.30, "you", 0.98), W(11.30, 11.30, "very", 0.08), W(11.30, 11.30, "much.", 0.99)]
+    words = [
+        W(10.18, 10.62, ",000", 0.91),
+        W(10.62, 11.00, "students.", 0.95),
+        W(11.00, 11.30, "Thank", 0.01),
+        W(11.30, 11.30, "you", 0.98),
+        W(11.30, 11.30, "very", 0.08),
+        W(11.30, 11.30, "much.", 0.99),
+    ]
     assert [w.text for w in trim_trailing_hallucination(words, 11.44)] == [",000", "students."]
 
 

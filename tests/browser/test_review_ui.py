@@ -32,16 +32,26 @@ def scenario() -> dict[str, Any]:
     return {
         "vendor": VENDOR,
         "catalog_items": [
-            {"id": 104, "feature": "CAPTIONS", "service_type": "HUMAN", "turn_around_time": "FOUR_BUSINESS_DAYS",
-             "source_language": "English", "output_format": "VTT"},
+            {
+                "id": 104,
+                "feature": "CAPTIONS",
+                "service_type": "HUMAN",
+                "turn_around_time": "FOUR_BUSINESS_DAYS",
+                "source_language": "English",
+                "output_format": "VTT",
+            },
         ],
-        "customers": [{
-            "partner_id": 2001, "admin_secret": "customer-secret",
-            "reach_profiles": [{"id": 301, "max_characters_per_caption_line": 32}],
-            "entries": [{"id": "0_uiseminr", "name": "Seminar in the browser", "speech": [{"text": SPEECH}]}],
-            "tasks": [{"id": 8101, "entry": "0_uiseminr", "catalog_item": 104, "reach_profile": 301,
-                       "created": "-10m"}],
-        }],
+        "customers": [
+            {
+                "partner_id": 2001,
+                "admin_secret": "customer-secret",
+                "reach_profiles": [{"id": 301, "max_characters_per_caption_line": 32}],
+                "entries": [{"id": "0_uiseminr", "name": "Seminar in the browser", "speech": [{"text": SPEECH}]}],
+                "tasks": [
+                    {"id": 8101, "entry": "0_uiseminr", "catalog_item": 104, "reach_profile": 301, "created": "-10m"}
+                ],
+            }
+        ],
     }
 
 

@@ -42,7 +42,9 @@ def cues() -> list[Cue]:
 
 def test_caption_format_maps_reach_and_kaltura_values() -> None:
     assert [(f.value, f.kaltura_caption_type, f.file_ext) for f in CaptionFormat] == [
-        (1, "1", "srt"), (2, "2", "dfxp"), (3, "3", "vtt"),
+        (1, "1", "srt"),
+        (2, "2", "dfxp"),
+        (3, "3", "vtt"),
     ]
     assert CaptionFormat.from_kaltura_caption_type("3") is CaptionFormat.VTT
     assert CaptionFormat.VTT.mime_type == "text/vtt"
@@ -79,7 +81,7 @@ def test_dfxp_is_ttml_with_head_and_timed_paragraphs(cues: list[Cue]) -> None:
     assert root.find("tt:head/tt:layout/tt:region", ns) is not None
     paragraphs = root.findall("tt:body/tt:div/tt:p", ns)
     assert len(paragraphs) == len(cues)
-    for p, cue in zip(paragraphs, cues):
+    for p, cue in zip(paragraphs, cues, strict=False):
         assert p.get("begin") and p.get("end")
         assert len(p.findall("tt:br", ns)) == len(cue.lines) - 1
         assert "".join(p.itertext()) == "".join(cue.lines)  # escaped text comes back unchanged
@@ -134,7 +136,10 @@ def test_dfxp_with_offsets_frames_spans_and_nested_times() -> None:
   </div></body>
 </tt>"""
     cues = parse_dfxp(text)
-    assert [(c.start, c.end, c.lines) for c in cues] == [(11.5, 12.5, ("Hallo liebe", "Welt")), (15.2, 16.0, ("Frames",))]
+    assert [(c.start, c.end, c.lines) for c in cues] == [
+        (11.5, 12.5, ("Hallo liebe", "Welt")),
+        (15.2, 16.0, ("Frames",)),
+    ]
 
 
 def test_legacy_ttaf1_namespace_is_read() -> None:
@@ -172,7 +177,7 @@ def test_bad_submissions_say_where_and_what(text: str, line: int, reason: str) -
 
 @pytest.mark.parametrize("text", ["", "  \n\n", "WEBVTT\n\nNOTE nothing else\n"])
 def test_empty_submissions_are_refused(text: str) -> None:
-    with pytest.raises(CaptionParseError, match="empty|no captions"):
+    with pytest.raises(CaptionParseError, match=r"empty|no captions"):
         parse_captions(text)
 
 

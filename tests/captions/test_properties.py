@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -18,8 +20,13 @@ PUNCTUATION = st.sampled_from(["", "", "", ",", ".", "?"])
 
 @st.composite
 def timed_words(draw: st.DrawFn) -> list[Word]:
-    raw = draw(st.lists(st.tuples(WORD_TEXT, PUNCTUATION, st.floats(0.0, 2.5), st.floats(0.0, 1.0),
-                                  st.integers(0, 2)), min_size=1, max_size=60))
+    raw = draw(
+        st.lists(
+            st.tuples(WORD_TEXT, PUNCTUATION, st.floats(0.0, 2.5), st.floats(0.0, 1.0), st.integers(0, 2)),
+            min_size=1,
+            max_size=60,
+        )
+    )
     words, t = [], draw(st.floats(0.0, 5.0))
     for text, mark, gap, length, speaker in raw:
         t += gap
@@ -42,7 +49,7 @@ STYLES = st.builds(
 def check_invariants(cues: list[Cue], words: list[Word], style: CaptionStyle) -> None:
     ordered = sorted(words, key=lambda w: (w.start, w.end))
     assert shown_words(cues) == [w.text for w in ordered]  # every word once, in order
-    for a, b in zip(cues, cues[1:]):
+    for a, b in itertools.pairwise(cues):
         assert a.end <= b.start and a.start < b.start  # no overlaps
     for cue in cues:
         assert cue.end > cue.start
@@ -72,7 +79,7 @@ def test_cue_invariants(words: list[Word], style: CaptionStyle, regions: list[tu
 def test_minimum_duration_holds_when_there_is_room(words: list[Word]) -> None:
     style = CaptionStyle()
     cues = build_cues(words, style)
-    for a, b in zip(cues, cues[1:]):
+    for a, b in itertools.pairwise(cues):
         if b.start - a.start >= style.min_duration + 0.5:
             assert a.duration >= style.min_duration - 0.001 or a.end == b.start
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from reachflow.captions.formats import parse_captions
 from reachflow.captions.model import CaptionStyle, Cue, NonSpeech
 from reachflow.captions.quality import style_findings, validate_submission
@@ -42,7 +44,7 @@ def test_built_cues_have_clean_findings() -> None:
     assert findings.clean and findings.sound_cues == 1
     assert findings.cues_under_min_duration == 0
     # Continuous speech cannot always be slowed: a cue over the rate runs right up to the next.
-    for a, b in zip(cues, cues[1:]):
+    for a, b in itertools.pairwise(cues):
         if len(a.text) / a.duration > style.max_cps + 1e-6:
             assert a.end == b.start
     assert findings.words == 81

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from reachflow.captions.model import CaptionStyle, NonSpeech, Word
@@ -112,7 +114,10 @@ def test_short_cue_does_not_run_into_the_next_one() -> None:
 
 
 def test_reading_rate_extends_the_cue_into_the_gap_before_the_next() -> None:
-    fast = [Word(i * 0.1, i * 0.1 + 0.09, w) for i, w in enumerate("Extraordinarily complicated vocabulary appears.".split())]
+    fast = [
+        Word(i * 0.1, i * 0.1 + 0.09, w)
+        for i, w in enumerate("Extraordinarily complicated vocabulary appears.".split())
+    ]
     later = words_from("Next.", start=10.0)
     cues = build_cues(fast + later, CaptionStyle())
     first = cues[0]
@@ -137,7 +142,7 @@ def test_overlapping_word_times_never_give_overlapping_cues() -> None:
     words = [Word(0.0, 2.0, "First."), Word(1.0, 1.5, "Second."), Word(1.0, 1.5, "Third.")]
     cues = build_cues(words, CaptionStyle(max_chars_per_line=8, max_lines=1))
     assert shown_words(cues) == ["First.", "Second.", "Third."]
-    assert all(a.end <= b.start and a.start < b.start for a, b in zip(cues, cues[1:]))
+    assert all(a.end <= b.start and a.start < b.start for a, b in itertools.pairwise(cues))
     assert all(c.end > c.start for c in cues)
 
 
@@ -149,7 +154,9 @@ def test_times_are_whole_milliseconds() -> None:
 def test_the_same_words_give_the_same_cues() -> None:
     style = CaptionStyle(speaker_ids=True, audio_tags=True)
     words = words_from(LECTURE, speaker=4)
-    assert build_cues(words, style, [NonSpeech(30, 35)]) == build_cues(list(reversed(words)), style, [NonSpeech(30, 35)])
+    assert build_cues(words, style, [NonSpeech(30, 35)]) == build_cues(
+        list(reversed(words)), style, [NonSpeech(30, 35)]
+    )
 
 
 def test_empty_words_are_dropped_and_spaces_trimmed() -> None:
@@ -218,7 +225,9 @@ def test_unknown_speaker_inherits_the_previous_one() -> None:
 
 
 def test_audio_tags_fill_non_speech_without_overlapping_speech() -> None:
-    cues = build_cues(words_from("Hello there.", start=5.0), CaptionStyle(audio_tags=True), [NonSpeech(0.0, 4.5, "music")])
+    cues = build_cues(
+        words_from("Hello there.", start=5.0), CaptionStyle(audio_tags=True), [NonSpeech(0.0, 4.5, "music")]
+    )
     assert cues[0].lines == ("[MUSIC]",) and cues[0].kind == "sound"
     assert cues[0].start == 0.0 and cues[0].end <= cues[1].start == 5.0
 
@@ -227,7 +236,7 @@ def test_audio_tag_between_words_splits_the_speech() -> None:
     words = words_from("before the applause") + words_from("after it", start=2.5)
     cues = build_cues(words, CaptionStyle(audio_tags=True, hard_pause=10), [NonSpeech(1.2, 2.4, "[Applause]")])
     assert [c.lines for c in cues] == [("before the applause",), ("[APPLAUSE]",), ("after it",)]
-    assert all(a.end <= b.start for a, b in zip(cues, cues[1:]))
+    assert all(a.end <= b.start for a, b in itertools.pairwise(cues))
 
 
 def test_sound_under_speech_is_cut_to_the_silent_part() -> None:

@@ -15,7 +15,7 @@ import pytest
 # Retries happen at once in tests (the delays are a production concern, measured in bench/).
 os.environ.setdefault("REACHFLOW_RETRY_DELAY_SCALE", "0")
 
-from prefect.testing.utilities import prefect_test_harness  # noqa: E402
+from prefect.testing.utilities import prefect_test_harness
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -56,7 +56,9 @@ def media_cache(session_dir: Path) -> Path:
 
 
 @contextmanager
-def vendor_sandbox(scenario: dict[str, Any] | Path | None, media_dir: Path, faults: Any = None) -> Iterator[tuple[Any, str]]:
+def vendor_sandbox(
+    scenario: dict[str, Any] | Path | None, media_dir: Path, faults: Any = None
+) -> Iterator[tuple[Any, str]]:
     """A running sandbox and the name of a saved KalturaVendorAccount block pointing at it."""
     from blocks.kaltura import KalturaVendorAccount
     from kaltura_sandbox.testing import running_sandbox
@@ -94,8 +96,9 @@ def vendor_task(sandbox: Any, task_id: int) -> Any:
 
     creds = sandbox.credentials
     client = KalturaClient(KalturaConfiguration(sandbox.base_url))
-    client.setKs(client.session.start(creds["vendor_admin_secret"], "", KalturaSessionType.ADMIN,
-                                      creds["vendor_partner_id"]))
+    client.setKs(
+        client.session.start(creds["vendor_admin_secret"], "", KalturaSessionType.ADMIN, creds["vendor_partner_id"])
+    )
     f = KalturaEntryVendorTaskFilter()
     f.idEqual = task_id
     return client.reach.entryVendorTask.list(f).objects[0]
@@ -106,7 +109,6 @@ VENDOR = {
     "admin_secret": "vendor-secret",
     "app_token": {"id": "0_apptok", "token": "app-token-value-123", "hash_type": "SHA256"},
 }
-
 
 
 @pytest.fixture(scope="session")

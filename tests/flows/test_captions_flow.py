@@ -34,43 +34,82 @@ def scenario() -> dict[str, Any]:
         "vendor": VENDOR,
         "catalog_items": [
             {"id": 101, "feature": "CAPTIONS", "service_type": "MACHINE", "turn_around_time": "TWO_HOURS"},
-            {"id": 102, "feature": "CAPTIONS", "service_type": "MACHINE", "turn_around_time": "TWO_HOURS",
-             "output_format": "VTT", "enable_speaker_id": True},
+            {
+                "id": 102,
+                "feature": "CAPTIONS",
+                "service_type": "MACHINE",
+                "turn_around_time": "TWO_HOURS",
+                "output_format": "VTT",
+                "enable_speaker_id": True,
+            },
             {"id": 103, "feature": "CAPTIONS", "service_type": "MACHINE", "turn_around_time": "THIRTY_MINUTES"},
         ],
-        "customers": [{
-            "partner_id": 2001, "admin_secret": "customer-secret",
-            "reach_profiles": [
-                {"id": 301, "default_output_format": "SRT", "enable_profanity_removal": True,
-                 "enable_metadata_extraction": True, "max_characters_per_caption_line": 32,
-                 "label_addition_machine": "auto", "dictionaries": {"English": "projector\nlecture"}},
-                {"id": 302, "default_output_format": "DFXP", "enable_audio_tags": True,
-                 "auto_display_machine_captions": False},
-            ],
-            "entries": [
-                {"id": "0_lecture1", "tags": "lecture,week one", "speech": [{"text": LECTURE}, {"text": SWEAR}]},
-                {"id": "0_panel001", "speech": [
-                    {"text": PANEL_A, "voice": "en+m3", "speed": 150}, {"silence": 0.8},
-                    {"text": PANEL_B, "voice": "en+f3", "speed": 170}]},
-                {"id": "0_music001", "speech": [{"music": 4.0}, {"text": LECTURE}]},
-                {"id": "0_noaudio1", "speech": [{"text": LECTURE}], "flavors": ["video_only", "broken"]},
-                {"id": "0_silent01", "speech": [{"silence": 5.0}]},
-                {"id": "0_french01", "speech": [{"voice": "fr", "text": (
-                    "Bonjour à tous. Cette formation explique comment se laver les mains avant chaque visite. "
-                    "Utilisez du savon pendant vingt secondes, puis séchez vos mains avec une serviette propre.")}]},
-            ],
-            "tasks": [
-                {"id": 7001, "entry": "0_lecture1", "catalog_item": 101, "reach_profile": 301, "created": "-10m"},
-                {"id": 7002, "entry": "0_panel001", "catalog_item": 102, "reach_profile": 301, "created": "-10m"},
-                {"id": 7003, "entry": "0_music001", "catalog_item": 101, "reach_profile": 302, "created": "-10m"},
-                {"id": 7004, "entry": "0_noaudio1", "catalog_item": 101, "reach_profile": 301, "created": "-10m"},
-                {"id": 7005, "entry": "0_silent01", "catalog_item": 101, "reach_profile": 301, "created": "-10m"},
-                {"id": 7006, "entry": "0_french01", "catalog_item": 101, "reach_profile": 301, "created": "-10m"},
-                {"id": 7007, "entry": "0_lecture1", "catalog_item": 103, "reach_profile": 302, "created": "-28m"},
-                {"id": 7008, "entry": "0_panel001", "catalog_item": 101, "reach_profile": 302, "created": "-5m",
-                 "access_key_expiry_seconds": 2},
-            ],
-        }],
+        "customers": [
+            {
+                "partner_id": 2001,
+                "admin_secret": "customer-secret",
+                "reach_profiles": [
+                    {
+                        "id": 301,
+                        "default_output_format": "SRT",
+                        "enable_profanity_removal": True,
+                        "enable_metadata_extraction": True,
+                        "max_characters_per_caption_line": 32,
+                        "label_addition_machine": "auto",
+                        "dictionaries": {"English": "projector\nlecture"},
+                    },
+                    {
+                        "id": 302,
+                        "default_output_format": "DFXP",
+                        "enable_audio_tags": True,
+                        "auto_display_machine_captions": False,
+                    },
+                ],
+                "entries": [
+                    {"id": "0_lecture1", "tags": "lecture,week one", "speech": [{"text": LECTURE}, {"text": SWEAR}]},
+                    {
+                        "id": "0_panel001",
+                        "speech": [
+                            {"text": PANEL_A, "voice": "en+m3", "speed": 150},
+                            {"silence": 0.8},
+                            {"text": PANEL_B, "voice": "en+f3", "speed": 170},
+                        ],
+                    },
+                    {"id": "0_music001", "speech": [{"music": 4.0}, {"text": LECTURE}]},
+                    {"id": "0_noaudio1", "speech": [{"text": LECTURE}], "flavors": ["video_only", "broken"]},
+                    {"id": "0_silent01", "speech": [{"silence": 5.0}]},
+                    {
+                        "id": "0_french01",
+                        "speech": [
+                            {
+                                "voice": "fr",
+                                "text": (
+                                    "Bonjour à tous. Cette formation explique comment se laver les mains avant chaque visite. "
+                                    "Utilisez du savon pendant vingt secondes, puis séchez vos mains avec une serviette propre."
+                                ),
+                            }
+                        ],
+                    },
+                ],
+                "tasks": [
+                    {"id": 7001, "entry": "0_lecture1", "catalog_item": 101, "reach_profile": 301, "created": "-10m"},
+                    {"id": 7002, "entry": "0_panel001", "catalog_item": 102, "reach_profile": 301, "created": "-10m"},
+                    {"id": 7003, "entry": "0_music001", "catalog_item": 101, "reach_profile": 302, "created": "-10m"},
+                    {"id": 7004, "entry": "0_noaudio1", "catalog_item": 101, "reach_profile": 301, "created": "-10m"},
+                    {"id": 7005, "entry": "0_silent01", "catalog_item": 101, "reach_profile": 301, "created": "-10m"},
+                    {"id": 7006, "entry": "0_french01", "catalog_item": 101, "reach_profile": 301, "created": "-10m"},
+                    {"id": 7007, "entry": "0_lecture1", "catalog_item": 103, "reach_profile": 302, "created": "-28m"},
+                    {
+                        "id": 7008,
+                        "entry": "0_panel001",
+                        "catalog_item": 101,
+                        "reach_profile": 302,
+                        "created": "-5m",
+                        "access_key_expiry_seconds": 2,
+                    },
+                ],
+            }
+        ],
     }
 
 
@@ -208,15 +247,17 @@ def test_retried_delivery_never_duplicates_assets_and_skips_recognition(sandbox:
     transcripts = [a for a in attachments_of(client, "0_lecture1") if "reachflow-task-7007" in a.tags]
     assert len(transcripts) == 2
     # The second run reused the persisted recognition result.
-    from prefect.client.orchestration import get_client
     import asyncio
+
+    from prefect.client.orchestration import get_client
 
     async def recognize_states() -> list[str]:
         from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
         async with get_client() as prefect:
             runs = await prefect.read_task_runs(
-                flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[rerun.state_details.flow_run_id])))
+                flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[rerun.state_details.flow_run_id]))
+            )
             return [r.state.name for r in runs if r.name.startswith("recognize")]
 
     assert asyncio.run(recognize_states()) == ["Cached"]
@@ -227,7 +268,8 @@ def test_retried_delivery_never_duplicates_assets_and_skips_recognition(sandbox:
 
         async with get_client() as prefect:
             [artifact] = await prefect.read_artifacts(
-                artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["captions-report-2001-7007"])), limit=1)
+                artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["captions-report-2001-7007"])), limit=1
+            )
             return str(artifact.data)
 
     markdown = asyncio.run(report())
@@ -252,11 +294,21 @@ def test_expired_access_key_is_extended_and_the_job_finishes(sandbox: Any) -> No
 def test_transient_faults_on_every_kaltura_call_still_end_ready(media_cache: Path) -> None:
     plan = FaultPlan()
     for service, action in [
-        ("reach_entryvendortask", "list"), ("reach_entryvendortask", "get"), ("reach_entryvendortask", "updateJob"),
-        ("flavorasset", "list"), ("flavorasset", "getUrl"), ("uploadtoken", "add"), ("uploadtoken", "upload"),
-        ("caption_captionasset", "add"), ("caption_captionasset", "setContent"), ("caption_captionasset", "list"),
-        ("caption_captionasset", "update"), ("attachment_attachmentasset", "add"),
-        ("attachment_attachmentasset", "setContent"), ("baseentry", "get"), ("baseentry", "update"),
+        ("reach_entryvendortask", "list"),
+        ("reach_entryvendortask", "get"),
+        ("reach_entryvendortask", "updateJob"),
+        ("flavorasset", "list"),
+        ("flavorasset", "getUrl"),
+        ("uploadtoken", "add"),
+        ("uploadtoken", "upload"),
+        ("caption_captionasset", "add"),
+        ("caption_captionasset", "setContent"),
+        ("caption_captionasset", "list"),
+        ("caption_captionasset", "update"),
+        ("attachment_attachmentasset", "add"),
+        ("attachment_attachmentasset", "setContent"),
+        ("baseentry", "get"),
+        ("baseentry", "update"),
     ]:
         plan.add("http_error", service=service, action=action, first_n=1)
     plan.add("drop_after", service="caption_captionasset", action="add", first_n=1)
@@ -277,7 +329,9 @@ def test_permanent_kaltura_error_ends_in_error(media_cache: Path) -> None:
         assert state.is_failed()
         task = vendor_task(box, 7001)
         assert task.status.getValue() == 6
-        assert task.errDescription == "list flavors: the entry no longer exists or is not accessible (ENTRY_ID_NOT_FOUND)"
+        assert (
+            task.errDescription == "list flavors: the entry no longer exists or is not accessible (ENTRY_ID_NOT_FOUND)"
+        )
 
 
 def test_hls_is_used_when_progressive_download_is_refused(media_cache: Path) -> None:

@@ -17,26 +17,42 @@ from tests.flows.conftest import VENDOR, vendor_sandbox, vendor_task
 
 
 def scenario() -> dict[str, Any]:
-    big = [{"id": 6000 + i, "entry": "0_bigcust1", "catalog_item": 101, "reach_profile": 301,
-            "created": f"-{120 - i}m"} for i in range(6)]
+    big = [
+        {"id": 6000 + i, "entry": "0_bigcust1", "catalog_item": 101, "reach_profile": 301, "created": f"-{120 - i}m"}
+        for i in range(6)
+    ]
     return {
         "vendor": VENDOR,
         "catalog_items": [
             {"id": 101, "feature": "CAPTIONS", "service_type": "MACHINE", "turn_around_time": "TWO_HOURS"},
-            {"id": 107, "feature": "DUBBING", "service_type": "MACHINE", "turn_around_time": "FORTY_EIGHT_HOURS",
-             "target_language": "Spanish"},
+            {
+                "id": 107,
+                "feature": "DUBBING",
+                "service_type": "MACHINE",
+                "turn_around_time": "FORTY_EIGHT_HOURS",
+                "target_language": "Spanish",
+            },
         ],
         "customers": [
-            {"partner_id": 2001, "admin_secret": "big-secret",
-             "reach_profiles": [{"id": 301}],
-             "entries": [{"id": "0_bigcust1", "speech": [{"text": "Hello there."}], "flavors": ["audio"]}],
-             "tasks": [*big, {"id": 6100, "entry": "0_bigcust1", "catalog_item": 107, "reach_profile": 301,
-                              "created": "-50m"}]},
-            {"partner_id": 2002, "admin_secret": "small-secret",
-             "reach_profiles": [{"id": 302}],
-             "entries": [{"id": "0_smallcu1", "speech": [{"text": "Good day."}], "flavors": ["audio"]}],
-             "tasks": [{"id": 6200, "entry": "0_smallcu1", "catalog_item": 101, "reach_profile": 302,
-                        "created": "-1m"}]},
+            {
+                "partner_id": 2001,
+                "admin_secret": "big-secret",
+                "reach_profiles": [{"id": 301}],
+                "entries": [{"id": "0_bigcust1", "speech": [{"text": "Hello there."}], "flavors": ["audio"]}],
+                "tasks": [
+                    *big,
+                    {"id": 6100, "entry": "0_bigcust1", "catalog_item": 107, "reach_profile": 301, "created": "-50m"},
+                ],
+            },
+            {
+                "partner_id": 2002,
+                "admin_secret": "small-secret",
+                "reach_profiles": [{"id": 302}],
+                "entries": [{"id": "0_smallcu1", "speech": [{"text": "Good day."}], "flavors": ["audio"]}],
+                "tasks": [
+                    {"id": 6200, "entry": "0_smallcu1", "catalog_item": 101, "reach_profile": 302, "created": "-1m"}
+                ],
+            },
         ],
     }
 
@@ -66,7 +82,9 @@ def test_fair_order_names_tags_and_unserved_error(media_cache: Path, captions_de
         assert names[:3] == ["captions-2001-6000", "captions-2002-6200", "captions-2001-6001"]
         assert sorted(names) == sorted([f"captions-2001-{6000 + i}" for i in range(6)] + ["captions-2002-6200"])
         first = runs[0]
-        assert {"reachflow", "partner:2001", "feature:captions", "service-type:machine", "reach-task:6000"} <= set(first.tags)
+        assert {"reachflow", "partner:2001", "feature:captions", "service-type:machine", "reach-task:6000"} <= set(
+            first.tags
+        )
         assert first.parameters == {"task_id": 6000, "partner_id": 2001}
         assert any(t.startswith("due:20") for t in first.tags)  # the deadline is visible on the run
         dubbing = vendor_task(sandbox, 6100)
@@ -76,11 +94,14 @@ def test_fair_order_names_tags_and_unserved_error(media_cache: Path, captions_de
 
 def test_overlapping_discovery_runs_start_each_task_once(media_cache: Path, captions_deployment: None) -> None:
     with vendor_sandbox(scenario(), media_cache) as (_sandbox, block):
+
         async def twice() -> list[Any]:
-            return list(await asyncio.gather(
-                discovery_flow(max_in_flight=50, account_block=block),
-                discovery_flow(max_in_flight=50, account_block=block),
-            ))
+            return list(
+                await asyncio.gather(
+                    discovery_flow(max_in_flight=50, account_block=block),
+                    discovery_flow(max_in_flight=50, account_block=block),
+                )
+            )
 
         asyncio.run(twice())
         asyncio.run(discovery_flow(max_in_flight=50, account_block=block))  # and once more, later

@@ -15,9 +15,8 @@ from typing import Any
 
 import httpx
 import pytest
-from typer.testing import CliRunner
-
 from prefect import flow
+from typer.testing import CliRunner
 
 from flows.reconcile import reconcile
 from kaltura_sandbox.faults import FaultPlan
@@ -52,28 +51,53 @@ def scenario() -> dict[str, Any]:
     return {
         "vendor": VENDOR,
         "catalog_items": [
-            {"id": 104, "feature": "CAPTIONS", "service_type": "HUMAN", "turn_around_time": "FOUR_BUSINESS_DAYS",
-             "source_language": "English"},
-            {"id": 105, "feature": "CAPTIONS", "service_type": "HUMAN", "turn_around_time": "TWO_HOURS",
-             "source_language": "English", "output_format": "DFXP"},
+            {
+                "id": 104,
+                "feature": "CAPTIONS",
+                "service_type": "HUMAN",
+                "turn_around_time": "FOUR_BUSINESS_DAYS",
+                "source_language": "English",
+            },
+            {
+                "id": 105,
+                "feature": "CAPTIONS",
+                "service_type": "HUMAN",
+                "turn_around_time": "TWO_HOURS",
+                "source_language": "English",
+                "output_format": "DFXP",
+            },
         ],
-        "customers": [{
-            "partner_id": 2001, "admin_secret": "customer-secret",
-            "reach_profiles": [
-                {"id": 301, "default_output_format": "SRT", "max_characters_per_caption_line": 32,
-                 "enable_metadata_extraction": True, "dictionaries": {"English": "Rivera\nseminar"}},
-            ],
-            "entries": [
-                {"id": "0_seminar1", "name": "Research seminar", "tags": "seminar", "speech": [{"text": SPEECH}]},
-                {"id": "0_seminar2", "name": "Second seminar", "speech": [{"text": SPEECH}]},
-            ],
-            "tasks": [
-                {"id": 8001, "entry": "0_seminar1", "catalog_item": 104, "reach_profile": 301, "created": "-10m",
-                 "notes": NOTES},
-                {"id": 8002, "entry": "0_seminar2", "catalog_item": 105, "reach_profile": 301, "created": "-10m"},
-                {"id": 8003, "entry": "0_seminar2", "catalog_item": 104, "reach_profile": 301, "created": "-10m"},
-            ],
-        }],
+        "customers": [
+            {
+                "partner_id": 2001,
+                "admin_secret": "customer-secret",
+                "reach_profiles": [
+                    {
+                        "id": 301,
+                        "default_output_format": "SRT",
+                        "max_characters_per_caption_line": 32,
+                        "enable_metadata_extraction": True,
+                        "dictionaries": {"English": "Rivera\nseminar"},
+                    },
+                ],
+                "entries": [
+                    {"id": "0_seminar1", "name": "Research seminar", "tags": "seminar", "speech": [{"text": SPEECH}]},
+                    {"id": "0_seminar2", "name": "Second seminar", "speech": [{"text": SPEECH}]},
+                ],
+                "tasks": [
+                    {
+                        "id": 8001,
+                        "entry": "0_seminar1",
+                        "catalog_item": 104,
+                        "reach_profile": 301,
+                        "created": "-10m",
+                        "notes": NOTES,
+                    },
+                    {"id": 8002, "entry": "0_seminar2", "catalog_item": 105, "reach_profile": 301, "created": "-10m"},
+                    {"id": 8003, "entry": "0_seminar2", "catalog_item": 104, "reach_profile": 301, "created": "-10m"},
+                ],
+            }
+        ],
     }
 
 
@@ -90,8 +114,9 @@ def events_of(name: str, task_id: int, timeout: float = 20) -> list[Any]:
     from prefect.client.orchestration import get_client
     from prefect.events.filters import EventFilter, EventNameFilter, EventResourceFilter
 
-    event_filter = EventFilter(event=EventNameFilter(name=[name]),
-                               resource=EventResourceFilter(id=[f"reachflow.reach-task.{task_id}"]))
+    event_filter = EventFilter(
+        event=EventNameFilter(name=[name]), resource=EventResourceFilter(id=[f"reachflow.reach-task.{task_id}"])
+    )
 
     async def read() -> list[Any]:
         async with get_client() as client:
@@ -146,8 +171,17 @@ def test_a_person_corrects_the_draft_with_the_cli(
         assert "captions-2001-8001" in listing and "8001" in listing
         shown = cli("review", "show", "captions-2001-8001")
         # The work package: entry name, notes, dictionary, rules, deadline fields, the draft.
-        for expected in ("Research seminar", NOTES, "- Rivera", "| max characters per line | 32 |",
-                         "turnAroundTime FOUR_BUSINESS_DAYS", "expectedFinishTime", "## Machine draft (SRT", "-->", "captions (string"):
+        for expected in (
+            "Research seminar",
+            NOTES,
+            "- Rivera",
+            "| max characters per line | 32 |",
+            "turnAroundTime FOUR_BUSINESS_DAYS",
+            "expectedFinishTime",
+            "## Machine draft (SRT",
+            "-->",
+            "captions (string",
+        ):
             assert expected in shown, expected
         assert "seminar" in shown.split("## Machine draft", 1)[1].lower()  # the draft has the recognised words
         draft = cli("review", "show", "captions-2001-8001", "--draft")
@@ -169,8 +203,9 @@ def test_a_person_corrects_the_draft_with_the_cli(
 
         good = tmp_path / "corrected.srt"
         good.write_text(CORRECTED)
-        cli("review", "submit", "captions-2001-8001", "--file", str(good), "--accuracy", "97",
-            "--note", "names checked")
+        cli(
+            "review", "submit", "captions-2001-8001", "--file", str(good), "--accuracy", "97", "--note", "names checked"
+        )
         wait_for_run(run.id, completed, what="delivery after the valid submission")
 
         task = vendor_task(box, 8001)
@@ -249,7 +284,9 @@ def test_deadline_policy_for_a_job_waiting_for_a_person(
 
         early = asyncio.run(reconcile_as_of(account_block=block, as_of=deadline.started + timedelta(seconds=1)))
         assert early["waiting"] == [8003] and early["restarted"] == []
-        at_risk = asyncio.run(reconcile_as_of(account_block=block, as_of=deadline.started + (deadline.due - deadline.started) * 0.9))
+        at_risk = asyncio.run(
+            reconcile_as_of(account_block=block, as_of=deadline.started + (deadline.due - deadline.started) * 0.9)
+        )
         assert at_risk["at_risk"] == [8003]
 
         async def tags() -> set[str]:
@@ -273,7 +310,8 @@ def test_deadline_policy_for_a_job_waiting_for_a_person(
             from tasks.kaltura import VendorApi
 
             VendorApi(KalturaVendorAccount.load(block, _sync=True)).update_job(
-                8003, status=EntryVendorTaskStatus.ERROR, err_description="stopped by operations")
+                8003, status=EntryVendorTaskStatus.ERROR, err_description="stopped by operations"
+            )
             swept = asyncio.run(reconcile_as_of(account_block=block, as_of=deadline.due + timedelta(hours=2)))
             assert swept["orphans_cancelled"] == [8003]
             assert wait_for_run(run.id, lambda r: r.state is not None and r.state.is_cancelled(), timeout=30)

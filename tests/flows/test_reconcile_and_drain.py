@@ -22,25 +22,37 @@ from tests.flows.conftest import VENDOR, vendor_sandbox, vendor_task
 def scenario() -> dict[str, Any]:
     return {
         "vendor": VENDOR,
-        "catalog_items": [{"id": 101, "feature": "CAPTIONS", "service_type": "MACHINE", "turn_around_time": "TWO_HOURS"}],
-        "customers": [{
-            "partner_id": 2001, "admin_secret": "customer-secret",
-            "reach_profiles": [{"id": 301}],
-            "entries": [{"id": "0_crashed1", "speech": [{"text": "Hello."}], "flavors": ["audio"]}],
-            "tasks": [
-                # A worker died mid-job: Kaltura still says PROCESSING and no run will finish it.
-                {"id": 8001, "entry": "0_crashed1", "catalog_item": 101, "reach_profile": 301,
-                 "status": "PROCESSING", "created": "-30m"},
-                {"id": 8002, "entry": "0_crashed1", "catalog_item": 101, "reach_profile": 301, "created": "-5m"},
-            ],
-        }],
+        "catalog_items": [
+            {"id": 101, "feature": "CAPTIONS", "service_type": "MACHINE", "turn_around_time": "TWO_HOURS"}
+        ],
+        "customers": [
+            {
+                "partner_id": 2001,
+                "admin_secret": "customer-secret",
+                "reach_profiles": [{"id": 301}],
+                "entries": [{"id": "0_crashed1", "speech": [{"text": "Hello."}], "flavors": ["audio"]}],
+                "tasks": [
+                    # A worker died mid-job: Kaltura still says PROCESSING and no run will finish it.
+                    {
+                        "id": 8001,
+                        "entry": "0_crashed1",
+                        "catalog_item": 101,
+                        "reach_profile": 301,
+                        "status": "PROCESSING",
+                        "created": "-30m",
+                    },
+                    {"id": 8002, "entry": "0_crashed1", "catalog_item": 101, "reach_profile": 301, "created": "-5m"},
+                ],
+            }
+        ],
     }
 
 
 async def runs_of(task_id: int) -> list[Any]:
     async with get_client() as client:
         return await client.read_flow_runs(
-            flow_run_filter=FlowRunFilter(tags=FlowRunFilterTags(all_=[f"reach-task:{task_id}"])), limit=200)
+            flow_run_filter=FlowRunFilter(tags=FlowRunFilterTags(all_=[f"reach-task:{task_id}"])), limit=200
+        )
 
 
 async def crash(run_id: Any) -> None:
