@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+import ctranslate2
 import numpy as np
 
 from reachflow.asr.base import (
@@ -620,6 +621,9 @@ class FasterWhisperEngine:
         if model is None:
             model = self._model(model_path)
         multilingual = self.multilingual if model_path is None else is_multilingual(model_path)
+        # Whisper falls back to sampling at higher temperatures on hard windows: a fixed seed makes
+        # every decode of the same audio give the same words (a retried job, a test, a bench).
+        ctranslate2.set_random_seed(0)
         segments_iter, info = model.transcribe(
             samples,
             language=language if multilingual else "en",
