@@ -11,7 +11,7 @@ from typing import Protocol
 
 from reachflow.errors import MediaError
 
-__all__ = ["FlavorLike", "choose_flavor", "has_audio", "is_audio_only"]
+__all__ = ["FlavorLike", "choose_flavor", "has_audio", "is_audio_only", "rank_picture_flavors"]
 
 AUDIO_EXTENSIONS = {"m4a", "mp3", "aac", "wav", "ogg", "oga", "flac", "opus", "wma"}
 
@@ -72,3 +72,23 @@ def rank_flavors(flavors: Sequence[FlavorLike]) -> list[FlavorLike]:
     choose_flavor(flavors)  # raises the specific MediaError when there is nothing to try
     ready = [f for f in flavors if f.status_ready and has_audio(f)]
     return sorted(ready, key=lambda f: (0 if is_audio_only(f) else 1, f.size_bytes or 0, f.id))
+
+
+# The sharpest picture worth fetching for OCR and shot cuts; a larger one costs time, not text.
+PICTURE_LINES = 720
+
+
+def rank_picture_flavors(flavors: Sequence[FlavorLike]) -> list[FlavorLike]:
+    """Every ready flavor that may carry a picture and sound, best first (audio description).
+
+    Best: the most lines up to 720 (on-screen text is read from the picture), then the taller
+    ones above it, smallest first; then size. Audio-only and known video-only flavors never count.
+    """
+    ready = [f for f in flavors if f.status_ready and has_audio(f) and not is_audio_only(f)]
+
+    def rank(flavor: FlavorLike) -> tuple[int, int, int, str]:
+        lines = flavor.height or 0
+        over = lines > PICTURE_LINES
+        return (1 if over else 0, lines if over else -lines, flavor.size_bytes or 0, flavor.id)
+
+    return sorted(ready, key=rank)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from reachflow.enums import VendorServiceFeature, VendorServiceType
 
 __all__ = [
+    "AUDIO_DESCRIPTION",
     "CAPTIONS",
     "SERVICE_ROUTES",
     "TRANSLATION",
@@ -38,6 +39,7 @@ class ServiceRoute:
 
 CAPTIONS = ServiceRoute("captions", "reach-captions", "captions")
 TRANSLATION = ServiceRoute("translation", "reach-translation", "translation")
+AUDIO_DESCRIPTION = ServiceRoute("audio_description", "reach-audio-description", "audio-description")
 
 # (serviceFeature, serviceType) -> the flow that serves it. A HUMAN job runs its service's flow too,
 # which hands the machine draft to a person.
@@ -46,6 +48,8 @@ SERVICE_ROUTES: dict[tuple[int, int], ServiceRoute] = {
     (VendorServiceFeature.CAPTIONS, VendorServiceType.HUMAN): CAPTIONS,
     (VendorServiceFeature.TRANSLATION, VendorServiceType.MACHINE): TRANSLATION,
     (VendorServiceFeature.TRANSLATION, VendorServiceType.HUMAN): TRANSLATION,
+    (VendorServiceFeature.AUDIO_DESCRIPTION, VendorServiceType.MACHINE): AUDIO_DESCRIPTION,
+    (VendorServiceFeature.AUDIO_DESCRIPTION, VendorServiceType.HUMAN): AUDIO_DESCRIPTION,
 }
 
 

@@ -44,3 +44,12 @@ def test_translation_is_served_by_default_machine_and_human() -> None:
     assert route_for(2, 2, served) is TRANSLATION and route_for(2, 1, served) is TRANSLATION
     assert run_name(TRANSLATION, 2001, 5004) == "translation-2001-5004"
     assert TRANSLATION.deployment == "reach-translation/translation"
+
+
+def test_audio_description_is_served_by_default_machine_and_human() -> None:
+    from reachflow.routing import AUDIO_DESCRIPTION
+
+    served = Settings().served_pairs()
+    assert route_for(4, 2, served) is AUDIO_DESCRIPTION and route_for(4, 1, served) is AUDIO_DESCRIPTION
+    assert run_name(AUDIO_DESCRIPTION, 2002, 5251) == "audio_description-2002-5251"
+    assert AUDIO_DESCRIPTION.deployment == "reach-audio-description/audio-description"

@@ -18,6 +18,7 @@ from reachflow.visual.shots import Shot, detect_shots, extract_keyframes
 from reachflow.visual.signals import count_faces, read_text
 
 __all__ = [
+    "PAUSE_MARGIN",
     "WORDS_PER_SECOND",
     "Description",
     "ShotSignals",
@@ -29,7 +30,12 @@ __all__ = [
 
 # A natural description pace: about 150 words a minute.
 WORDS_PER_SECOND = 2.5
-_LEAD = 0.3  # seconds of quiet kept at each end of a pause
+PAUSE_MARGIN = 0.3  # seconds of quiet kept at each end of a pause
+_LEAD = PAUSE_MARGIN
+
+# "A new scene." before what a later shot shows (describe_shots(announce_scenes=True)).
+_NEW_SCENE = {"en": "A new scene.", "es": "Nueva escena.", "fr": "Nouvelle scène.", "de": "Neue Szene.",
+              "it": "Nuova scena.", "pt": "Nova cena."}  # fmt: skip
 
 _PHRASES: dict[str, dict[str, str]] = {
     "en": {"text": "On screen: {text}.", "one": "A person appears.", "many": "{n} people appear.", "two": "Two people appear."},
@@ -124,6 +130,7 @@ def describe_shots(
     *,
     words_per_second: float = WORDS_PER_SECOND,
     min_words: int = 2,
+    announce_scenes: bool = False,
 ) -> list[Description]:
     """Descriptions placed in the pauses: each shot's sentences go into the first pause that
     overlaps the shot and still has room, starting no earlier than the shot.
@@ -134,6 +141,8 @@ def describe_shots(
         language: the language to describe in (the entry's source language).
         words_per_second: the speaking pace the text must fit at.
         min_words: a shortened description with fewer words is left out.
+        announce_scenes: begin a later shot's description with "A new scene." where it fits
+            whole (it is left out before it would shorten what the shot shows).
     """
     free = {i: pause.start + _LEAD for i, pause in enumerate(pauses)}
     out: list[Description] = []
@@ -143,6 +152,8 @@ def describe_shots(
         previous = list(item.text)
         if not sentences:
             continue
+        scene = _NEW_SCENE.get(language.split("-")[0].lower(), _NEW_SCENE["en"])
+        announced = [scene, *sentences] if announce_scenes and item.shot.index > 0 else sentences
         for i, pause in enumerate(pauses):
             start = max(free[i], item.shot.start)
             latest = pause.end - _LEAD
@@ -152,7 +163,9 @@ def describe_shots(
                 or latest - start < min_words / words_per_second
             ):
                 continue
-            text = _shorten(sentences, int((latest - start) * words_per_second + 1e-6))
+            room = int((latest - start) * words_per_second + 1e-6)
+            whole = " ".join(announced)
+            text = whole if len(whole.split()) <= room else _shorten(sentences, room)
             if len(text.split()) < min_words:
                 continue
             end = start + speaking_seconds(text, words_per_second)
