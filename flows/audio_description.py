@@ -74,7 +74,7 @@ def audio_description_flow(
     """
     return run_service(
         task_id,
-        "audio_description",
+        "audio-description",
         machine=machine_description_job,
         human=human_description_job,
         account_block=account_block,
