@@ -11,6 +11,7 @@ from reachflow.enums import VendorServiceFeature, VendorServiceType
 
 __all__ = [
     "CAPTIONS",
+    "DUBBING",
     "SERVICE_ROUTES",
     "TRANSLATION",
     "ServiceRoute",
@@ -38,6 +39,7 @@ class ServiceRoute:
 
 CAPTIONS = ServiceRoute("captions", "reach-captions", "captions")
 TRANSLATION = ServiceRoute("translation", "reach-translation", "translation")
+DUBBING = ServiceRoute("dubbing", "reach-dubbing", "dubbing")
 
 # (serviceFeature, serviceType) -> the flow that serves it. A HUMAN job runs its service's flow too,
 # which hands the machine draft to a person.
@@ -46,6 +48,8 @@ SERVICE_ROUTES: dict[tuple[int, int], ServiceRoute] = {
     (VendorServiceFeature.CAPTIONS, VendorServiceType.HUMAN): CAPTIONS,
     (VendorServiceFeature.TRANSLATION, VendorServiceType.MACHINE): TRANSLATION,
     (VendorServiceFeature.TRANSLATION, VendorServiceType.HUMAN): TRANSLATION,
+    (VendorServiceFeature.DUBBING, VendorServiceType.MACHINE): DUBBING,
+    (VendorServiceFeature.DUBBING, VendorServiceType.HUMAN): DUBBING,
 }
 
 

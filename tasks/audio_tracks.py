@@ -41,7 +41,14 @@ from tasks.delivery import task_tag
 from tasks.job import KALTURA_RETRIES, ActiveJob, job_workdir
 from tasks.kaltura import TaskApi
 
-__all__ = ["DeliveredTracks", "deliver_audio_flavors", "deliver_audio_tracks", "delivery_file"]
+__all__ = [
+    "DeliveredTracks",
+    "deliver_audio_flavors",
+    "deliver_audio_tracks",
+    "delivered_audio_tracks",
+    "delivery_file",
+    "find_delivered",
+]
 
 log = logging.getLogger("reachflow.audio_tracks")
 # How close a produced MP4 must already be to the entry's length to be uploaded as it is.
@@ -126,6 +133,23 @@ def _deliver_flavor(
     return filled
 
 
+def find_delivered(api: TaskApi, job: Job) -> DeliveredTracks | None:
+    """Both flavors, when this task already delivered them (READY, marked with the task), else None."""
+    produced_params, clear_params = _flavor_params(job)
+    mark = task_tag(job.task.id)
+    found = [api.find_flavor_by_params(job.task.entry_id, params) for params in (produced_params, clear_params)]
+    if all(f is not None and f.status_ready and f.partner_data == mark for f in found):
+        assert found[0] is not None and found[1] is not None
+        return DeliveredTracks(produced_flavor_id=found[0].id, clear_audio_flavor_id=found[1].id)
+    return None
+
+
+@task(name="find-delivered-audio-tracks", cache_policy=NO_CACHE, **KALTURA_RETRIES)
+def delivered_audio_tracks(active: ActiveJob) -> DeliveredTracks | None:
+    """Prefect task: :func:`find_delivered` (a resumed run skips making tracks it already delivered)."""
+    return find_delivered(active.api(), active.job)
+
+
 def deliver_audio_flavors(
     api: TaskApi,
     job: Job,
@@ -155,6 +179,10 @@ def deliver_audio_flavors(
         MediaError: a track cannot be decoded.
     """
     produced_params, clear_params = _flavor_params(job)
+    done = find_delivered(api, job)
+    if done is not None:
+        log.info("Task %s: both audio flavors were delivered by an earlier run", job.task.id)
+        return done
     entry = api.get_entry(job.task.entry_id)
     duration = float(entry.duration or 0.0) or probe(original).duration
     produced_mp4 = delivery_file(produced, workdir / f"produced-{job.task.id}.mp4", duration, bitrate=bitrate)

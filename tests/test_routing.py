@@ -44,3 +44,12 @@ def test_translation_is_served_by_default_machine_and_human() -> None:
     assert route_for(2, 2, served) is TRANSLATION and route_for(2, 1, served) is TRANSLATION
     assert run_name(TRANSLATION, 2001, 5004) == "translation-2001-5004"
     assert TRANSLATION.deployment == "reach-translation/translation"
+
+
+def test_dubbing_is_served_by_default_machine_and_human() -> None:
+    from reachflow.routing import DUBBING
+
+    served = Settings().served_pairs()
+    assert route_for(7, 2, served) is DUBBING and route_for(7, 1, served) is DUBBING
+    assert run_name(DUBBING, 2002, 5104) == "dubbing-2002-5104"
+    assert DUBBING.deployment == "reach-dubbing/dubbing"
