@@ -484,7 +484,7 @@ def render(result: Any, params: dict[str, Any], elapsed: float) -> Response:
     else:
         if fmt != FORMAT_XML:
             result = _error("UNKNOWN_RESPONSE_FORMAT", FORMAT=fmt)
-        ignore_null = str(params.get("ignoreNull", "")) in ("1", "true", "True")
+        ignore_null = params.get("ignoreNull") in ("1", True)  # === "1" || === true
         body, content_type = xml_envelope(to_xml(result, ignore_null=ignore_null), elapsed), "text/xml"
     chosen = params.get("content-type")
     return Response(body, headers={"content-type": chosen if isinstance(chosen, str) and chosen else content_type})
