@@ -88,7 +88,7 @@ def test_the_node_client_completes_a_reach_job(node_job: dict[str, Any], kit: Ki
     assert facts["missingTaskError"] == "ENTRY_VENDOR_TASK_NOT_FOUND"
     assert facts["entry"] == {"id": "0_rfent001", "objectType": "KalturaMediaEntry", "status": 2, "duration": 3}
     assert facts["flavor"]["downloaded"] == facts["flavor"]["sizeInBytes"] > 0
-    assert facts["processing"] == 3
+    assert facts["processing"] == 3 and facts["existingCaptions"] == 0
     assert facts["uploadedFileSize"] == len(SRT.encode())
     caption = facts["caption"]
     assert caption["status"] == 2 and caption["language"] == "English" and caption["format"] == "1"
@@ -117,6 +117,11 @@ def _substitute(value: Any, learned: dict[str, str]) -> Any:
     if isinstance(value, list):
         return [_substitute(v, learned) for v in value]
     return value
+
+
+def _mask(text: str, base_url: str) -> str:
+    """A URL or text with its sandbox address and KS values blanked (they differ between sandboxes)."""
+    return _KS.sub("<ks>", text.replace(base_url, "<sandbox>"))
 
 
 class _Comparison:
@@ -158,12 +163,29 @@ class _Comparison:
             if key in _KS_KEYS or (_KS.fullmatch(js) and _KS.fullmatch(php)):
                 self.learned[js] = php
             else:
-                mask = lambda text, base: _KS.sub("<ks>", text.replace(base, "<sandbox>"))  # noqa: E731
-                assert mask(js, self.json_base) == mask(php, self.php_base), where
+                assert _mask(js, self.json_base) == _mask(php, self.php_base), where
         elif isinstance(js, int) and not isinstance(js, bool) and _SECONDS.search(key):
             assert type(php) is int and abs(php - js) < 600, (where, js, php)
         else:  # the same PHP type: bool, int and float stay apart
             assert type(php) is type(js) and php == js, (where, js, php)
+
+
+def test_the_comparison_tells_php_types_and_classes_apart() -> None:
+    comparison = _Comparison("http://a", "http://b")
+    task = {"objectType": "KalturaEntryVendorTask", "id": "8001", "status": 1, "accuracy": 95.0}
+    comparison.same(
+        task, {"__class": "KalturaEntryVendorTask", "id": "8001", "status": 1, "accuracy": 95.0, "x": None}, "t"
+    )
+    for wrong in (
+        {"__class": "KalturaEntryVendorTask", "id": 8001, "status": 1, "accuracy": 95.0},  # an id as a number
+        {"__class": "KalturaEntryVendorTask", "id": "8001", "status": "1", "accuracy": 95.0},  # an enum as a string
+        {"__class": "KalturaEntryVendorTask", "id": "8001", "status": 1, "accuracy": 95},  # a float as an integer
+        {"__class": "KalturaObject", "id": "8001", "status": 1, "accuracy": 95.0},  # another class
+        {"id": "8001", "status": 1, "accuracy": 95.0},  # an array, not an object
+        {"__class": "KalturaEntryVendorTask", "id": "8001", "status": 1, "accuracy": 95.0, "x": 0},  # a non-null extra
+    ):
+        with pytest.raises(AssertionError):
+            comparison.same(task, wrong, "t")
 
 
 @needs_php
@@ -189,7 +211,7 @@ def test_every_format_3_answer_of_the_job_reads_in_php(node_job: dict[str, Any],
             assert answer.status_code == 200, (call["name"], answer.text[:300])
             php = php_unserialize_all([answer.text])[0]
             comparison.same(json.loads(call["raw"]), php, call["name"])
-    assert len(calls) == 17 and comparison.objects >= 40
+    assert len(calls) == 18 and comparison.objects >= 40
     assert any(json.loads(call["raw"]) is True for call in calls)  # system.ping: b:1;
 
 

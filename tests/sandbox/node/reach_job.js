@@ -120,11 +120,19 @@ async function main() {
     vendorKs,
   );
   facts.processing = processing.status;
+  // deliver once: a caption asset this task already made carries its tag
+  const tag = `reach-task-${job.id}`;
+  const existing = await call(
+    'caption assets of the entry',
+    services.captionAsset.listAction(new objects.CaptionAssetFilter({ entryIdEqual: task.entryId, tagsLike: tag })),
+    key,
+  );
+  facts.existingCaptions = existing.totalCount;
   const asset = await call(
     'caption asset add',
     services.captionAsset.add(
       task.entryId,
-      new objects.CaptionAsset({ language: 'English', format: enums.CaptionType.SRT, label: 'English', tags: `reach-task-${job.id}` }),
+      new objects.CaptionAsset({ language: 'English', format: enums.CaptionType.SRT, label: 'English', tags: tag }),
     ),
     key,
   );
