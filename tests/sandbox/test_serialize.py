@@ -114,10 +114,10 @@ def test_json_types_are_kalturas(kit: Kit) -> None:
 
 def test_response_content_types_are_kalturas(kit: Kit) -> None:
     """KalturaPhpSerializer sets no header, so a format=3 answer carries PHP's default
-    ``text/html; charset=UTF-8``; a ``content-type`` parameter replaces the serializer's header
-    (``KalturaFrontController::serializeResponse``)."""
+    ``text/html``; a ``content-type`` parameter replaces the serializer's header
+    (``KalturaFrontController::serializeResponse``); PHP adds ``; charset=UTF-8`` to text types."""
     assert _call(kit, "system", "ping", "3").headers["content-type"] == "text/html; charset=UTF-8"
     assert _call(kit, "system", "ping", "1").headers["content-type"] == "application/json"
-    assert _call(kit, "system", "ping", "2").headers["content-type"] == "text/xml"
+    assert _call(kit, "system", "ping", "2").headers["content-type"] == "text/xml; charset=UTF-8"
     chosen = _call(kit, "system", "ping", "1", **{"content-type": "text/plain"})
-    assert chosen.headers["content-type"] == "text/plain" and chosen.json() is True
+    assert chosen.headers["content-type"] == "text/plain; charset=UTF-8" and chosen.json() is True
