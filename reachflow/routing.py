@@ -12,6 +12,7 @@ from reachflow.enums import VendorServiceFeature, VendorServiceType
 __all__ = [
     "AUDIO_DESCRIPTION",
     "CAPTIONS",
+    "DUBBING",
     "SERVICE_ROUTES",
     "TRANSLATION",
     "ServiceRoute",
@@ -39,6 +40,7 @@ class ServiceRoute:
 
 CAPTIONS = ServiceRoute("captions", "reach-captions", "captions")
 TRANSLATION = ServiceRoute("translation", "reach-translation", "translation")
+DUBBING = ServiceRoute("dubbing", "reach-dubbing", "dubbing")
 AUDIO_DESCRIPTION = ServiceRoute("audio_description", "reach-audio-description", "audio-description")
 
 # (serviceFeature, serviceType) -> the flow that serves it. A HUMAN job runs its service's flow too,
@@ -48,6 +50,8 @@ SERVICE_ROUTES: dict[tuple[int, int], ServiceRoute] = {
     (VendorServiceFeature.CAPTIONS, VendorServiceType.HUMAN): CAPTIONS,
     (VendorServiceFeature.TRANSLATION, VendorServiceType.MACHINE): TRANSLATION,
     (VendorServiceFeature.TRANSLATION, VendorServiceType.HUMAN): TRANSLATION,
+    (VendorServiceFeature.DUBBING, VendorServiceType.MACHINE): DUBBING,
+    (VendorServiceFeature.DUBBING, VendorServiceType.HUMAN): DUBBING,
     (VendorServiceFeature.AUDIO_DESCRIPTION, VendorServiceType.MACHINE): AUDIO_DESCRIPTION,
     (VendorServiceFeature.AUDIO_DESCRIPTION, VendorServiceType.HUMAN): AUDIO_DESCRIPTION,
 }

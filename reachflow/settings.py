@@ -80,10 +80,10 @@ class Settings(BaseSettings):
         description="Multiplies every retry delay (tests use 0 to retry at once).",
     )
     served: str = Field(
-        default="1:2,1:1,2:2,2:1,4:2,4:1",
+        default="1:2,1:1,2:2,2:1,4:2,4:1,7:2,7:1",
         description="Comma-separated serviceFeature:serviceType pairs ReachFlow serves "
         "(1:2 = CAPTIONS/MACHINE, 1:1 = CAPTIONS/HUMAN, 2:2 = TRANSLATION/MACHINE, 2:1 = TRANSLATION/HUMAN, "
-        "4:2 = AUDIO_DESCRIPTION/MACHINE, 4:1 = AUDIO_DESCRIPTION/HUMAN).",
+        "4:2 = AUDIO_DESCRIPTION/MACHINE, 4:1 = AUDIO_DESCRIPTION/HUMAN, 7:2 = DUBBING/MACHINE, 7:1 = DUBBING/HUMAN).",
     )
 
     def served_pairs(self) -> set[tuple[int, int]]:

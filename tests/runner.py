@@ -46,8 +46,10 @@ def serving_flows(api_url: str, folder: Path, extra_env: dict[str, str] | None =
         "from prefect import serve\n"
         "from flows.captions import captions_flow\n"
         "from flows.translation import translation_flow\n"
+        "from flows.dubbing import dubbing_flow\n"
         "from flows.audio_description import audio_description_flow\n"
         "serve(captions_flow.to_deployment(name='captions'), translation_flow.to_deployment(name='translation'),"
+        " dubbing_flow.to_deployment(name='dubbing'),"
         " audio_description_flow.to_deployment(name='audio-description'), limit=2)\n"
     )
     log_path = folder / "runner.log"
@@ -67,6 +69,7 @@ def serving_flows(api_url: str, folder: Path, extra_env: dict[str, str] | None =
                 return {
                     "captions": (await client.read_deployment_by_name("reach-captions/captions")).id,
                     "translation": (await client.read_deployment_by_name("reach-translation/translation")).id,
+                    "dubbing": (await client.read_deployment_by_name("reach-dubbing/dubbing")).id,
                     "audio_description": (
                         await client.read_deployment_by_name("reach-audio-description/audio-description")
                     ).id,

@@ -46,6 +46,15 @@ def test_translation_is_served_by_default_machine_and_human() -> None:
     assert TRANSLATION.deployment == "reach-translation/translation"
 
 
+def test_dubbing_is_served_by_default_machine_and_human() -> None:
+    from reachflow.routing import DUBBING
+
+    served = Settings().served_pairs()
+    assert route_for(7, 2, served) is DUBBING and route_for(7, 1, served) is DUBBING
+    assert run_name(DUBBING, 2002, 5104) == "dubbing-2002-5104"
+    assert DUBBING.deployment == "reach-dubbing/dubbing"
+
+
 def test_audio_description_is_served_by_default_machine_and_human() -> None:
     from reachflow.routing import AUDIO_DESCRIPTION
 
