@@ -12,11 +12,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-from typer.testing import CliRunner
-
-from reachflow.app.cli import app
 from tests.flows.conftest import VENDOR, customer_client, vendor_sandbox, vendor_task
 from tests.flows.test_audio_description_flow import AD_ITEM, TOUR
+from tests.flows.test_human_translation import cli
 from tests.runner import completed, start_run, suspended, wait_for_run
 
 HUMAN_ITEM = {**AD_ITEM, "id": 125, "service_type": "HUMAN", "turn_around_time": "FIVE_BUSINESS_DAYS"}
@@ -44,12 +42,6 @@ def scenario() -> dict[str, Any]:
             }
         ],
     }
-
-
-def cli(*args: str) -> str:
-    result = CliRunner().invoke(app, list(args))
-    assert result.exit_code == 0, result.output
-    return result.output
 
 
 def test_a_describer_is_asked_again_until_every_description_fits_its_pause(
