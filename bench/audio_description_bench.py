@@ -9,7 +9,11 @@ mix, both flavors encoded and uploaded, READY).
 Processes: this (parent) process synthesises the media and serves the Kaltura sandbox from a
 thread; the job runs in a child process that hosts only the job and the Prefect client (the Prefect
 test server is a subprocess of that child), so the child's ``ru_maxrss`` is the job's own peak. The
-peak of its largest subprocess (ffmpeg, tesseract) is reported beside it.
+peak of its largest child process is reported beside it (the Prefect test server counts there, as
+well as ffmpeg and tesseract).
+
+Measured 2026-12-01, 10 minutes, shared 2-core machine at load average 23-26 (an upper bound): job
+574 s = 0.96x the duration, 74 descriptions; job process 576 MB, largest child 575 MB.
 
     BENCH_MEDIA_DIR=/work/bench-media nice -n 10 .venv/bin/python bench/audio_description_bench.py [--minutes 10]
 """
@@ -132,7 +136,7 @@ def main() -> None:
     print(
         f"machine audio description, {result['media_seconds'] / 60:.1f}-minute entry: job {result['job_seconds']:.0f} s "
         f"= {ratio:.2f} x the media's duration; {result['descriptions']} descriptions in {result['pauses']} pauses, "
-        f"{result['shots']} shots; peak memory: job process {result['peak_job_mb']} MB, largest subprocess "
+        f"{result['shots']} shots; peak memory: job process {result['peak_job_mb']} MB, largest child process "
         f"{result['peak_subprocess_mb']} MB"
     )
 
