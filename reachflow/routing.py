@@ -11,6 +11,7 @@ from reachflow.enums import VendorServiceFeature, VendorServiceType
 
 __all__ = [
     "CAPTIONS",
+    "EXTENDED_AUDIO_DESCRIPTION",
     "SERVICE_ROUTES",
     "TRANSLATION",
     "ServiceRoute",
@@ -38,6 +39,9 @@ class ServiceRoute:
 
 CAPTIONS = ServiceRoute("captions", "reach-captions", "captions")
 TRANSLATION = ServiceRoute("translation", "reach-translation", "translation")
+EXTENDED_AUDIO_DESCRIPTION = ServiceRoute(
+    "extended_audio_description", "reach-extended-audio-description", "extended-audio-description"
+)
 
 # (serviceFeature, serviceType) -> the flow that serves it. A HUMAN job runs its service's flow too,
 # which hands the machine draft to a person.
@@ -46,6 +50,8 @@ SERVICE_ROUTES: dict[tuple[int, int], ServiceRoute] = {
     (VendorServiceFeature.CAPTIONS, VendorServiceType.HUMAN): CAPTIONS,
     (VendorServiceFeature.TRANSLATION, VendorServiceType.MACHINE): TRANSLATION,
     (VendorServiceFeature.TRANSLATION, VendorServiceType.HUMAN): TRANSLATION,
+    (VendorServiceFeature.EXTENDED_AUDIO_DESCRIPTION, VendorServiceType.MACHINE): EXTENDED_AUDIO_DESCRIPTION,
+    (VendorServiceFeature.EXTENDED_AUDIO_DESCRIPTION, VendorServiceType.HUMAN): EXTENDED_AUDIO_DESCRIPTION,
 }
 
 

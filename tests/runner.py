@@ -46,8 +46,9 @@ def serving_flows(api_url: str, folder: Path, extra_env: dict[str, str] | None =
         "from prefect import serve\n"
         "from flows.captions import captions_flow\n"
         "from flows.translation import translation_flow\n"
+        "from flows.extended_audio_description import extended_audio_description_flow\n"
         "serve(captions_flow.to_deployment(name='captions'), translation_flow.to_deployment(name='translation'),"
-        " limit=2)\n"
+        " extended_audio_description_flow.to_deployment(name='extended-audio-description'), limit=2)\n"
     )
     log_path = folder / "runner.log"
     with open(log_path, "ab") as log:
@@ -66,6 +67,11 @@ def serving_flows(api_url: str, folder: Path, extra_env: dict[str, str] | None =
                 return {
                     "captions": (await client.read_deployment_by_name("reach-captions/captions")).id,
                     "translation": (await client.read_deployment_by_name("reach-translation/translation")).id,
+                    "extended_audio_description": (
+                        await client.read_deployment_by_name(
+                            "reach-extended-audio-description/extended-audio-description"
+                        )
+                    ).id,
                 }
             except Exception:
                 return None
