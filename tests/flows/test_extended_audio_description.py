@@ -1,5 +1,5 @@
-"""Extended audio description end to end: the sandbox entry's video has three shots with on-screen text
-drawn by ffmpeg; the job delivers a WebVTT attachment tagged AAD that the customer reads back through
+"""Extended audio description end to end: the sandbox entry's picture is three shots, two with on-screen
+text (the scenario's ``shots``); the job delivers a WebVTT attachment tagged AAD that the customer reads back through
 the official KalturaClient.
 
 Machine runs go in-process; the human run goes through a real Prefect runner (it suspends, its
@@ -9,7 +9,6 @@ process exits, each answer resumes it from the top) and the person answers with 
 from __future__ import annotations
 
 import io
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,47 +22,21 @@ from reachflow.app.cli import app
 from tests.flows.conftest import VENDOR, customer_client, vendor_sandbox, vendor_task
 from tests.runner import completed, start_run, suspended, wait_for_run
 
-SHOTS = [  # colour, ink, on-screen text (None: a cut with nothing to read)
+SHOTS = [  # colour, ink, on-screen text ("": a cut with nothing to read)
     ("navy", "white", "Fabrikam Clinic"),
-    ("darkgreen", "yellow", "Wash for twenty seconds"),
-    ("white", "black", None),
+    ("gold", "black", "Wash for twenty seconds"),
+    ("white", "black", ""),
 ]
 SHOT_SECONDS = 3.0
 EAD = 9  # KalturaVendorServiceFeature.EXTENDED_AUDIO_DESCRIPTION
 
 
-def _font() -> str:
-    return subprocess.run(
-        ["fc-match", "DejaVu Sans:bold", "-f", "%{file}"], capture_output=True, text=True, check=True
-    ).stdout
-
-
-@pytest.fixture(scope="module")
-def shots_video(session_dir: Path) -> Path:
-    """640×360, three 3-second shots (two with large text), a quiet tone as sound."""
-    out = session_dir / "ead" / "shots-with-text.mp4"
-    if out.exists():
-        return out
-    out.parent.mkdir(parents=True, exist_ok=True)
-    args: list[str] = []
-    for colour, ink, text in SHOTS:
-        drawn = (
-            f",drawtext=fontfile={_font()}:text='{text}':fontsize=44:fontcolor={ink}:x=(w-tw)/2:y=(h-th)/2"
-            if text
-            else ""
-        )
-        args += ["-f", "lavfi", "-i", f"color=c={colour}:s=640x360:d={SHOT_SECONDS}:r=25{drawn}"]
-    total = SHOT_SECONDS * len(SHOTS)
-    subprocess.run(
-        ["ffmpeg", "-nostdin", "-v", "error", "-y", *args, "-f", "lavfi", "-i", f"sine=f=330:d={total}",
-         "-filter_complex", "[0][1][2]concat=n=3:v=1:a=0[v]", "-map", "[v]", "-map", "3",
-         "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", str(out)],
-        check=True, timeout=120,
-    )  # fmt: skip
-    return out
-
-
 def scenario() -> dict[str, Any]:
+    picture = {
+        "shots": [{"seconds": SHOT_SECONDS, "colour": c, "ink": ink, "text": text} for c, ink, text in SHOTS],
+        "pad_to_seconds": SHOT_SECONDS * len(SHOTS),
+        "flavors": ["source"],
+    }
     item = {"feature": "EXTENDED_AUDIO_DESCRIPTION", "turn_around_time": "FIVE_DAYS", "source_language": "English"}
     return {
         "vendor": VENDOR,
@@ -81,13 +54,13 @@ def scenario() -> dict[str, Any]:
                         "id": "0_eadshow1",
                         "name": "Hand hygiene",
                         "speech": [{"text": "Wash your hands."}],
-                        "flavors": ["source"],
+                        **picture,
                     },
                     {
                         "id": "0_eadshow2",
                         "name": "Hand hygiene, described by a person",
                         "speech": [{"text": "Dry your hands."}],
-                        "flavors": ["source"],
+                        **picture,
                     },
                     {
                         "id": "0_eadaudio",
@@ -114,13 +87,9 @@ def scenario() -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def sandbox(media_cache: Path, shots_video: Path) -> Iterator[tuple[Any, str]]:
-    with vendor_sandbox(scenario(), media_cache) as (box, block):
-        # The entries' video is the three-shot film (the scenario synthesises sound over a plain colour).
-        for flavor in box.store.rows("flavor_assets"):
-            if flavor["entryId"] in {"0_eadshow1", "0_eadshow2"}:
-                flavor["_path"] = str(shots_video)
-        yield box, block
+def sandbox(media_cache: Path) -> Iterator[tuple[Any, str]]:
+    with vendor_sandbox(scenario(), media_cache) as pair:
+        yield pair
 
 
 def ead_attachments(client: Any, entry_id: str) -> list[Any]:
