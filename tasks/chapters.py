@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +40,8 @@ __all__ = [
     "deliver_chapters",
     "find_chapters",
 ]
+
+log = logging.getLogger("reachflow.chapters")
 
 # Pauses in the speech a chapter start may move to (shorter than audio description's 2 s).
 CHAPTER_PAUSE = 0.4
@@ -138,7 +141,6 @@ def deliver_chapter_list(
     """Converge the entry's cue points of this task on ``chapters`` (see the module docstring)."""
     from tasks.delivery import task_tag
 
-    logger = get_run_logger()
     tag = task_tag(task_id)
     wanted = wanted_chapters(task_id, tag, chapters, keywords)
     work = compare_chapters(wanted, api.list_thumb_cue_points(entry_id, tag))
@@ -151,7 +153,7 @@ def deliver_chapter_list(
             bulk_outcome = "answered"
         except ReachError as exc:
             bulk_outcome = f"failed: {exc.message}"
-            logger.warning("Task %s: the chapter bulk failed (%s); reading back what it made", task_id, exc.message)
+            log.warning("Task %s: the chapter bulk failed (%s); reading back what it made", task_id, exc.message)
         work = compare_chapters(wanted, api.list_thumb_cue_points(entry_id, tag))
         made = asked - len(work.missing)
         if bulk_outcome == "answered":
@@ -179,7 +181,7 @@ def deliver_chapter_list(
             f"{len(final.incomplete)} not as sent, {len(final.extra)} extra)"
         )
     ids = [cue.id for _, cue in final.done]
-    logger.info(
+    log.info(
         "Task %s: %s chapters on entry %s (bulk: %s; added one by one %s, completed %s, removed %s)",
         task_id, len(ids), entry_id, bulk_outcome, len(work.missing), len(work.incomplete), len(work.extra),
     )  # fmt: skip
@@ -209,6 +211,11 @@ def deliver_chapters(active: ActiveJob, chapters: list[Chapter], keywords: list[
     from reachflow.settings import get_settings
 
     job = active.job
-    return deliver_chapter_list(
+    done = deliver_chapter_list(
         active.api(), job.task.entry_id, job.task.id, chapters, keywords, bulk=get_settings().chapters_bulk
     )
+    get_run_logger().info(
+        "Task %s: %s chapters delivered (bulk: %s; added one by one %s, completed %s, removed %s)",
+        job.task.id, len(done.cue_point_ids), done.bulk, done.added_one_by_one, done.completed, done.removed,
+    )  # fmt: skip
+    return done
