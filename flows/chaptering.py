@@ -283,5 +283,6 @@ def _report(
         "completed": delivered.completed,
         "job_seconds": round(job_seconds, 2),
         "chapter_seconds": round(found.seconds, 2),
+        "recognition_seconds": round(draft.recognition_seconds, 2),
         "media_seconds": round(found.duration, 2),
     }
