@@ -30,6 +30,7 @@ from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
+from prefect.input import RunInput
 from prefect.states import State
 from pydantic import Field
 
@@ -41,7 +42,6 @@ from tasks.asr import recognize
 from tasks.chapters import ChapterDelivery, ChapterDraft, deliver_chapters, find_chapters
 from tasks.job import job_workdir
 from tasks.media import apply_content_deletion_policy, decode_audio, fetch_media
-from tasks.review import CaptionSubmission
 
 __all__ = ["ChapterSubmission", "ChapteringDraft", "chaptering_flow"]
 
@@ -116,20 +116,22 @@ def machine_chaptering_job(active: ActiveJob) -> JobResult:
 # Human chaptering
 
 
-class ChapterSubmission(CaptionSubmission):
+class ChapterSubmission(RunInput):
     """What a person submits: the chapter list, one ``start | title | description`` line per chapter."""
 
-    captions: str = Field(
+    chapters: str = Field(
         description="The chapters, one per line: start (HH:MM:SS) | title | description. The first starts at "
         "00:00:00; start times increase and stay inside the media; every chapter has a title.",
         json_schema_extra={"format": "textarea"},
     )
+    accuracy: int = Field(default=99, ge=0, le=100, description="The accuracy you vouch for, in percent.")
+    note: str = Field(default="", description="Anything the operations team should know (optional).")
 
 
 def check_submission(submission: ChapterSubmission, duration: float) -> list[str]:
     """The problems with a submitted chapter list (empty when it can be delivered)."""
     try:
-        chapters = parse_chapter_list(submission.captions)
+        chapters = parse_chapter_list(submission.chapters)
     except ChapterListError as exc:
         return [str(exc)]
     return check_chapters(chapters, duration)
@@ -151,18 +153,18 @@ def human_chaptering_job(active: ActiveJob) -> JobResult:
             title=f"Chapter “{md_inline(draft.entry_name)}”",
             work_package=work_package(active, draft),
             input_type=ChapterSubmission,
-            initial={"captions": render_chapter_list(draft.chapters.chapters), "accuracy": 99, "note": ""},
+            initial={"chapters": render_chapter_list(draft.chapters.chapters), "accuracy": 99, "note": ""},
             validate=lambda s: check_submission(s, duration),
             brief=(
                 f"Media: {media_link(draft.media_file)} ({format_timestamp(duration)}). One chapter per line: "
                 "`HH:MM:SS | title | description`; the first at 00:00:00, times increasing, titles not empty."
             ),
         )
-        answer = keep_answer(active, "chapters", submission.model_dump(include={"captions", "accuracy", "note"}))
+        answer = keep_answer(active, "chapters", submission.model_dump(include={"chapters", "accuracy", "note"}))
     else:
         get_run_logger().info("Task %s: delivering the chapters kept by an earlier run", active.task_id)
     checkpoint(active, "deliver")
-    chapters = parse_chapter_list(str(answer["captions"]))
+    chapters = parse_chapter_list(str(answer["chapters"]))
     delivered = deliver_chapters(active, chapters, _keywords_for(chapters, draft))
     apply_content_deletion_policy(Path(draft.workdir), active.job.profile.content_deletion_policy)
     accuracy = int(answer["accuracy"])
