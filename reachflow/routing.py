@@ -11,6 +11,7 @@ from reachflow.enums import VendorServiceFeature, VendorServiceType
 
 __all__ = [
     "CAPTIONS",
+    "CHAPTERING",
     "EXTENDED_AUDIO_DESCRIPTION",
     "SERVICE_ROUTES",
     "TRANSLATION",
@@ -39,6 +40,7 @@ class ServiceRoute:
 
 CAPTIONS = ServiceRoute("captions", "reach-captions", "captions")
 TRANSLATION = ServiceRoute("translation", "reach-translation", "translation")
+CHAPTERING = ServiceRoute("chaptering", "reach-chaptering", "chaptering")
 EXTENDED_AUDIO_DESCRIPTION = ServiceRoute(
     "extended_audio_description", "reach-extended-audio-description", "extended-audio-description"
 )
@@ -50,6 +52,8 @@ SERVICE_ROUTES: dict[tuple[int, int], ServiceRoute] = {
     (VendorServiceFeature.CAPTIONS, VendorServiceType.HUMAN): CAPTIONS,
     (VendorServiceFeature.TRANSLATION, VendorServiceType.MACHINE): TRANSLATION,
     (VendorServiceFeature.TRANSLATION, VendorServiceType.HUMAN): TRANSLATION,
+    (VendorServiceFeature.CHAPTERING, VendorServiceType.MACHINE): CHAPTERING,
+    (VendorServiceFeature.CHAPTERING, VendorServiceType.HUMAN): CHAPTERING,
     (VendorServiceFeature.EXTENDED_AUDIO_DESCRIPTION, VendorServiceType.MACHINE): EXTENDED_AUDIO_DESCRIPTION,
     (VendorServiceFeature.EXTENDED_AUDIO_DESCRIPTION, VendorServiceType.HUMAN): EXTENDED_AUDIO_DESCRIPTION,
 }
