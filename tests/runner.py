@@ -24,9 +24,10 @@ PROJECT = Path(__file__).resolve().parents[1]
 @contextmanager
 def serving_flows(api_url: str, folder: Path, extra_env: dict[str, str] | None = None) -> Iterator[dict[str, Any]]:
     """Serve the service flows as deployments (``reach-captions/captions``,
-    ``reach-translation/translation``) from one runner process.
+    ``reach-translation/translation``, ``reach-chaptering/chaptering``) from one runner process.
 
-    Yields ``{"captions": ..., "translation": ..., "audio_description": deployment_id, "log": runner log path,
+    Yields ``{"captions": deployment_id, "translation": ..., "dubbing": ..., "audio_description": ...,
+    "chaptering": ..., "extended_audio_description": ..., "log": runner log path,
     "storage": result storage}``.
     """
     from prefect.client.orchestration import get_client
@@ -48,9 +49,13 @@ def serving_flows(api_url: str, folder: Path, extra_env: dict[str, str] | None =
         "from flows.translation import translation_flow\n"
         "from flows.dubbing import dubbing_flow\n"
         "from flows.audio_description import audio_description_flow\n"
+        "from flows.chaptering import chaptering_flow\n"
+        "from flows.extended_audio_description import extended_audio_description_flow\n"
         "serve(captions_flow.to_deployment(name='captions'), translation_flow.to_deployment(name='translation'),"
         " dubbing_flow.to_deployment(name='dubbing'),"
-        " audio_description_flow.to_deployment(name='audio-description'), limit=2)\n"
+        " audio_description_flow.to_deployment(name='audio-description'),"
+        " chaptering_flow.to_deployment(name='chaptering'),"
+        " extended_audio_description_flow.to_deployment(name='extended-audio-description'), limit=2)\n"
     )
     log_path = folder / "runner.log"
     with open(log_path, "ab") as log:
@@ -72,6 +77,12 @@ def serving_flows(api_url: str, folder: Path, extra_env: dict[str, str] | None =
                     "dubbing": (await client.read_deployment_by_name("reach-dubbing/dubbing")).id,
                     "audio_description": (
                         await client.read_deployment_by_name("reach-audio-description/audio-description")
+                    ).id,
+                    "chaptering": (await client.read_deployment_by_name("reach-chaptering/chaptering")).id,
+                    "extended_audio_description": (
+                        await client.read_deployment_by_name(
+                            "reach-extended-audio-description/extended-audio-description"
+                        )
                     ).id,
                 }
             except Exception:
