@@ -25,6 +25,7 @@ Run: ``PYTHONPATH=. .venv/bin/python bench/caption_quality.py [--quick] [--quali
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
 import time
@@ -352,6 +353,7 @@ def raw_engine(path: Path, model_name: str) -> str:
 @dataclass
 class PipelineResult:
     caption_text: str
+    words: list[Word]
     reported_accuracy: int
     seconds: float
     engine: str
@@ -383,7 +385,8 @@ def pipeline(path: Path, dictionary: Sequence[str], quality: str) -> PipelineRes
             notes.append(f"{name}={value if not isinstance(value, list) else len(value)}")
     return PipelineResult(
         text,
-        estimate_accuracy(w.probability for w in words),
+        words,
+        estimate_accuracy((w.probability for w in words), transcript.model),
         seconds,
         f"{transcript.engine}:{transcript.model}",
         " ".join(notes),
@@ -397,6 +400,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--voices", default=",".join(VOICES))
     parser.add_argument("--quality", default="fast", help="quality mode(s), comma separated: fast,best")
     parser.add_argument("--show", action="store_true", help="print the pipeline's text and dropped stretches")
+    parser.add_argument(
+        "--save-words", help="folder: the caption words (with probabilities) per voice and mode, as JSON"
+    )
     args = parser.parse_args(argv)
     cache = Path(args.cache)
     cache.mkdir(parents=True, exist_ok=True)
@@ -421,6 +427,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         raw_num = numbers_intact(reference, raw_text)
         for quality in args.quality.split(","):
             result = pipeline(path, LECTURE_DICTIONARY, quality)
+            if args.save_words:
+                model = result.engine.split(":")[-1]
+                out = Path(args.save_words) / f"words_{path.stem}_{quality}.json"
+                out.parent.mkdir(parents=True, exist_ok=True)
+                words = [[w.start, w.end, w.text, w.probability] for w in result.words]
+                out.write_text(json.dumps({"voice": voice, "quality": quality, "model": model, "words": words}))
             p_wer = wer(reference, result.caption_text)
             drops = dropped_stretches(reference, result.caption_text)
             found, terms = term_recall(reference, result.caption_text, LECTURE_DICTIONARY)

@@ -164,7 +164,7 @@ def recognize(active: ActiveJob, audio: AudioTrack) -> Recognized:
     return Recognized(
         words=words,
         language=language,
-        accuracy=estimate_accuracy([w.probability for w in words]),
+        accuracy=estimate_accuracy([w.probability for w in words], transcript.model),
         seconds=seconds,
         engine=f"{transcript.engine}:{transcript.model}",
         quality=transcript.quality,

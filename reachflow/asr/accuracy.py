@@ -25,7 +25,15 @@ from collections.abc import Iterable
 
 import numpy as np
 
-__all__ = ["CALIBRATION", "MAX_ACCURACY", "MIN_ACCURACY", "estimate_accuracy", "estimate_accuracy_fraction"]
+__all__ = [
+    "CALIBRATION",
+    "MAX_ACCURACY",
+    "MIN_ACCURACY",
+    "MODEL_SHIFT",
+    "calibration",
+    "estimate_accuracy",
+    "estimate_accuracy_fraction",
+]
 
 # (mean word probability, word accuracy), from bench/fit_accuracy.py (see module docstring).
 CALIBRATION: tuple[tuple[float, float], ...] = (
@@ -45,23 +53,50 @@ CALIBRATION: tuple[tuple[float, float], ...] = (
 MIN_ACCURACY = 0.01
 MAX_ACCURACY = 0.99
 
-_P = np.array([p for p, _ in CALIBRATION])
-_A = np.array([a for _, a in CALIBRATION])
+# Per recognition model (the name a Transcript reports), how far the clip curve reads below the
+# measured accuracy of whole lectures captioned by the pipeline (bench/fit_accuracy.py --lecture,
+# see the module docstring). Applied in full above mean p FADE[1], faded out by FADE[0]: noisy
+# speech (low p), which the lecture bench does not have, keeps the clip fit.
+MODEL_SHIFT: dict[str, float] = {"tiny.en": 0.021, "base": 0.0}
+FADE = (0.65, 0.80)
 
 
-def estimate_accuracy_fraction(probabilities: Iterable[float]) -> float:
+def calibration(model: str | None = None) -> tuple[tuple[float, float], ...]:
+    """The calibration knots for ``model`` (``tiny.en``, ``base``, ``engine:model`` or a model
+    folder): the clip fit, shifted by what the lecture bench measured for that model."""
+    name = (model or "").rsplit(":", 1)[-1].rstrip("/").rsplit("/", 1)[-1]
+    shift = MODEL_SHIFT.get(name, 0.0)
+    if not shift:
+        return CALIBRATION
+    knots = []
+    for p, a in CALIBRATION:
+        weight = min(1.0, max(0.0, (p - FADE[0]) / (FADE[1] - FADE[0])))
+        knots.append((p, min(MAX_ACCURACY, a + shift * weight)))
+    return tuple(knots)
+
+
+def estimate_accuracy_fraction(probabilities: Iterable[float], model: str | None = None) -> float:
     """Estimated word accuracy in [0.01, 0.99]; 0.0 when there are no words.
 
     Args:
         probabilities: the engine's per-word probabilities for the whole transcript.
+        model: the recognition model that heard them (``tiny.en``, ``base``, or
+            ``engine:model``); a model without its own calibration uses tiny.en's.
     """
     values = np.fromiter((float(p) for p in probabilities), dtype=float)
     if values.size == 0:
         return 0.0
     mean = float(np.clip(values, 0.0, 1.0).mean())
-    return float(np.clip(np.interp(mean, _P, _A), MIN_ACCURACY, MAX_ACCURACY))
+    knots = calibration(model)
+    estimate = np.interp(mean, [p for p, _ in knots], [a for _, a in knots])
+    return float(np.clip(estimate, MIN_ACCURACY, MAX_ACCURACY))
 
 
-def estimate_accuracy(probabilities: Iterable[float]) -> int:
-    """Estimated accuracy as Kaltura's 0–100 integer (1–99 for any transcript with words)."""
-    return round(100 * estimate_accuracy_fraction(probabilities))
+def estimate_accuracy(probabilities: Iterable[float], model: str | None = None) -> int:
+    """Estimated accuracy as Kaltura's 0–100 integer (1–99 for any transcript with words).
+
+    Args:
+        probabilities: the engine's per-word probabilities for the whole transcript.
+        model: the recognition model (see :func:`estimate_accuracy_fraction`).
+    """
+    return round(100 * estimate_accuracy_fraction(probabilities, model))

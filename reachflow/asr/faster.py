@@ -12,6 +12,8 @@ What ``transcribe`` adds to faster-whisper's own decoding, each for a failure me
   transcript (``uncovered``);
 * **dictionary snapping**: near misses of dictionary terms are corrected after recognition
   (:mod:`reachflow.asr.vocabulary`);
+* **numbers heard twice**: a number tiny.en was unsure of ("page 40" for "fourteen") is decoded
+  again by base, whose hearing wins when it is more confident (:func:`reachflow.asr.cleanup.recheck_numbers`);
 * **quality mode**: ``quality="best"`` decodes English with multilingual base (:mod:`reachflow.asr.quality`).
 """
 
