@@ -136,7 +136,7 @@ Hear = Callable[[float, float], Sequence[_TimedText]]
 NUMBER_UNSURE = 0.6  # a number heard with less confidence than this gets a second opinion
 MAX_NUMBER_CHECKS = 50
 _DIGITS = re.compile(r"\d")
-_TRAIL = re.compile(r"[.,;:!?]+$")
+_NUMBER = re.compile(r"\d(?:[\d,]*\d)?(?:\.\d+)?")
 
 
 def recheck_numbers(
@@ -147,8 +147,9 @@ def recheck_numbers(
     tiny.en confuses "-teen" and "-ty" ("fourteen" → "40", p 0.57 on the bench's Piper voice,
     where base hears "14"). Every word with a digit heard with probability below ``unsure`` is
     heard again (``context`` seconds each side, by ``hear``); when the second hearing has exactly
-    one number there, another one, heard with more confidence, it replaces ours (our trailing
-    punctuation kept). Numbers heard confidently, and words without digits, are never touched.
+    one number there, other digits and no more of them, heard with more confidence, its digits
+    replace ours (our "$", "%" and punctuation kept). Numbers heard confidently, and words
+    without digits, are never touched.
 
     Args:
         words: recognised words in time order (pieces joined).
@@ -175,11 +176,15 @@ def recheck_numbers(
         ]
         if len(heard) != 1:
             continue
-        ours = _TRAIL.sub("", word.text.strip())
-        theirs = _TRAIL.sub("", heard[0].text.strip())
-        if theirs == ours or heard[0].probability <= word.probability:
+        ours, theirs = _NUMBER.search(word.text), _NUMBER.search(heard[0].text)
+        if ours is None or theirs is None or heard[0].probability <= word.probability:
             continue
-        trail = word.text.strip()[len(ours) :]
-        out[k] = replace(word, text=theirs + trail, probability=heard[0].probability)  # type: ignore[type-var]
-        changed.append((word.text, out[k].text))
+        our_digits, their_digits = re.sub(r"\D", "", ours.group()), re.sub(r"\D", "", theirs.group())
+        # Only the digits are taken ("$40" stays a sum of money), and never more of them: a decode
+        # appending ",000" is a known Whisper failure ("$37,000" for "$37 per"), not a correction.
+        if their_digits == our_digits or len(their_digits) > len(our_digits):
+            continue
+        text = word.text[: ours.start()] + theirs.group() + word.text[ours.end() :]
+        out[k] = replace(word, text=text, probability=heard[0].probability)  # type: ignore[type-var]
+        changed.append((word.text, text))
     return out, changed

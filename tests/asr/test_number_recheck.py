@@ -45,3 +45,13 @@ def test_a_less_confident_or_ambiguous_second_hearing_changes_nothing() -> None:
     assert recheck_numbers(ours, hear)[0] == ours  # two numbers where we heard one: no way to tell
     hear, _ = _second_model([W(10.0, 10.6, "600,", 0.8)])
     assert recheck_numbers(ours, hear) == (ours, [])  # the same number: nothing to change
+
+
+def test_the_second_hearing_changes_digits_only_and_never_adds_any() -> None:
+    # Seen on espeak en+f3: base heard "4,000" as "4,000,000" and "$15" as "15", more confidently.
+    for ours, theirs in (("4,000", "4,000,000"), ("$15", "15"), ("$95", "95%"), ("12.5%", "12.5")):
+        hear, _ = _second_model([W(5.0, 5.5, theirs, 0.95)])
+        assert recheck_numbers([W(5.0, 5.5, ours, 0.4)], hear) == ([W(5.0, 5.5, ours, 0.4)], [])
+    # Fewer digits is a correction ("$37,000." for "$37 per lecture"), and the "$" stays ours.
+    hear, _ = _second_model([W(5.0, 5.5, "37", 0.9)])
+    assert recheck_numbers([W(5.0, 5.5, "$37,000.", 0.5)], hear)[1] == [("$37,000.", "$37.")]
