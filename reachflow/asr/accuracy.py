@@ -15,6 +15,17 @@ fitted here by ``bench/fit_accuracy.py``:
   linear, so it is monotonic by construction (a straight-line fit missed the S shape: mean
   absolute error 0.087).
 
+A captions job does not run tiny.en alone: the pipeline (coverage guard, dictionary snapping,
+number re-check) makes fewer errors at the same mean probability, and best mode decodes with base.
+On the lecture bench (``bench/caption_quality.py``: 47 sentences with numbers and names, 3 voices,
+a text the clip fit never saw) the clip curve read 2.1–3.3 points below the measured accuracy with
+tiny.en, and 0.1–4.9 below with base. ``MODEL_SHIFT`` is the mean of those residuals per model
+(``bench/fit_accuracy.py --lecture``), applied in full above mean p 0.80 and faded out by 0.65.
+Checked leave-one-voice-out (each voice estimated with the shift of the other two): tiny.en within
+1.1 points on every voice (+0.7, −1.1, +0.4); base off by +0.9, −4.0 (espeak en) and +3.1 (espeak en+f3): base's
+probabilities track its accuracy less evenly across voices, which one shift cannot fix. The base
+residuals come from the bench's best-mode rows measured before the number re-check (not re-run).
+
 The estimate is a calibrated guess for synthetic, clean-to-noisy speech; real recordings with
 accents, music or crosstalk were not part of the fit.
 """
@@ -57,7 +68,7 @@ MAX_ACCURACY = 0.99
 # measured accuracy of whole lectures captioned by the pipeline (bench/fit_accuracy.py --lecture,
 # see the module docstring). Applied in full above mean p FADE[1], faded out by FADE[0]: noisy
 # speech (low p), which the lecture bench does not have, keeps the clip fit.
-MODEL_SHIFT: dict[str, float] = {"tiny.en": 0.021, "base": 0.0}
+MODEL_SHIFT: dict[str, float] = {"tiny.en": 0.026, "base": 0.022}
 FADE = (0.65, 0.80)
 
 
