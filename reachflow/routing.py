@@ -11,6 +11,7 @@ from reachflow.enums import VendorServiceFeature, VendorServiceType
 
 __all__ = [
     "CAPTIONS",
+    "CHAPTERING",
     "DUBBING",
     "SERVICE_ROUTES",
     "TRANSLATION",
@@ -39,6 +40,7 @@ class ServiceRoute:
 
 CAPTIONS = ServiceRoute("captions", "reach-captions", "captions")
 TRANSLATION = ServiceRoute("translation", "reach-translation", "translation")
+CHAPTERING = ServiceRoute("chaptering", "reach-chaptering", "chaptering")
 DUBBING = ServiceRoute("dubbing", "reach-dubbing", "dubbing")
 
 # (serviceFeature, serviceType) -> the flow that serves it. A HUMAN job runs its service's flow too,
@@ -48,6 +50,8 @@ SERVICE_ROUTES: dict[tuple[int, int], ServiceRoute] = {
     (VendorServiceFeature.CAPTIONS, VendorServiceType.HUMAN): CAPTIONS,
     (VendorServiceFeature.TRANSLATION, VendorServiceType.MACHINE): TRANSLATION,
     (VendorServiceFeature.TRANSLATION, VendorServiceType.HUMAN): TRANSLATION,
+    (VendorServiceFeature.CHAPTERING, VendorServiceType.MACHINE): CHAPTERING,
+    (VendorServiceFeature.CHAPTERING, VendorServiceType.HUMAN): CHAPTERING,
     (VendorServiceFeature.DUBBING, VendorServiceType.MACHINE): DUBBING,
     (VendorServiceFeature.DUBBING, VendorServiceType.HUMAN): DUBBING,
 }
