@@ -13,6 +13,7 @@ __all__ = [
     "CAPTIONS",
     "CHAPTERING",
     "EXTENDED_AUDIO_DESCRIPTION",
+    "DUBBING",
     "SERVICE_ROUTES",
     "TRANSLATION",
     "ServiceRoute",
@@ -44,6 +45,7 @@ CHAPTERING = ServiceRoute("chaptering", "reach-chaptering", "chaptering")
 EXTENDED_AUDIO_DESCRIPTION = ServiceRoute(
     "extended_audio_description", "reach-extended-audio-description", "extended-audio-description"
 )
+DUBBING = ServiceRoute("dubbing", "reach-dubbing", "dubbing")
 
 # (serviceFeature, serviceType) -> the flow that serves it. A HUMAN job runs its service's flow too,
 # which hands the machine draft to a person.
@@ -56,6 +58,8 @@ SERVICE_ROUTES: dict[tuple[int, int], ServiceRoute] = {
     (VendorServiceFeature.CHAPTERING, VendorServiceType.HUMAN): CHAPTERING,
     (VendorServiceFeature.EXTENDED_AUDIO_DESCRIPTION, VendorServiceType.MACHINE): EXTENDED_AUDIO_DESCRIPTION,
     (VendorServiceFeature.EXTENDED_AUDIO_DESCRIPTION, VendorServiceType.HUMAN): EXTENDED_AUDIO_DESCRIPTION,
+    (VendorServiceFeature.DUBBING, VendorServiceType.MACHINE): DUBBING,
+    (VendorServiceFeature.DUBBING, VendorServiceType.HUMAN): DUBBING,
 }
 
 

@@ -48,8 +48,9 @@ def serving_flows(api_url: str, folder: Path, extra_env: dict[str, str] | None =
         "from flows.translation import translation_flow\n"
         "from flows.chaptering import chaptering_flow\n"
         "from flows.extended_audio_description import extended_audio_description_flow\n"
+        "from flows.dubbing import dubbing_flow\n"
         "serve(captions_flow.to_deployment(name='captions'), translation_flow.to_deployment(name='translation'),"
-        " chaptering_flow.to_deployment(name='chaptering'),"
+        " chaptering_flow.to_deployment(name='chaptering'), dubbing_flow.to_deployment(name='dubbing'),"
         " extended_audio_description_flow.to_deployment(name='extended-audio-description'), limit=2)\n"
     )
     log_path = folder / "runner.log"
@@ -75,6 +76,7 @@ def serving_flows(api_url: str, folder: Path, extra_env: dict[str, str] | None =
                             "reach-extended-audio-description/extended-audio-description"
                         )
                     ).id,
+                    "dubbing": (await client.read_deployment_by_name("reach-dubbing/dubbing")).id,
                 }
             except Exception:
                 return None
