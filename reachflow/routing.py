@@ -12,8 +12,8 @@ from reachflow.enums import VendorServiceFeature, VendorServiceType
 __all__ = [
     "CAPTIONS",
     "CHAPTERING",
-    "EXTENDED_AUDIO_DESCRIPTION",
     "DUBBING",
+    "EXTENDED_AUDIO_DESCRIPTION",
     "SERVICE_ROUTES",
     "TRANSLATION",
     "ServiceRoute",
