@@ -78,7 +78,7 @@ def child(credentials: dict[str, Any]) -> None:
     from blocks.kaltura import KalturaVendorAccount
     from flows.dubbing import dubbing_flow
 
-    with prefect_test_harness(server_startup_timeout=180):
+    with prefect_test_harness(server_startup_timeout=900):
         KalturaVendorAccount(
             service_url=credentials["service_url"],
             vendor_partner_id=credentials["vendor_partner_id"],

@@ -42,12 +42,12 @@ class ServiceRoute:
 
 CAPTIONS = ServiceRoute("captions", "reach-captions", "captions")
 TRANSLATION = ServiceRoute("translation", "reach-translation", "translation")
-DUBBING = ServiceRoute("dubbing", "reach-dubbing", "dubbing")
-AUDIO_DESCRIPTION = ServiceRoute("audio_description", "reach-audio-description", "audio-description")
 CHAPTERING = ServiceRoute("chaptering", "reach-chaptering", "chaptering")
 EXTENDED_AUDIO_DESCRIPTION = ServiceRoute(
     "extended_audio_description", "reach-extended-audio-description", "extended-audio-description"
 )
+DUBBING = ServiceRoute("dubbing", "reach-dubbing", "dubbing")
+AUDIO_DESCRIPTION = ServiceRoute("audio_description", "reach-audio-description", "audio-description")
 
 # (serviceFeature, serviceType) -> the flow that serves it. A HUMAN job runs its service's flow too,
 # which hands the machine draft to a person.
@@ -56,14 +56,14 @@ SERVICE_ROUTES: dict[tuple[int, int], ServiceRoute] = {
     (VendorServiceFeature.CAPTIONS, VendorServiceType.HUMAN): CAPTIONS,
     (VendorServiceFeature.TRANSLATION, VendorServiceType.MACHINE): TRANSLATION,
     (VendorServiceFeature.TRANSLATION, VendorServiceType.HUMAN): TRANSLATION,
-    (VendorServiceFeature.DUBBING, VendorServiceType.MACHINE): DUBBING,
-    (VendorServiceFeature.DUBBING, VendorServiceType.HUMAN): DUBBING,
-    (VendorServiceFeature.AUDIO_DESCRIPTION, VendorServiceType.MACHINE): AUDIO_DESCRIPTION,
-    (VendorServiceFeature.AUDIO_DESCRIPTION, VendorServiceType.HUMAN): AUDIO_DESCRIPTION,
     (VendorServiceFeature.CHAPTERING, VendorServiceType.MACHINE): CHAPTERING,
     (VendorServiceFeature.CHAPTERING, VendorServiceType.HUMAN): CHAPTERING,
     (VendorServiceFeature.EXTENDED_AUDIO_DESCRIPTION, VendorServiceType.MACHINE): EXTENDED_AUDIO_DESCRIPTION,
     (VendorServiceFeature.EXTENDED_AUDIO_DESCRIPTION, VendorServiceType.HUMAN): EXTENDED_AUDIO_DESCRIPTION,
+    (VendorServiceFeature.DUBBING, VendorServiceType.MACHINE): DUBBING,
+    (VendorServiceFeature.DUBBING, VendorServiceType.HUMAN): DUBBING,
+    (VendorServiceFeature.AUDIO_DESCRIPTION, VendorServiceType.MACHINE): AUDIO_DESCRIPTION,
+    (VendorServiceFeature.AUDIO_DESCRIPTION, VendorServiceType.HUMAN): AUDIO_DESCRIPTION,
 }
 
 

@@ -83,8 +83,8 @@ class Settings(BaseSettings):
         default="1:2,1:1,2:2,2:1,4:2,4:1,5:2,5:1,7:2,7:1,9:2,9:1",
         description="Comma-separated serviceFeature:serviceType pairs ReachFlow serves "
         "(1:2 = CAPTIONS/MACHINE, 1:1 = CAPTIONS/HUMAN, 2:2 = TRANSLATION/MACHINE, 2:1 = TRANSLATION/HUMAN, "
-        "4:2 / 4:1 = AUDIO_DESCRIPTION, 5:2 / 5:1 = CHAPTERING, 7:2 / 7:1 = DUBBING, "
-        "9:2 / 9:1 = EXTENDED_AUDIO_DESCRIPTION, MACHINE / HUMAN).",
+        "4:2 = AUDIO_DESCRIPTION/MACHINE, 4:1 = AUDIO_DESCRIPTION/HUMAN, 5:2 = CHAPTERING/MACHINE, 5:1 = CHAPTERING/HUMAN, 7:2 = DUBBING/MACHINE, 7:1 = DUBBING/HUMAN, "
+        "9:2 / 9:1 = EXTENDED_AUDIO_DESCRIPTION MACHINE / HUMAN).",
     )
     chapters_bulk: bool = Field(
         default=True,

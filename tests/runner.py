@@ -26,8 +26,7 @@ def serving_flows(api_url: str, folder: Path, extra_env: dict[str, str] | None =
     """Serve the service flows as deployments (``reach-captions/captions``,
     ``reach-translation/translation``, ``reach-chaptering/chaptering``) from one runner process.
 
-    Yields ``{"captions": deployment_id, "translation": ..., "dubbing": ..., "audio_description": ...,
-    "chaptering": ..., "extended_audio_description": ..., "log": runner log path,
+    Yields ``{"captions": deployment_id, "translation": deployment_id, "chaptering": deployment_id, "log": runner log path,
     "storage": result storage}``.
     """
     from prefect.client.orchestration import get_client
@@ -47,14 +46,13 @@ def serving_flows(api_url: str, folder: Path, extra_env: dict[str, str] | None =
         "from prefect import serve\n"
         "from flows.captions import captions_flow\n"
         "from flows.translation import translation_flow\n"
-        "from flows.dubbing import dubbing_flow\n"
-        "from flows.audio_description import audio_description_flow\n"
         "from flows.chaptering import chaptering_flow\n"
         "from flows.extended_audio_description import extended_audio_description_flow\n"
+        "from flows.dubbing import dubbing_flow\n"
+        "from flows.audio_description import audio_description_flow\n"
         "serve(captions_flow.to_deployment(name='captions'), translation_flow.to_deployment(name='translation'),"
-        " dubbing_flow.to_deployment(name='dubbing'),"
+        " chaptering_flow.to_deployment(name='chaptering'), dubbing_flow.to_deployment(name='dubbing'),"
         " audio_description_flow.to_deployment(name='audio-description'),"
-        " chaptering_flow.to_deployment(name='chaptering'),"
         " extended_audio_description_flow.to_deployment(name='extended-audio-description'), limit=2)\n"
     )
     log_path = folder / "runner.log"
@@ -74,15 +72,15 @@ def serving_flows(api_url: str, folder: Path, extra_env: dict[str, str] | None =
                 return {
                     "captions": (await client.read_deployment_by_name("reach-captions/captions")).id,
                     "translation": (await client.read_deployment_by_name("reach-translation/translation")).id,
-                    "dubbing": (await client.read_deployment_by_name("reach-dubbing/dubbing")).id,
-                    "audio_description": (
-                        await client.read_deployment_by_name("reach-audio-description/audio-description")
-                    ).id,
                     "chaptering": (await client.read_deployment_by_name("reach-chaptering/chaptering")).id,
                     "extended_audio_description": (
                         await client.read_deployment_by_name(
                             "reach-extended-audio-description/extended-audio-description"
                         )
+                    ).id,
+                    "dubbing": (await client.read_deployment_by_name("reach-dubbing/dubbing")).id,
+                    "audio_description": (
+                        await client.read_deployment_by_name("reach-audio-description/audio-description")
                     ).id,
                 }
             except Exception:

@@ -46,6 +46,15 @@ def test_translation_is_served_by_default_machine_and_human() -> None:
     assert TRANSLATION.deployment == "reach-translation/translation"
 
 
+def test_chaptering_is_served_by_default_machine_and_human() -> None:
+    from reachflow.routing import CHAPTERING
+
+    served = Settings().served_pairs()
+    assert route_for(5, 2, served) is CHAPTERING and route_for(5, 1, served) is CHAPTERING
+    assert run_name(CHAPTERING, 2001, 5301) == "chaptering-2001-5301"
+    assert CHAPTERING.deployment == "reach-chaptering/chaptering"
+
+
 def test_dubbing_is_served_by_default_machine_and_human() -> None:
     from reachflow.routing import DUBBING
 
@@ -62,12 +71,3 @@ def test_audio_description_is_served_by_default_machine_and_human() -> None:
     assert route_for(4, 2, served) is AUDIO_DESCRIPTION and route_for(4, 1, served) is AUDIO_DESCRIPTION
     assert run_name(AUDIO_DESCRIPTION, 2002, 5251) == "audio_description-2002-5251"
     assert AUDIO_DESCRIPTION.deployment == "reach-audio-description/audio-description"
-
-
-def test_chaptering_is_served_by_default_machine_and_human() -> None:
-    from reachflow.routing import CHAPTERING
-
-    served = Settings().served_pairs()
-    assert route_for(5, 2, served) is CHAPTERING and route_for(5, 1, served) is CHAPTERING
-    assert run_name(CHAPTERING, 2001, 5301) == "chaptering-2001-5301"
-    assert CHAPTERING.deployment == "reach-chaptering/chaptering"

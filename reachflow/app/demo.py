@@ -6,9 +6,9 @@
 4. The ``reachflow`` process work pool, every deployment of ``prefect.yaml``, and a worker.
 5. A discovery run at once (then every 60 s on its schedule), and reconcile every 5 minutes.
 6. A table of every task once they settle; the Prefect UI stays up until Ctrl-C.
-7. Human captions, translation, dubbing, audio-description and chaptering tasks are left waiting for a
-   person (draft made, run suspended): the closing text says how to finish each from the UI form or the
-   ``reachflow review`` CLI. Their media is published to reviewers on 127.0.0.1:8770 (the jobs folder).
+7. Human captions, translation, chaptering, dubbing and audio-description tasks are left waiting for a person (draft made, run suspended): the
+   closing text says how to finish each from the UI form or the ``reachflow review`` CLI. Their
+   media is published to reviewers on 127.0.0.1:8770 (the jobs folder).
 """
 
 from __future__ import annotations
