@@ -342,6 +342,8 @@ def main() -> None:
     sub.choices["throughput"].add_argument("--jobs", type=int, default=12)
     sub.choices["throughput"].add_argument("--workers", default="1,2")
     args = parser.parse_args()
+    # SIGTERM stops like Ctrl-C: the finally blocks stop the server, the workers and the cluster.
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     {"discovery": discovery, "overhead": overhead, "throughput": throughput}[args.what](args)
 
 
