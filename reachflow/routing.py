@@ -11,6 +11,7 @@ from reachflow.enums import VendorServiceFeature, VendorServiceType
 
 __all__ = [
     "CAPTIONS",
+    "CHAPTERING",
     "SERVICE_ROUTES",
     "TRANSLATION",
     "ServiceRoute",
@@ -38,6 +39,7 @@ class ServiceRoute:
 
 CAPTIONS = ServiceRoute("captions", "reach-captions", "captions")
 TRANSLATION = ServiceRoute("translation", "reach-translation", "translation")
+CHAPTERING = ServiceRoute("chaptering", "reach-chaptering", "chaptering")
 
 # (serviceFeature, serviceType) -> the flow that serves it. A HUMAN job runs its service's flow too,
 # which hands the machine draft to a person.
@@ -46,6 +48,8 @@ SERVICE_ROUTES: dict[tuple[int, int], ServiceRoute] = {
     (VendorServiceFeature.CAPTIONS, VendorServiceType.HUMAN): CAPTIONS,
     (VendorServiceFeature.TRANSLATION, VendorServiceType.MACHINE): TRANSLATION,
     (VendorServiceFeature.TRANSLATION, VendorServiceType.HUMAN): TRANSLATION,
+    (VendorServiceFeature.CHAPTERING, VendorServiceType.MACHINE): CHAPTERING,
+    (VendorServiceFeature.CHAPTERING, VendorServiceType.HUMAN): CHAPTERING,
 }
 
 
