@@ -12,6 +12,8 @@ from reachflow.enums import VendorServiceFeature, VendorServiceType
 __all__ = [
     "CAPTIONS",
     "CHAPTERING",
+    "DUBBING",
+    "EXTENDED_AUDIO_DESCRIPTION",
     "SERVICE_ROUTES",
     "TRANSLATION",
     "ServiceRoute",
@@ -40,6 +42,10 @@ class ServiceRoute:
 CAPTIONS = ServiceRoute("captions", "reach-captions", "captions")
 TRANSLATION = ServiceRoute("translation", "reach-translation", "translation")
 CHAPTERING = ServiceRoute("chaptering", "reach-chaptering", "chaptering")
+EXTENDED_AUDIO_DESCRIPTION = ServiceRoute(
+    "extended_audio_description", "reach-extended-audio-description", "extended-audio-description"
+)
+DUBBING = ServiceRoute("dubbing", "reach-dubbing", "dubbing")
 
 # (serviceFeature, serviceType) -> the flow that serves it. A HUMAN job runs its service's flow too,
 # which hands the machine draft to a person.
@@ -50,6 +56,10 @@ SERVICE_ROUTES: dict[tuple[int, int], ServiceRoute] = {
     (VendorServiceFeature.TRANSLATION, VendorServiceType.HUMAN): TRANSLATION,
     (VendorServiceFeature.CHAPTERING, VendorServiceType.MACHINE): CHAPTERING,
     (VendorServiceFeature.CHAPTERING, VendorServiceType.HUMAN): CHAPTERING,
+    (VendorServiceFeature.EXTENDED_AUDIO_DESCRIPTION, VendorServiceType.MACHINE): EXTENDED_AUDIO_DESCRIPTION,
+    (VendorServiceFeature.EXTENDED_AUDIO_DESCRIPTION, VendorServiceType.HUMAN): EXTENDED_AUDIO_DESCRIPTION,
+    (VendorServiceFeature.DUBBING, VendorServiceType.MACHINE): DUBBING,
+    (VendorServiceFeature.DUBBING, VendorServiceType.HUMAN): DUBBING,
 }
 
 
