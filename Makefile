@@ -10,9 +10,11 @@ APT_PACKAGES := ffmpeg espeak-ng apertium apertium-eng-spa apertium-eng-cat tess
 # sandbox's format=3 answers with PHP's own unserialize (tests/sandbox), Node.js and npm to run Kaltura's
 # Node client against the sandbox (tests/sandbox/test_conformance.py installs it with npm).
 TEST_APT_PACKAGES := chromium php-cli nodejs npm
+# PostgreSQL for Prefect (tests/scale, demo-postgres, soak-postgres, scale-bench): throwaway clusters, reachflow/app/postgres.py.
+PG_APT_PACKAGES := postgresql
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | md5sum | cut -c1-12)
 
-.PHONY: demo test soak setup system-deps test-deps apt-install venv check clean
+.PHONY: demo test soak setup system-deps test-deps pg-deps apt-install venv check clean demo-postgres soak-postgres scale-bench postgres
 
 demo: setup
 	$(BIN)/reachflow demo
@@ -25,6 +27,22 @@ test: setup test-deps check
 soak: setup
 	$(BIN)/python bench/soak.py $(SOAK_ARGS)
 
+# The same soak with Prefect on a throwaway PostgreSQL cluster and two workers on the pool.
+soak-postgres: setup pg-deps
+	$(BIN)/python bench/soak.py --postgres --workers 2 $(SOAK_ARGS)
+
+# The demo with Prefect's database on a throwaway PostgreSQL cluster (removed when the demo stops).
+demo-postgres: setup pg-deps
+	$(BIN)/reachflow demo --postgres
+
+# Scale figures (bench/scale_bench.py): discovery for 1,000 tasks / 50 customers on PostgreSQL and SQLite.
+scale-bench: setup pg-deps
+	$(BIN)/python bench/scale_bench.py discovery $(SCALE_ARGS)
+
+# A throwaway PostgreSQL cluster until Ctrl-C; prints PREFECT_API_DATABASE_CONNECTION_URL.
+postgres: setup pg-deps
+	$(BIN)/python -m reachflow.app.postgres
+
 setup: system-deps venv
 
 # Debian packages: ffmpeg and espeak-ng (media, speech), Apertium (machine translation), tesseract (on-screen text). Skipped when already present.
@@ -32,7 +50,10 @@ system-deps:
 	@$(MAKE) --no-print-directory apt-install PACKAGES="$(APT_PACKAGES)"
 
 test-deps:
-	@$(MAKE) --no-print-directory apt-install PACKAGES="$(TEST_APT_PACKAGES)"
+	@$(MAKE) --no-print-directory apt-install PACKAGES="$(TEST_APT_PACKAGES) $(PG_APT_PACKAGES)"
+
+pg-deps:
+	@$(MAKE) --no-print-directory apt-install PACKAGES="$(PG_APT_PACKAGES)"
 
 # A package counts as present when dpkg has it or its command is on PATH (npm comes inside some
 # Node.js builds, whose Debian package conflicts with Debian's npm).

@@ -1,7 +1,7 @@
 """The fault soak: the whole system under faults and kills, judged through the Kaltura API only.
 
-    .venv/bin/python bench/soak.py [--jobs 200] [--customers 5] [--seed 7] [--timeout 5400]
-    make soak SOAK_ARGS="--jobs 30"
+    .venv/bin/python bench/soak.py [--jobs 200] [--customers 5] [--seed 7] [--timeout 5400] [--postgres]
+    make soak SOAK_ARGS="--jobs 30"      make soak-postgres
 
 1. Generates a scenario of N machine-captions tasks across several customers: good media (short
    English speech), bad media (no audio track, silent, undecodable) and a backlog whose accessKey
@@ -9,7 +9,8 @@
    client timeout, dropped connections before and after the work, Kaltura error codes, sessions
    that expire early), seeded.
 2. Brings the system up on free ports: the sandbox (in this process, so the plan's counters can be
-   read), a Prefect server (SQLite under ``var/soak``), the vendor block, the work pool, every
+   read), a Prefect server (SQLite under ``var/soak``; with ``--postgres`` a throwaway PostgreSQL
+   cluster, reachflow.app.postgres), the vendor block, the work pool, every
    deployment of ``prefect.yaml``, the zombie-run automation, and a worker.
 3. While discovery (every 30 s) and reconcile (every 45 s) run (on their own work queue and worker): SIGKILLs flow-run processes, kills
    and restarts the worker once, kills and restarts the Prefect server once.
@@ -450,6 +451,16 @@ def leaks(secrets: list[str], texts: list[str]) -> list[str]:
 
 
 def soak(args: argparse.Namespace) -> int:
+    if not args.postgres:
+        return _soak(args, database_url=None)
+    from reachflow.app.postgres import throwaway_postgres
+
+    with throwaway_postgres() as cluster:
+        log(f"Prefect's database: PostgreSQL {cluster.url}")
+        return _soak(args, database_url=cluster.url)
+
+
+def _soak(args: argparse.Namespace, database_url: str | None) -> int:
     started = time.monotonic()
     shutil.rmtree(ROOT, ignore_errors=True)
     (ROOT / "logs").mkdir(parents=True)
@@ -471,6 +482,7 @@ def soak(args: argparse.Namespace) -> int:
         "REACHFLOW_SOAK_MARK": str(os.getpid()),
         "PYTHONPATH": str(PROJECT),
         "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+        **({"PREFECT_API_DATABASE_CONNECTION_URL": database_url} if database_url else {}),
     }
     os.environ.update({k: v for k, v in env.items() if k.startswith(("PREFECT_", "REACHFLOW_"))})
     from kaltura_sandbox.faults import FaultPlan
@@ -529,8 +541,10 @@ def soak(args: argparse.Namespace) -> int:
                 "--limit",
                 str(args.worker_limit),
             ]
-            worker = Proc("worker", worker_args, env)
-            procs.append(worker)
+            # Several workers on one pool stand for several machines; the first is the one killed.
+            workers = [Proc(f"worker-{n + 1}", worker_args, env) for n in range(args.workers)]
+            procs.extend(workers)
+            worker = workers[0]
             control_args = [
                 str(BIN / "prefect"),
                 "worker",
@@ -619,7 +633,7 @@ def soak(args: argparse.Namespace) -> int:
         for k in ("http_error", "delay", "drop", "drop_after", "kaltura_error", "expire_session")
     )
     line = (
-        f"soak: jobs {args.jobs}, faults fired {sum(fired.values())} ({by_kind}), flow-run kills {kills}, "
+        f"soak ({'PostgreSQL' if database_url else 'SQLite'}, {args.workers} worker(s)): jobs {args.jobs}, faults fired {sum(fired.values())} ({by_kind}), flow-run kills {kills}, "
         f"worker restarts {worker_restarts}, server restarts {server_restarts}, READY {figures['READY']}, "
         f"ERROR {sum(figures['ERROR'].values())} ({errors}), unfinished {figures['unfinished']}, "
         f"wrong {figures['wrong']}, duplicates {figures['duplicates']}, lost {figures['lost']}, "
@@ -653,11 +667,13 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--kills", type=int, default=6, help="flow-run processes to SIGKILL")
     parser.add_argument("--kill-every", type=float, default=45.0, help="seconds between flow-run kills")
-    parser.add_argument("--worker-limit", type=int, default=2)
+    parser.add_argument("--worker-limit", type=int, default=2, help="flow runs at once per worker")
+    parser.add_argument("--workers", type=int, default=1, help="worker processes on the pool")
     parser.add_argument("--timeout", type=int, default=5400, help="seconds before judging whatever state")
     parser.add_argument("--min-faults", type=int, default=None, help="default: 100 at 200 jobs, scaled")
     parser.add_argument("--scenario", help="a scenario YAML instead of the generated one (judged loosely)")
     parser.add_argument("--faults", help="a fault plan YAML instead of the generated one")
+    parser.add_argument("--postgres", action="store_true", help="Prefect on a throwaway PostgreSQL cluster")
     sys.exit(soak(parser.parse_args()))
 
 

@@ -34,11 +34,21 @@ from prefect.blocks.core import Block
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.objects import StateType
 
-__all__ = ["ALERT_NAMES", "ZOMBIE_NAME", "alert_automations", "install_alerts", "install_zombie_detection"]
+__all__ = [
+    "ALERT_NAMES",
+    "ZOMBIE_MESSAGE",
+    "ZOMBIE_NAME",
+    "alert_automations",
+    "install_alerts",
+    "install_zombie_detection",
+]
 
 ALERT_NAMES = ("reachflow: job at risk", "reachflow: job overdue", "reachflow: job run failed")
 ZOMBIE_NAME = "reachflow: crash runs without heartbeat"
 ZOMBIE_AFTER = timedelta(seconds=90)
+# The state message of a run the automation crashed; reconcile recognises it (a suspended run that
+# the automation caught by mistake is put back to waiting, see flows/reconcile.py).
+ZOMBIE_MESSAGE = "Flow run process lost (no heartbeat)"
 _TASK_RESOURCE: dict[str, str | list[str]] = {"prefect.resource.id": "reachflow.reach-task.*"}
 
 
@@ -109,11 +119,7 @@ def zombie_automation(after: timedelta = ZOMBIE_AFTER) -> AutomationCore:
             threshold=1,
             within=after,
         ),
-        actions=[
-            ChangeFlowRunState(
-                name=None, state=StateType.CRASHED, message="Flow run process lost (no heartbeat)", force=False
-            )
-        ],
+        actions=[ChangeFlowRunState(name=None, state=StateType.CRASHED, message=ZOMBIE_MESSAGE, force=False)],
     )
 
 

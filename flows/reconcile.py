@@ -7,6 +7,11 @@ tasks (``entryVendorTask.list`` with the vendor KS) and, for each one with no li
 service. Once it has restarted a task ``max_restarts`` times, the task ends in ERROR instead, with the last failure in
 its errDescription, so a job that crashes every time cannot loop forever.
 
+A run waiting for a person has no process, and the engine's heartbeat thread can send one last
+heartbeat just after the run suspended; the no-heartbeat automation (flows/alerts.py) then sets
+that waiting run Crashed a little later. Reconcile puts such a run back to its suspended state
+(same form, same pause key), so the person's answer still finds it and the job is not redone.
+
 Runs that wait for a person (suspended, see ``flows/review.py``) are not running, so their deadline
 is watched here: at the at-risk point the ``reachflow.job.at-risk`` event is emitted once (the run
 is tagged ``at-risk``); once the deadline has passed, the ``human_deadline_policy`` applies —
@@ -29,6 +34,7 @@ from prefect.client.schemas.responses import SetStateStatus
 from prefect.client.schemas.sorting import FlowRunSort
 from prefect.states import Cancelled, Crashed
 
+from flows.alerts import ZOMBIE_MESSAGE
 from flows.lifecycle import FINAL_STATUSES, aload_account, emit_job_event
 from reachflow.app.reviews import WaitingRun, waiting_run, waiting_runs
 from reachflow.deadlines import Deadline
@@ -39,7 +45,7 @@ from reachflow.routing import TAG_PREFIX_TASK, idempotency_key, route_for, run_n
 from reachflow.settings import get_settings
 from tasks.kaltura import VendorApi
 
-__all__ = ["crash_stuck_runs", "reconcile", "reconcile_flow"]
+__all__ = ["crash_stuck_runs", "reconcile", "reconcile_flow", "restore_suspended"]
 
 STUCK_MESSAGE = "Stuck in Pending: the worker that took it was lost"
 LIVE_STATES = {StateType.SCHEDULED, StateType.PENDING, StateType.RUNNING, StateType.PAUSED, StateType.CANCELLING}
@@ -80,6 +86,9 @@ async def reconcile(account_block: str | None = None, as_of: datetime | None = N
                 limit=50,
             )
             person = next((w for w in map(waiting_run, runs) if w is not None), None)
+            if person is None and runs and await restore_suspended(client, runs[0]):
+                runs[0] = await client.read_flow_run(runs[0].id)
+                person = waiting_run(runs[0])
             if person is not None:
                 alive += 1
                 outcome = await _watch_waiting(client, vendor, task_, person, now)
@@ -196,6 +205,26 @@ def _event(name: str, task_: Any, person: WaitingRun, deadline: Deadline, now: d
         flow_run_id=str(person.id),
         flow_run_name=person.name,
     )
+
+
+async def restore_suspended(client: Any, run: FlowRun) -> bool:
+    """Put back to waiting a suspended run that the no-heartbeat automation crashed.
+
+    Only a run whose current state is that automation's Crashed and whose state before it was a
+    suspension waiting for input (a form keyset) is restored; any other crash is a real one.
+    """
+    state = run.state
+    if state is None or state.type != StateType.CRASHED or state.message != ZOMBIE_MESSAGE:
+        return False
+    history = sorted(await client.read_flow_run_states(run.id), key=lambda s: s.timestamp)
+    before = history[-2] if len(history) >= 2 else None
+    if before is None or before.type != StateType.PAUSED or not before.state_details.run_input_keyset:
+        return False
+    await client.set_flow_run_state(run.id, before.fresh_copy(), force=True)
+    get_run_logger().warning(
+        "Flow run %s waits for a person and was set Crashed for want of a heartbeat: put back to waiting", run.name
+    )
+    return True
 
 
 PAUSE_EXPIRED = "paused and never resumed"

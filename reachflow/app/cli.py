@@ -285,11 +285,19 @@ def demo(
     faults: Annotated[
         Path | None, typer.Option(help="A fault plan (YAML) to rehearse under; off when omitted.")
     ] = None,
+    postgres: Annotated[
+        bool,
+        typer.Option(
+            "--postgres", help="Prefect's database on a throwaway PostgreSQL cluster (started and removed here)."
+        ),
+    ] = False,
 ) -> None:
     """Run the whole system locally: Prefect, sandbox, deployments, worker, discovery."""
     from reachflow.app.demo import run_demo
 
-    raise typer.Exit(run_demo(exit_when_done=exit_when_done, timeout=timeout, scenario=scenario, faults=faults))
+    raise typer.Exit(
+        run_demo(exit_when_done=exit_when_done, timeout=timeout, scenario=scenario, faults=faults, postgres=postgres)
+    )
 
 
 def main() -> None:  # pragma: no cover - console entry point

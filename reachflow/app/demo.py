@@ -1,6 +1,7 @@
 """``reachflow demo``: the whole system on one machine, against the sandbox.
 
-1. A Prefect server (SQLite) on 127.0.0.1:4200, state under ``var/demo/prefect`` (wiped each run).
+1. A Prefect server (SQLite) on 127.0.0.1:4200, state under ``var/demo/prefect`` (wiped each run);
+   with ``--postgres``, its database is a throwaway PostgreSQL cluster (reachflow.app.postgres).
 2. The sandbox with the default scenario on 127.0.0.1:8765 (fresh state each run).
 3. The vendor account block from the sandbox's credentials.
 4. The ``reachflow`` process work pool, every deployment of ``prefect.yaml``, and a worker.
@@ -98,10 +99,31 @@ def _port_free(port: int) -> bool:
 
 
 def run_demo(
-    exit_when_done: bool = False, timeout: int = 900, scenario: Path | None = None, faults: Path | None = None
+    exit_when_done: bool = False,
+    timeout: int = 900,
+    scenario: Path | None = None,
+    faults: Path | None = None,
+    postgres: bool = False,
 ) -> int:
     """Bring everything up, run every job of the scenario (default: the default one) under the
-    fault plan ``faults`` (default: none), print the table."""
+    fault plan ``faults`` (default: none), print the table. ``postgres``: Prefect's database is a
+    throwaway PostgreSQL cluster, stopped and removed with the demo."""
+    if not postgres:
+        return _run_demo(exit_when_done, timeout, scenario, faults, database_url=None)
+    from reachflow.app.postgres import throwaway_postgres
+
+    try:
+        with throwaway_postgres() as cluster:
+            _log(f"PostgreSQL for Prefect on {cluster.url}")
+            return _run_demo(exit_when_done, timeout, scenario, faults, database_url=cluster.url)
+    except RuntimeError as exc:
+        _log(f"failed: {exc}")
+        return 1
+
+
+def _run_demo(
+    exit_when_done: bool, timeout: int, scenario: Path | None, faults: Path | None, database_url: str | None
+) -> int:
     sandbox_options = [
         *(["--scenario", str(scenario.resolve())] if scenario else []),
         *(["--faults", str(faults.resolve())] if faults else []),
@@ -135,6 +157,7 @@ def run_demo(
         "REACHFLOW_HOME": str(root / "work"),
         "REACHFLOW_REVIEW_MEDIA_URL": f"http://{HOST}:{REVIEW_MEDIA_PORT}",
         "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
+        **({"PREFECT_API_DATABASE_CONNECTION_URL": database_url} if database_url else {}),
     }
     services = Services(logs)
     # A terminated demo (SIGTERM, e.g. from a process manager) stops its children like Ctrl-C does.
