@@ -11,6 +11,8 @@ from reachflow.enums import VendorServiceFeature, VendorServiceType
 
 __all__ = [
     "CAPTIONS",
+    "LIVE_CAPTIONS",
+    "LIVE_CAPTIONS_RUN",
     "SERVICE_ROUTES",
     "TRANSLATION",
     "ServiceRoute",
@@ -38,6 +40,9 @@ class ServiceRoute:
 
 CAPTIONS = ServiceRoute("captions", "reach-captions", "captions")
 TRANSLATION = ServiceRoute("translation", "reach-translation", "translation")
+# Live captions: discovery starts the provisioning flow; it schedules one LIVE_CAPTIONS_RUN for the event.
+LIVE_CAPTIONS = ServiceRoute("live_captions", "reach-live-provision", "live-provision")
+LIVE_CAPTIONS_RUN = ServiceRoute("live_captions", "reach-live-captions", "live-captions")
 
 # (serviceFeature, serviceType) -> the flow that serves it. A HUMAN job runs its service's flow too,
 # which hands the machine draft to a person.
@@ -46,6 +51,7 @@ SERVICE_ROUTES: dict[tuple[int, int], ServiceRoute] = {
     (VendorServiceFeature.CAPTIONS, VendorServiceType.HUMAN): CAPTIONS,
     (VendorServiceFeature.TRANSLATION, VendorServiceType.MACHINE): TRANSLATION,
     (VendorServiceFeature.TRANSLATION, VendorServiceType.HUMAN): TRANSLATION,
+    (VendorServiceFeature.LIVE_CAPTION, VendorServiceType.MACHINE): LIVE_CAPTIONS,
 }
 
 

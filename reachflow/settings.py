@@ -80,10 +80,25 @@ class Settings(BaseSettings):
         description="Multiplies every retry delay (tests use 0 to retry at once).",
     )
     served: str = Field(
-        default="1:2,1:1,2:2,2:1",
+        default="1:2,1:1,2:2,2:1,8:2",
         description="Comma-separated serviceFeature:serviceType pairs ReachFlow serves "
-        "(1:2 = CAPTIONS/MACHINE, 1:1 = CAPTIONS/HUMAN, 2:2 = TRANSLATION/MACHINE, 2:1 = TRANSLATION/HUMAN).",
+        "(1:2 = CAPTIONS/MACHINE, 1:1 = CAPTIONS/HUMAN, 2:2 = TRANSLATION/MACHINE, 2:1 = TRANSLATION/HUMAN, "
+        "8:2 = LIVE_CAPTION/MACHINE).",
     )
+    live_host: str = Field(
+        default="127.0.0.1",
+        description="Host name Kaltura reaches the live ingest and caption websocket on (the machine "
+        "whose worker serves the 'live' work queue); used in mediaUrl and captionUrl.",
+    )
+    live_ports: str = Field(
+        default="19350-19449",
+        description="Port range for live captions: each live task gets two ports (RTMP ingest, caption websocket).",
+    )
+
+    def live_port_range(self) -> range:
+        """:attr:`live_ports` as a range (``"19350-19449"``)."""
+        low, _, high = self.live_ports.partition("-")
+        return range(int(low), int(high or low) + 1)
 
     def served_pairs(self) -> set[tuple[int, int]]:
         pairs: set[tuple[int, int]] = set()
