@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -42,14 +41,14 @@ from flows.lifecycle import aload_account
 from reachflow.captions.profanity import mask_profanity
 from reachflow.enums import EntryVendorTaskStatus
 from reachflow.errors import JobRejected, PermanentError, TaskAlreadyFinal, one_line
-from reachflow.live.messages import caption_message, end_of_stream_message
-from reachflow.live.recognizer import Hypothesis, StreamingRecognizer, WhisperDecoder
+from reachflow.live.messages import end_of_stream_message
+from reachflow.live.recognizer import StreamingRecognizer, WhisperDecoder
 from reachflow.live.window import LiveWindow, live_window
 from reachflow.models import EntryVendorTask, Job
 from reachflow.routing import LIVE_CAPTIONS, LIVE_CAPTIONS_RUN, run_name, run_tags
 from reachflow.settings import get_settings
 from tasks.kaltura import VendorApi
-from tasks.live import Allocation, CaptionServer, LiveTaskApi, RtmpIngest, free_ports
+from tasks.live import Allocation, CaptionFeed, CaptionServer, LiveTaskApi, RtmpIngest, caption_stream, free_ports
 
 __all__ = ["live_captions_flow", "live_provision_flow"]
 
@@ -171,65 +170,6 @@ async def _schedule_run(task_: EntryVendorTask, window: LiveWindow, account_bloc
 # At event time
 
 
-class _Feed:
-    """Counts and the wiring from hypotheses to the websocket."""
-
-    def __init__(self, server: CaptionServer, job: Job) -> None:
-        self.server = server
-        self.speaker = str(uuid.uuid4())
-        self.mask = mask_profanity if job.profile.enable_profanity_removal else None
-        self.stream_epoch = 0.0
-        self.finals = 0
-        self.partials = 0
-        self.words: list[str] = []
-
-    async def send(self, hypotheses: list[Hypothesis]) -> None:
-        for hypothesis in hypotheses:
-            message = caption_message(
-                hypothesis.words,
-                is_final=hypothesis.final,
-                stream_epoch=self.stream_epoch,
-                speaker_id=self.speaker,
-                mask=self.mask,
-            )
-            if hypothesis.final:
-                self.finals += 1
-                self.words.extend(w.text for w in hypothesis.words)
-            else:
-                self.partials += 1
-            await self.server.publish(message)
-
-
-async def _caption_stream(stream: Any, recognizer: StreamingRecognizer, feed: _Feed) -> None:
-    """Read PCM as it comes (never blocking the ingest) and recognise whatever has arrived."""
-    pending = bytearray()
-    arrived = asyncio.Event()
-    ended = False
-
-    async def read() -> None:
-        nonlocal ended
-        async for pcm in stream:
-            pending.extend(pcm)
-            arrived.set()
-        ended = True
-        arrived.set()
-
-    reader = asyncio.create_task(read())
-    try:
-        while True:
-            await arrived.wait()
-            arrived.clear()
-            if pending:
-                chunk = bytes(pending)
-                pending.clear()
-                await feed.send(await asyncio.to_thread(recognizer.feed, chunk))
-            if ended and not pending:
-                break
-        await feed.send(await asyncio.to_thread(recognizer.finish))
-    finally:
-        reader.cancel()
-
-
 @flow(name="reach-live-captions", log_prints=False)
 async def live_captions_flow(task_id: int, partner_id: int, account_block: str | None = None) -> dict[str, Any] | State:
     """Caption one live event: listen from the window's start to its end, caption the stream.
@@ -265,7 +205,7 @@ async def live_captions_flow(task_id: int, partner_id: int, account_block: str |
     recognizer = StreamingRecognizer(decoder)
     server = CaptionServer(allocation.ws_port, allocation.caption_token)
     ingest = RtmpIngest(allocation.rtmp_port, allocation.media_key)
-    feed = _Feed(server, job)
+    feed = CaptionFeed(server, mask_profanity if job.profile.enable_profanity_removal else None)
     loop = asyncio.get_running_loop()
     streams = 0
     processing = task_.status == EntryVendorTaskStatus.PROCESSING
@@ -285,7 +225,7 @@ async def live_captions_flow(task_id: int, partner_id: int, account_block: str |
                 processing = True
                 feed.stream_epoch = time.time() - recognizer.stream_seconds
                 logger.info("Task %s PROCESSING: the stream arrived", task_id)
-            await _caption_stream(stream, recognizer, feed)
+            await caption_stream(stream, recognizer, feed)
             if datetime.now(UTC) >= window.event_end - timedelta(seconds=1):
                 break
             logger.info("Task %s: the stream stopped before the event's end; listening again", task_id)

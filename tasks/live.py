@@ -29,20 +29,25 @@ import logging
 import re
 import secrets
 import socket
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from reachflow.errors import PermanentError, ReachError, register_secret
+from reachflow.live.messages import caption_message
+from reachflow.live.recognizer import Hypothesis, StreamingRecognizer
 from tasks.kaltura import TaskApi
 
 __all__ = [
     "CLOSE_INVALID_TOKEN",
     "Allocation",
+    "CaptionFeed",
     "CaptionServer",
     "LiveTaskApi",
     "RtmpIngest",
+    "caption_stream",
     "feature_name",
     "port_is_open",
     "release_aborted_live_tasks",
@@ -483,6 +488,70 @@ class CaptionServer:
                 await ws.close(1000, "end of stream")
         if not self.connections and linger > 0:
             await asyncio.sleep(linger)
+
+
+# ---------------------------------------------------------------------------------------------
+# Recognition to captions
+
+
+class CaptionFeed:
+    """Hypotheses → caption messages on the websocket (``mask``: profanity masking), with counts."""
+
+    def __init__(self, server: CaptionServer, mask: Callable[[str], str] | None = None) -> None:
+        self.server = server
+        self.speaker = str(uuid.uuid4())
+        self.mask = mask
+        self.stream_epoch = 0.0
+        self.finals = 0
+        self.partials = 0
+        self.words: list[str] = []
+
+    async def send(self, hypotheses: list[Hypothesis]) -> None:
+        for hypothesis in hypotheses:
+            message = caption_message(
+                hypothesis.words,
+                is_final=hypothesis.final,
+                stream_epoch=self.stream_epoch,
+                speaker_id=self.speaker,
+                mask=self.mask,
+            )
+            if hypothesis.final:
+                self.finals += 1
+                self.words.extend(w.text for w in hypothesis.words)
+            else:
+                self.partials += 1
+            await self.server.publish(message)
+
+
+async def caption_stream(stream: AsyncIterator[bytes], recognizer: StreamingRecognizer, feed: CaptionFeed) -> None:
+    """Caption one stream: read PCM as it comes (never blocking the ingest), recognise whatever has
+    arrived since the last decode, publish the hypotheses; at the stream's end, the last finals."""
+    pending = bytearray()
+    arrived = asyncio.Event()
+    ended = False
+
+    async def read() -> None:
+        nonlocal ended
+        async for pcm in stream:
+            pending.extend(pcm)
+            arrived.set()
+        ended = True
+        arrived.set()
+
+    reader = asyncio.create_task(read())
+    try:
+        while True:
+            await arrived.wait()
+            arrived.clear()
+            if pending:
+                chunk = bytes(pending)
+                pending.clear()
+                await feed.send(await asyncio.to_thread(recognizer.feed, chunk))
+            if ended and not pending:
+                break
+        await feed.send(await asyncio.to_thread(recognizer.finish))
+    finally:
+        reader.cancel()
 
 
 # ---------------------------------------------------------------------------------------------
