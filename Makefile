@@ -7,8 +7,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 APT_PACKAGES := ffmpeg espeak-ng apertium apertium-eng-spa apertium-eng-cat tesseract-ocr tesseract-ocr-eng tesseract-ocr-spa
 # Only `make test` needs these: Debian's Chromium for the browser test (tests/browser), PHP to read the
-# sandbox's format=3 answers with PHP's own unserialize (tests/sandbox).
-TEST_APT_PACKAGES := chromium php-cli
+# sandbox's format=3 answers with PHP's own unserialize (tests/sandbox), Node.js and npm to run Kaltura's
+# Node client against the sandbox (tests/sandbox/test_conformance.py installs it with npm).
+TEST_APT_PACKAGES := chromium php-cli nodejs npm
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | md5sum | cut -c1-12)
 
 .PHONY: demo test soak setup system-deps test-deps apt-install venv check clean
@@ -33,9 +34,11 @@ system-deps:
 test-deps:
 	@$(MAKE) --no-print-directory apt-install PACKAGES="$(TEST_APT_PACKAGES)"
 
+# A package counts as present when dpkg has it or its command is on PATH (npm comes inside some
+# Node.js builds, whose Debian package conflicts with Debian's npm).
 apt-install:
 	@missing=""; \
-	for p in $(PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	for p in $(PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || command -v $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	$(PYTHON) -c 'import ensurepip' >/dev/null 2>&1 || missing="$$missing python3-venv"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing Debian packages:$$missing"; \

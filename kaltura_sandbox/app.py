@@ -478,16 +478,25 @@ FORMAT_JSON, FORMAT_XML, FORMAT_PHP = "1", "2", "3"
 def render(result: Any, params: dict[str, Any], elapsed: float) -> Response:
     """``KalturaFrontController::setSerializerByFormat`` + ``serializeResponse``: JSON (1), XML (2,
     the default) or PHP ``serialize()`` (3); any other format is ``UNKNOWN_RESPONSE_FORMAT``,
-    written in XML since no serializer was chosen."""
+    written in XML since no serializer was chosen. The PHP serializer sets no header, so PHP's
+    default ``text/html`` goes out; a ``content-type`` parameter replaces the header. PHP adds
+    ``; charset=UTF-8`` to a ``text/*`` type without one."""
     fmt = str(params.get("format") or FORMAT_XML)
     if fmt == FORMAT_JSON:
-        return Response(to_json(result), media_type="application/json")
-    if fmt == FORMAT_PHP:
-        return Response(to_php(result), media_type="text/plain")
-    if fmt != FORMAT_XML:
-        result = _error("UNKNOWN_RESPONSE_FORMAT", FORMAT=fmt)
-    ignore_null = str(params.get("ignoreNull", "")) in ("1", "true", "True")
-    return Response(xml_envelope(to_xml(result, ignore_null=ignore_null), elapsed), media_type="text/xml")
+        body, content_type = to_json(result), "application/json"
+    elif fmt == FORMAT_PHP:
+        body, content_type = to_php(result), "text/html"
+    else:
+        if fmt != FORMAT_XML:
+            result = _error("UNKNOWN_RESPONSE_FORMAT", FORMAT=fmt)
+        flag = params.get("ignoreNull")
+        ignore_null = flag is True or flag == "1"  # === "1" || === true
+        body, content_type = xml_envelope(to_xml(result, ignore_null=ignore_null), elapsed), "text/xml"
+    chosen = params.get("content-type")
+    content_type = chosen if isinstance(chosen, str) and chosen else content_type
+    if content_type.startswith("text/") and "charset" not in content_type.lower():
+        content_type += "; charset=UTF-8"  # PHP adds its default_charset to a text/* header
+    return Response(body, headers={"content-type": content_type})
 
 
 # What nginx in front of Kaltura answers when the API pool is down.

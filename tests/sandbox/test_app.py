@@ -212,6 +212,10 @@ def test_xml_text_is_escaped_and_ignore_null(kit: Kit) -> None:
         f"{kit.url}/api_v3/service/reach_entryvendortask/action/get", json={"id": task_id, "ks": key, "ignoreNull": "1"}
     ).text
     assert "<finishTime>" not in raw and f"<id>{task_id}</id>" in raw
+    # setSerializerByFormat: only "1" or a JSON true ignore nulls (the PHP client sends true); "true" does not
+    url = f"{kit.url}/api_v3/service/reach_entryvendortask/action/get"
+    assert "<finishTime>" not in httpx.post(url, json={"id": task_id, "ks": key, "ignoreNull": True}).text
+    assert "<finishTime></finishTime>" in httpx.post(url, json={"id": task_id, "ks": key, "ignoreNull": "true"}).text
 
 
 def test_error_envelope(kit: Kit) -> None:

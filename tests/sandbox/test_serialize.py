@@ -7,45 +7,14 @@ error is the array ``{code, message, objectType: KalturaAPIException, args}``).
 
 from __future__ import annotations
 
-import json
-import shutil
-import subprocess
 from typing import Any
 
 import httpx
-import pytest
 
 from kaltura_sandbox.framework import KalturaAPIError
 from kaltura_sandbox.serialize import KMap, to_php
 from tests.sandbox.conftest import CUSTOMER, Kit
-
-# Reads a PHP-serialized answer from stdin and prints it as JSON, each object with its class name
-# as "objectType" (unserialize without the client's classes gives __PHP_Incomplete_Class objects).
-PHP_READER = r"""
-$raw = stream_get_contents(STDIN);
-$value = unserialize($raw);
-if ($value === false && $raw !== serialize(false)) { fwrite(STDERR, "failed to unserialize\n"); exit(1); }
-function walk($v) {
-    if (is_object($v)) {
-        $props = (array) $v;
-        $class = isset($props['__PHP_Incomplete_Class_Name']) ? $props['__PHP_Incomplete_Class_Name'] : get_class($v);
-        unset($props['__PHP_Incomplete_Class_Name']);
-        $out = array('__class' => $class);
-        foreach ($props as $k => $item) { $out[$k] = walk($item); }
-        return $out;
-    }
-    if (is_array($v)) { $out = array(); foreach ($v as $k => $item) { $out[$k] = walk($item); } return $out; }
-    return $v;
-}
-echo json_encode(array('type' => gettype($value), 'value' => walk($value)));
-"""
-
-needs_php = pytest.mark.skipif(shutil.which("php") is None, reason="Debian php-cli is not installed")
-
-
-def php_unserialize(raw: str) -> Any:
-    done = subprocess.run(["php", "-r", PHP_READER], input=raw.encode(), capture_output=True, timeout=30, check=True)
-    return json.loads(done.stdout)["value"]
+from tests.sandbox.php_reader import needs_php, php_unserialize
 
 
 def _call(kit: Kit, service: str, action: str, fmt: str, **params: Any) -> httpx.Response:
@@ -141,3 +110,14 @@ def test_json_types_are_kalturas(kit: Kit) -> None:
     }
     unknown = _call(kit, "caption_captionasset", "get", "1", ks=key, captionAssetId="0_nosuch").json()
     assert unknown["args"] == {"ASSET_ID": "0_nosuch"}  # the constant's one argument, nothing more
+
+
+def test_response_content_types_are_kalturas(kit: Kit) -> None:
+    """KalturaPhpSerializer sets no header, so a format=3 answer carries PHP's default
+    ``text/html``; a ``content-type`` parameter replaces the serializer's header
+    (``KalturaFrontController::serializeResponse``); PHP adds ``; charset=UTF-8`` to text types."""
+    assert _call(kit, "system", "ping", "3").headers["content-type"] == "text/html; charset=UTF-8"
+    assert _call(kit, "system", "ping", "1").headers["content-type"] == "application/json"
+    assert _call(kit, "system", "ping", "2").headers["content-type"] == "text/xml; charset=UTF-8"
+    chosen = _call(kit, "system", "ping", "1", **{"content-type": "text/plain"})
+    assert chosen.headers["content-type"] == "text/plain; charset=UTF-8" and chosen.json() is True
