@@ -205,7 +205,11 @@ async def live_captions_flow(task_id: int, partner_id: int, account_block: str |
     recognizer = StreamingRecognizer(decoder)
     server = CaptionServer(allocation.ws_port, allocation.caption_token)
     ingest = RtmpIngest(allocation.rtmp_port, allocation.media_key)
-    feed = CaptionFeed(server, mask_profanity if job.profile.enable_profanity_removal else None)
+    feed = CaptionFeed(
+        server,
+        mask_profanity if job.profile.enable_profanity_removal else None,
+        on_final=lambda text: logger.info("Task %s caption: %s", task_id, text),
+    )
     loop = asyncio.get_running_loop()
     streams = 0
     processing = task_.status == EntryVendorTaskStatus.PROCESSING

@@ -137,6 +137,11 @@ class LiveRelay:
                             continue
                         message = json.loads(text)
                         record["messages"].append({"received": time.time(), "message": message})
+                        response = message.get("response", {})
+                        if response.get("is_final") and response.get("alternatives"):
+                            log.info(
+                                "Live captions of event %s: %s", event["id"], response["alternatives"][0]["transcript"]
+                            )
                         if message.get("response", {}).get("is_end_of_stream"):
                             return
             except ConnectionClosed as closed:

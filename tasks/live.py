@@ -497,8 +497,14 @@ class CaptionServer:
 class CaptionFeed:
     """Hypotheses → caption messages on the websocket (``mask``: profanity masking), with counts."""
 
-    def __init__(self, server: CaptionServer, mask: Callable[[str], str] | None = None) -> None:
+    def __init__(
+        self,
+        server: CaptionServer,
+        mask: Callable[[str], str] | None = None,
+        on_final: Callable[[str], None] | None = None,
+    ) -> None:
         self.server = server
+        self.on_final = on_final
         self.speaker = str(uuid.uuid4())
         self.mask = mask
         self.stream_epoch = 0.0
@@ -516,6 +522,8 @@ class CaptionFeed:
                 mask=self.mask,
             )
             if hypothesis.final:
+                if self.on_final is not None:
+                    self.on_final(message["response"]["alternatives"][0]["transcript"])
                 self.finals += 1
                 self.words.extend(w.text for w in hypothesis.words)
             else:
