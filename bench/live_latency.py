@@ -97,11 +97,16 @@ async def kaltura_side(wav: Path, rtmp_port: int, ws_port: int, key: str, token:
 
     latencies: list[float] = []
     async with connect(f"ws://127.0.0.1:{ws_port}/captions/bench?token={token}") as ws:
-        pushed_at = time.time()
-        push = await asyncio.create_subprocess_exec(
-            *("ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-re", "-i", str(wav)),
-            *("-c:a", "aac", "-b:a", "96k", "-f", "flv", f"rtmp://127.0.0.1:{rtmp_port}/live/{key}"),
-        )
+        for _ in range(30):  # the vendor's listener may not be up yet: push again, as Kaltura's relay does
+            pushed_at = time.time()
+            push = await asyncio.create_subprocess_exec(
+                *("ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "quiet", "-re", "-i", str(wav)),
+                *("-c:a", "aac", "-b:a", "96k", "-f", "flv", f"rtmp://127.0.0.1:{rtmp_port}/live/{key}"),
+            )
+            await asyncio.sleep(0.5)
+            if push.returncode is None or push.returncode == 0:
+                break
+            await asyncio.sleep(0.5)
         async for text in ws:
             arrived = time.time()
             response = json.loads(text)["response"]
