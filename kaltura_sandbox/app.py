@@ -227,12 +227,14 @@ def dispatch(
         if not any(s == service.lower() for s, _ in ACTIONS):
             return _error("SERVICE_DOES_NOT_EXISTS", SRV_NAME=service)
         return _error("ACTION_DOES_NOT_EXISTS", ACTION_NAME=action, SERVICE_NAME=service)
+    fail_after: tuple[int, KalturaAPIError] | None = None
     if faults is not None:
         rule = faults.pick(service, action, kinds=("kaltura_error",))
         if rule is not None:
-            if rule.message is not None:
-                return KalturaAPIError(rule.code, rule.message)
-            return _error(rule.code)
+            error = KalturaAPIError(rule.code, rule.message) if rule.message is not None else _error(rule.code)
+            if rule.after_items is None:
+                return error
+            fail_after = (rule.after_items, error)
     try:
         request_language(params)  # KalturaDispatcher: INVALID_LANGUAGE_CODE before the KS is looked at
     except KalturaAPIError as error:
@@ -253,6 +255,7 @@ def dispatch(
         base_url=base_url,
         session=session,
         raw_ks=raw_ks,
+        fail_after_items=fail_after,
     )
     try:
         # the deserializer resolves the profile before the action runs (a wrong one changes nothing)

@@ -15,7 +15,9 @@ calls, and/or on every ``every_nth`` matching call. Kinds:
 * ``drop``: close the socket without answering (``requests.ConnectionError``, wrapped by the
   client as ``KalturaClientException`` -4).
 * ``kaltura_error``: the Kaltura API error ``code`` (default ``INTERNAL_SERVERL_ERROR``) in the
-  envelope, with ``message`` when given (else the code's template): ``KalturaException``.
+  envelope, with ``message`` when given (else the code's template): ``KalturaException``. With
+  ``after_items: N`` a bulk action (``cuePoint.addFromBulk``) first does its first N items, then
+  fails: the server saves each item as it goes, so a failure part-way leaves the first ones made.
 * ``expire_session``: a KS issued while the rule fires (session.start, startWidgetSession,
   appToken.startSession, entryVendorTask.extendAccessKey) expires ``expire_after_seconds`` later.
 
@@ -64,6 +66,7 @@ class FaultRule:
     code: str = "INTERNAL_SERVERL_ERROR"
     message: str | None = None
     expire_after_seconds: float = 2.0
+    after_items: int | None = None
     matched: int = 0  # matching calls seen
     fired: int = 0  # times the fault was applied
 

@@ -90,6 +90,13 @@ ERROR_TEMPLATES: dict[str, str] = {
     "ATTACHMENT_ASSET_IS_NOT_READY": "Attachment asset has no ready file sync",
     "CUE_POINT_NOT_FOUND": "Cue point with id provided not found [@ID@]",
     "INVALID_CUE_POINT_ID": "Invalid cue point id [@ID@]",
+    # plugins/cue_points/base/errors (kCuePointErrors.php, KalturaCuePointErrors.php)
+    "CUE_POINT_SYSTEM_NAME_EXISTS": "Cue point system name already exists [@NAME@] with id [@ID@]",
+    "START_TIME_CANNOT_BE_LESS_THAN_0": "Start time cannot be less than 0",
+    "START_TIME_IS_BIGGER_THAN_ENTRY_END_TIME": "Start time of the cue point [@CUE_POINT_ID@] cannot be bigger than entry end time [@END_TIME@]",
+    "CANNOT_UPDATE_ENTRY_ID": "Cannot update cue point's entry id",
+    "XML_INVALID": "XML is invalid",
+    "PROPERTY_VALIDATION_MAX_LENGTH": 'The property "@PROP_NAME@" cannot have more than @MAX_LEN@ characters',
     # REACH (plugins/reach/errors/KalturaReachErrors.php)
     "CATALOG_ITEM_NOT_FOUND": "Catalog item with id provided not found [@ID@]",
     "REACH_PROFILE_NOT_FOUND": "Reach profile with id provided not found [@ID@]",
@@ -327,6 +334,8 @@ class CallContext:
     base_url: str  # e.g. "http://127.0.0.1:8765" (no trailing slash), for URLs the sandbox mints
     session: Session | None = None  # the validated KS of the call, if one was sent and is valid
     raw_ks: str | None = None  # the KS string as sent (even if invalid)
+    # A kaltura_error fault with ``after_items``: a bulk action fails with it after that many items.
+    fail_after_items: tuple[int, KalturaAPIError] | None = None
 
     def require_session(self) -> Session:
         """The call's session, or MISSING_KS / INVALID_KS (validation happens in the dispatcher)."""

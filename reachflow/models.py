@@ -461,6 +461,12 @@ class CuePointInfo(_Frozen):
     tags: str = ""
     cue_point_type: str | None = None
     start_time_ms: int | None = None
+    status: int | None = None  # KalturaCuePointStatus: READY 1, DELETED 2, HANDLED 3, PENDING 4
+    system_name: str | None = None
+    # KalturaThumbCuePoint only (chapters and slides)
+    title: str | None = None
+    description: str | None = None
+    sub_type: int | None = None  # KalturaThumbCuePointSubType: SLIDE 1, CHAPTER 2
 
     @classmethod
     def from_kaltura(cls, obj: Any) -> CuePointInfo:
@@ -469,4 +475,9 @@ class CuePointInfo(_Frozen):
             tags=kv(getattr(obj, "tags", None)) or "",
             cue_point_type=kv(getattr(obj, "cuePointType", None)),
             start_time_ms=_int(getattr(obj, "startTime", None)),
+            status=_int(getattr(obj, "status", None)),
+            system_name=kv(getattr(obj, "systemName", None)),
+            title=kv(getattr(obj, "title", None)),
+            description=kv(getattr(obj, "description", None)),
+            sub_type=_int(getattr(obj, "subType", None)),
         )

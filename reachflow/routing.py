@@ -11,6 +11,7 @@ from reachflow.enums import VendorServiceFeature, VendorServiceType
 
 __all__ = [
     "CAPTIONS",
+    "CHAPTERING",
     "LIVE_CAPTIONS",
     "LIVE_CAPTIONS_RUN",
     "SERVICE_ROUTES",
@@ -40,6 +41,7 @@ class ServiceRoute:
 
 CAPTIONS = ServiceRoute("captions", "reach-captions", "captions")
 TRANSLATION = ServiceRoute("translation", "reach-translation", "translation")
+CHAPTERING = ServiceRoute("chaptering", "reach-chaptering", "chaptering")
 # Live captions: discovery starts the provisioning flow; it schedules one LIVE_CAPTIONS_RUN for the event.
 LIVE_CAPTIONS = ServiceRoute("live_captions", "reach-live-provision", "live-provision")
 LIVE_CAPTIONS_RUN = ServiceRoute("live_captions", "reach-live-captions", "live-captions")
@@ -51,6 +53,8 @@ SERVICE_ROUTES: dict[tuple[int, int], ServiceRoute] = {
     (VendorServiceFeature.CAPTIONS, VendorServiceType.HUMAN): CAPTIONS,
     (VendorServiceFeature.TRANSLATION, VendorServiceType.MACHINE): TRANSLATION,
     (VendorServiceFeature.TRANSLATION, VendorServiceType.HUMAN): TRANSLATION,
+    (VendorServiceFeature.CHAPTERING, VendorServiceType.MACHINE): CHAPTERING,
+    (VendorServiceFeature.CHAPTERING, VendorServiceType.HUMAN): CHAPTERING,
     (VendorServiceFeature.LIVE_CAPTION, VendorServiceType.MACHINE): LIVE_CAPTIONS,
 }
 

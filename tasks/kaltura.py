@@ -890,6 +890,92 @@ class TaskApi:
 
         return [CuePointInfo.from_kaltura(o) for o in (self._run("list cue points", get).objects or [])]
 
+    # Chapters: thumb cue points (subType CHAPTER) ------------------------------------------------
+
+    def list_thumb_cue_points(self, entry_id: str, tag: str) -> list[CuePointInfo]:
+        """The entry's thumb cue points (chapters and slides) carrying every tag of ``tag``, by start time."""
+        from KalturaClient.Plugins.Core import KalturaFilterPager
+        from KalturaClient.Plugins.CuePoint import KalturaCuePointFilter, KalturaCuePointType
+
+        def get(client: Any) -> Any:
+            f = KalturaCuePointFilter()
+            f.entryIdEqual = entry_id
+            f.cuePointTypeEqual = KalturaCuePointType.THUMB
+            f.tagsMultiLikeAnd = tag
+            f.orderBy = "+startTime"
+            return client.cuePoint.cuePoint.list(f, KalturaFilterPager(pageSize=500))
+
+        found = [CuePointInfo.from_kaltura(o) for o in (self._run("list chapters", get).objects or [])]
+        return [c for c in found if _has_tags(c.tags, tag)]
+
+    def add_cue_points_from_bulk(self, xml: bytes) -> list[CuePointInfo]:
+        """``cuePoint.addFromBulk`` with a bulk XML file, tried once (the caller reads back what it made).
+
+        Raises:
+            ReachError: the call failed (Kaltura may still have made the scenes before the failing one).
+        """
+
+        def add(client: Any) -> Any:
+            body = io.BytesIO(xml)
+            body.name = "chapters.xml"
+            return client.cuePoint.cuePoint.addFromBulk(body)
+
+        result = self._run("add chapters in bulk", add, policy=ONCE)
+        return [CuePointInfo.from_kaltura(o) for o in (result.objects or [])]
+
+    def add_chapter_cue_point(
+        self, entry_id: str, *, start_ms: int, title: str, description: str, tags: str, system_name: str
+    ) -> CuePointInfo:
+        """One chapter (``KalturaThumbCuePoint``, subType CHAPTER) with ``cuePoint.add``, exactly once.
+
+        A lost answer is verified by the chapter's system name, which Kaltura keeps unique per entry
+        (a repeated add is refused with ``CUE_POINT_SYSTEM_NAME_EXISTS``).
+        """
+        from KalturaClient.Plugins.ThumbCuePoint import KalturaThumbCuePoint, KalturaThumbCuePointSubType
+
+        def add(client: Any) -> Any:
+            cue = KalturaThumbCuePoint()
+            cue.entryId = entry_id
+            cue.startTime = int(start_ms)
+            cue.title = title
+            cue.description = description
+            cue.tags = tags
+            cue.systemName = system_name
+            cue.subType = KalturaThumbCuePointSubType.CHAPTER
+            return client.cuePoint.cuePoint.add(cue)
+
+        def verify() -> CuePointInfo | None:
+            mine = self.list_thumb_cue_points(entry_id, tags.split(",")[0])
+            return next((c for c in mine if c.system_name == system_name), None)
+
+        done = self._run("add chapter", add, verify=verify, lost_codes=frozenset({"CUE_POINT_SYSTEM_NAME_EXISTS"}))
+        return done if isinstance(done, CuePointInfo) else CuePointInfo.from_kaltura(done)
+
+    def update_chapter_cue_point(
+        self, cue_point_id: str, *, start_ms: int, title: str, description: str, tags: str
+    ) -> CuePointInfo:
+        """Make a thumb cue point the chapter asked for (start, title, description, tags, subType CHAPTER)."""
+        from KalturaClient.Plugins.ThumbCuePoint import KalturaThumbCuePoint, KalturaThumbCuePointSubType
+
+        def update(client: Any) -> Any:
+            change = KalturaThumbCuePoint()
+            change.startTime = int(start_ms)
+            change.title = title
+            change.description = description
+            change.tags = tags
+            change.subType = KalturaThumbCuePointSubType.CHAPTER
+            return client.cuePoint.cuePoint.update(cue_point_id, change)
+
+        return CuePointInfo.from_kaltura(self._run("update chapter", update))
+
+    def delete_cue_point(self, cue_point_id: str) -> None:
+        """Delete a cue point; one already gone (``INVALID_CUE_POINT_ID``) counts as deleted."""
+        try:
+            self._run("delete cue point", lambda c: c.cuePoint.cuePoint.delete(cue_point_id))
+        except PermanentError as exc:
+            if exc.code != "INVALID_CUE_POINT_ID":
+                raise
+
     # Translation sources and multilingual tags ------------------------------------------------------
 
     def list_caption_assets(self, entry_id: str) -> list[CaptionAssetInfo]:

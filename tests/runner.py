@@ -24,9 +24,9 @@ PROJECT = Path(__file__).resolve().parents[1]
 @contextmanager
 def serving_flows(api_url: str, folder: Path, extra_env: dict[str, str] | None = None) -> Iterator[dict[str, Any]]:
     """Serve the service flows as deployments (``reach-captions/captions``,
-    ``reach-translation/translation``) from one runner process.
+    ``reach-translation/translation``, ``reach-chaptering/chaptering``) from one runner process.
 
-    Yields ``{"captions": deployment_id, "translation": deployment_id, "log": runner log path,
+    Yields ``{"captions": deployment_id, "translation": deployment_id, "chaptering": deployment_id, "log": runner log path,
     "storage": result storage}``.
     """
     from prefect.client.orchestration import get_client
@@ -46,8 +46,9 @@ def serving_flows(api_url: str, folder: Path, extra_env: dict[str, str] | None =
         "from prefect import serve\n"
         "from flows.captions import captions_flow\n"
         "from flows.translation import translation_flow\n"
+        "from flows.chaptering import chaptering_flow\n"
         "serve(captions_flow.to_deployment(name='captions'), translation_flow.to_deployment(name='translation'),"
-        " limit=2)\n"
+        " chaptering_flow.to_deployment(name='chaptering'), limit=2)\n"
     )
     log_path = folder / "runner.log"
     with open(log_path, "ab") as log:
@@ -66,6 +67,7 @@ def serving_flows(api_url: str, folder: Path, extra_env: dict[str, str] | None =
                 return {
                     "captions": (await client.read_deployment_by_name("reach-captions/captions")).id,
                     "translation": (await client.read_deployment_by_name("reach-translation/translation")).id,
+                    "chaptering": (await client.read_deployment_by_name("reach-chaptering/chaptering")).id,
                 }
             except Exception:
                 return None

@@ -44,3 +44,12 @@ def test_translation_is_served_by_default_machine_and_human() -> None:
     assert route_for(2, 2, served) is TRANSLATION and route_for(2, 1, served) is TRANSLATION
     assert run_name(TRANSLATION, 2001, 5004) == "translation-2001-5004"
     assert TRANSLATION.deployment == "reach-translation/translation"
+
+
+def test_chaptering_is_served_by_default_machine_and_human() -> None:
+    from reachflow.routing import CHAPTERING
+
+    served = Settings().served_pairs()
+    assert route_for(5, 2, served) is CHAPTERING and route_for(5, 1, served) is CHAPTERING
+    assert run_name(CHAPTERING, 2001, 5301) == "chaptering-2001-5301"
+    assert CHAPTERING.deployment == "reach-chaptering/chaptering"

@@ -9,6 +9,7 @@ and schedule events' live features (plugins caption, attachment, transcript, cue
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Any
 
 from kaltura_sandbox.framework import (
     CallContext,
+    KalturaAPIError,
     RawResponse,
     action,
     as_bool,
@@ -572,105 +574,327 @@ def flavor_set_content(ctx: CallContext, id: str, contentResource: dict[str, Any
 
 
 # ---------------------------------------------------------------------------------------------
-# Cue points (chapters)
+# Cue points (chapters): plugins/cue_points (base + thumb_cue_point) of kaltura/server
+#
+# * add: validateForInsert (entryId, startTime >= 0 and not past the entry's length, tags <= 255),
+#   a systemName unique per entry (CUE_POINT_SYSTEM_NAME_EXISTS), status READY, except that a thumb
+#   cue point without subType is a SLIDE, which waits PENDING for its timed thumbnail.
+# * addFromBulk: the file is checked against the ingestion schema first (XML_INVALID, nothing made);
+#   then each scene is saved in turn, so a scene that fails (an entry that cannot be found:
+#   INVALID_ENTRY_ID, with no message) leaves the scenes before it made. A scene whose sceneId or
+#   systemName names an existing cue point updates it instead. Thumb scenes keep only their start
+#   time, tags, entry and systemName: ThumbCuePointPlugin::parseXml reads no title, description or
+#   subType, so a bulk "chapter" is an untitled SLIDE, PENDING.
+# * get/update/delete: INVALID_CUE_POINT_ID for an id not found (deleted ones included); delete sets
+#   status DELETED (2), and deleted cue points are left out of list/count.
+# * list: needs idEqual/idIn/entryIdEqual/entryIdIn (KalturaCuePointFilter::validateEntryIdFiltered).
+
+CUE_READY, CUE_DELETED, CUE_PENDING = 1, 2, 4
+SLIDE, CHAPTER = 1, 2
+THUMB = "thumbCuePoint.Thumb"
+CUE_POINT_TYPES = {
+    "KalturaThumbCuePoint": THUMB,
+    "KalturaAdCuePoint": "adCuePoint.Ad",
+    "KalturaAnnotation": "annotation.Annotation",
+    "KalturaCodeCuePoint": "codeCuePoint.Code",
+}
+MAX_CUE_TAGS = 255  # CuePointPeer::MAX_TAGS_LENGTH
+MAX_THUMB_TITLE = 255  # KalturaThumbCuePoint::MAX_TITLE_LEN (longer titles are cut)
 
 
-def _cue_point(ctx: CallContext, spec: dict[str, Any]) -> dict[str, Any]:
-    entry = _entry(ctx, str(spec.get("entryId") or ""), "edit")
+def _cue_entry(ctx: CallContext, entry_id: str) -> dict[str, Any]:
+    if not entry_id:
+        raise_error("PROPERTY_VALIDATION_CANNOT_BE_NULL", PROP_NAME="KalturaCuePoint::entryId")
+    return _entry(ctx, entry_id, "edit")
+
+
+def _check_start(entry: dict[str, Any], start: int) -> None:
+    if start < 0:
+        raise_error("START_TIME_CANNOT_BE_LESS_THAN_0")
+    length = int(entry.get("msDuration") or 0)
+    if length and start > length:
+        raise_error("START_TIME_IS_BIGGER_THAN_ENTRY_END_TIME", CUE_POINT_ID=start, END_TIME=length)
+
+
+def _check_tags(tags: Any) -> None:
+    if tags is not None and len(str(tags)) > MAX_CUE_TAGS:
+        raise_error("PROPERTY_VALIDATION_MAX_LENGTH", PROP_NAME="KalturaCuePoint::tags", MAX_LEN=MAX_CUE_TAGS)
+
+
+def _by_system_name(ctx: CallContext, entry_id: str, system_name: str) -> dict[str, Any] | None:
+    for cue in ctx.store.rows("cue_points"):
+        if cue["entryId"] == entry_id and cue.get("systemName") == system_name and cue["status"] != CUE_DELETED:
+            return cue
+    return None
+
+
+def _new_cue_point(
+    ctx: CallContext, entry: dict[str, Any], object_type: str, spec: dict[str, Any], user_id: str | None
+) -> dict[str, Any]:
     number = ctx.store.next_int("cue_point")
     now = int(time.time())
-    object_type = spec.get("objectType") or "KalturaThumbCuePoint"
-    cue_type = {
-        "KalturaThumbCuePoint": "thumbCuePoint.Thumb",
-        "KalturaAdCuePoint": "adCuePoint.Ad",
-        "KalturaAnnotation": "annotation.Annotation",
-        "KalturaCodeCuePoint": "codeCuePoint.Code",
-    }.get(object_type, "thumbCuePoint.Thumb")
     cue = kobj(
         object_type,
         id=f"0_cp{number:06d}",
         intId=number,
-        cuePointType=cue_type,
-        status=1,
+        cuePointType=CUE_POINT_TYPES.get(object_type, THUMB),
+        status=CUE_READY,
         entryId=entry["id"],
         partnerId=entry["partnerId"],
         createdAt=now,
         updatedAt=now,
-        triggeredAt=None,
-        tags=spec.get("tags") or "",
+        triggeredAt=as_int(spec.get("triggeredAt")),
+        tags=spec.get("tags") or None,
         startTime=as_int(spec.get("startTime"), 0),
-        userId=spec.get("userId") or "",
+        userId=user_id,
         partnerData=spec.get("partnerData"),
         partnerSortValue=as_int(spec.get("partnerSortValue")),
-        forceStop=None,
+        forceStop=as_int(spec.get("forceStop")),
         thumbOffset=as_int(spec.get("thumbOffset")),
-        systemName=spec.get("systemName"),
-        isMomentary=True,
+        systemName=spec.get("systemName") or None,
+        isMomentary=False,
         copiedFrom=None,
     )
     if object_type == "KalturaThumbCuePoint":
+        title = spec.get("title")
+        sub_type = as_int(spec.get("subType")) or SLIDE  # ThumbCuePoint::preInsert
         cue.update(
-            assetId=spec.get("assetId"),
+            assetId=spec.get("assetId") or None,
             description=spec.get("description"),
-            title=spec.get("title"),
-            subType=as_int(spec.get("subType"), 1),
+            title=str(title)[:MAX_THUMB_TITLE] if title is not None else None,
+            subType=sub_type,
         )
+        if sub_type == SLIDE:
+            cue["status"] = CUE_PENDING  # a slide waits for its timed thumbnail asset
     return ctx.store.put("cue_points", cue["id"], cue)
+
+
+def _cue(ctx: CallContext, cue_id: str) -> dict[str, Any]:
+    cue = ctx.store.get("cue_points", cue_id)
+    if cue is None or cue["status"] == CUE_DELETED or int(cue["partnerId"]) != ctx.require_session().partner_id:
+        raise_error("INVALID_CUE_POINT_ID", ID=cue_id)
+    assert cue is not None
+    return cue
 
 
 @action("cuepoint_cuepoint", "add")
 def cue_point_add(ctx: CallContext, cuePoint: dict[str, Any]) -> dict[str, Any]:
-    return _public(_cue_point(ctx, cuePoint or {}))
+    """CuePointService::addAction."""
+    spec = dict(cuePoint or {})
+    object_type = spec.get("objectType") or "KalturaThumbCuePoint"
+    if object_type not in CUE_POINT_TYPES:
+        raise_error("INVALID_OBJECT_TYPE", TYPE=object_type)
+    entry = _cue_entry(ctx, str(spec.get("entryId") or ""))
+    _check_start(entry, as_int(spec.get("startTime"), 0) or 0)
+    _check_tags(spec.get("tags"))
+    with ctx.store.lock:
+        if spec.get("systemName"):
+            existing = _by_system_name(ctx, entry["id"], str(spec["systemName"]))
+            if existing is not None:
+                raise_error("CUE_POINT_SYSTEM_NAME_EXISTS", NAME=spec["systemName"], ID=existing["id"])
+        user = spec.get("userId") if spec.get("userId") is not None else ctx.require_session().user
+        return _public(_new_cue_point(ctx, entry, object_type, spec, user))
+
+
+# The ingestion schema (plugins/cue_points/base/xml/ingestion.xsd + T_scene_thumbCuePoint): element
+# order and limits of a thumb scene.
+_SCENE_KINDS = {"scene-thumb-cue-point", "scene-ad-cue-point", "scene-annotation", "scene-code-cue-point"}
+_XS_TIME = re.compile(r"^\d{2}:\d{2}:\d{2}(\.\d+)?$")
+
+
+def _schema_problem(root: Any) -> str | None:
+    """Why a bulk file breaks the ingestion schema (None when it does not), for thumb scenes."""
+    if root.tag != "scenes":
+        return f"root element is <{root.tag}>, not <scenes>"
+    scenes = list(root)
+    if not scenes:
+        return "<scenes> holds no scene"
+    for number, scene in enumerate(scenes, start=1):
+        if scene.tag not in _SCENE_KINDS:
+            return f"scene {number}: <{scene.tag}> is not a scene element"
+        if scene.tag != "scene-thumb-cue-point":
+            return f"scene {number}: the sandbox ingests scene-thumb-cue-point only"
+        entry_id = scene.get("entryId")
+        if not entry_id or len(entry_id) > 20:
+            return f"scene {number}: entryId is required (at most 20 characters)"
+        if len(scene.get("systemName") or "") > 120 or len(scene.get("sceneId") or "") > 250:
+            return f"scene {number}: systemName (120) or sceneId (250) too long"
+        names = [child.tag for child in scene]
+        order = ["sceneStartTime", "tags", "title", "description", "subType"]
+        core = [n for n in names if n != "scene-extension"]
+        if [n for n in order if n in core] != core or len(set(core)) != len(core):
+            return f"scene {number}: elements {core} are not in the schema's order {order}"
+        for required in ("sceneStartTime", "title", "description"):
+            if required not in core:
+                return f"scene {number}: <{required}> is missing"
+        if not _XS_TIME.match((scene.findtext("sceneStartTime") or "").strip()):
+            return f"scene {number}: sceneStartTime is not an xs:time (HH:MM:SS[.fff])"
+        tags = scene.find("tags")
+        if tags is not None:
+            values = list(tags)
+            if not values or any(t.tag != "tag" or len(t.text or "") > 30 for t in values):
+                return f"scene {number}: <tags> needs one or more <tag> of at most 30 characters"
+        sub_type = scene.findtext("subType")
+        if sub_type is not None and sub_type.strip() not in ("1", "2"):
+            return f"scene {number}: subType must be 1 (SLIDE) or 2 (CHAPTER)"
+    return None
+
+
+def _time_to_ms(text: str) -> int:
+    """kXml::timeToInteger."""
+    hours, minutes, seconds = [*text.strip().split(":"), "0", "0"][:3]
+    return round(int(hours) * 3_600_000 + int(minutes) * 60_000 + float(seconds) * 1000)
 
 
 @action("cuepoint_cuepoint", "addFromBulk")
 def cue_point_add_from_bulk(ctx: CallContext, fileData: Any) -> dict[str, Any]:
+    """CuePointService::addFromBulkAction → kCuePointManager::addFromXml (see the section comment)."""
     import xml.etree.ElementTree as ET
 
+    session = ctx.require_session()
     data = getattr(fileData, "data", b"")
     try:
         root = ET.fromstring(data)
     except ET.ParseError:
-        raise_error("INVALID_OBJECT_TYPE", TYPE="bulk XML")
-    created = []
-    for scene in root:
-        if not scene.tag.startswith("scene-thumb-cue-point"):
-            continue
-        start = (scene.findtext("sceneStartTime") or "0").split(":")
-        seconds = 0.0
-        for part in start:
-            seconds = seconds * 60 + float(part)
-        tags = ",".join(t.text or "" for t in scene.findall("tags/tag"))
-        created.append(
-            _public(
-                _cue_point(
-                    ctx,
-                    {
-                        "objectType": "KalturaThumbCuePoint",
-                        "entryId": scene.get("entryId"),
-                        "startTime": int(seconds * 1000),
-                        "title": scene.findtext("title"),
-                        "description": scene.findtext("description"),
-                        "tags": tags,
-                        "subType": scene.findtext("subType") or "1",
-                        "systemName": scene.get("systemName"),
-                    },
-                )
-            )
-        )
+        raise_error("XML_INVALID")
+    if _schema_problem(root) is not None:
+        raise_error("XML_INVALID")
+    created: list[dict[str, Any]] = []
+    for done, scene in enumerate(root):
+        if ctx.fail_after_items is not None and done >= ctx.fail_after_items[0]:
+            raise ctx.fail_after_items[1]
+        entry_id = str(scene.get("entryId"))
+        entry = ctx.store.get("entries", entry_id)
+        reachable = entry is not None and int(entry["partnerId"]) == session.partner_id
+        if reachable:
+            try:
+                check_entry_access(ctx, entry, "sview")  # type: ignore[arg-type]
+            except KalturaAPIError:
+                reachable = False
+        if not reachable:
+            # kCoreException(INVALID_ENTRY_ID) rethrown as KalturaAPIException(code): no message
+            raise KalturaAPIError("INVALID_ENTRY_ID", "")
+        assert entry is not None
+        tags = ",".join((t.text or "").strip() for t in scene.findall("tags/tag") if (t.text or "").strip()) or None
+        start = _time_to_ms(scene.findtext("sceneStartTime") or "0")
+        system_name = scene.get("systemName") or None
+        with ctx.store.lock:
+            cue = None
+            if scene.get("sceneId"):
+                cue = ctx.store.get("cue_points", scene.get("sceneId"))
+            if cue is None and system_name:
+                cue = _by_system_name(ctx, entry_id, system_name)
+            if cue is None:
+                # title, description and subType are not read (ThumbCuePointPlugin::parseXml)
+                spec = {"startTime": start, "tags": tags, "systemName": system_name}
+                cue = _new_cue_point(ctx, entry, "KalturaThumbCuePoint", spec, None)
+            else:
+                cue.update(startTime=start, tags=tags, updatedAt=int(time.time()))
+                if system_name:
+                    cue["systemName"] = system_name
+        created.append(_public(cue))
     return kobj("KalturaCuePointListResponse", objects=created, totalCount=len(created))
+
+
+@action("cuepoint_cuepoint", "update")
+def cue_point_update(ctx: CallContext, id: str, cuePoint: dict[str, Any]) -> dict[str, Any]:
+    """CuePointService::updateAction (validateForUpdate; readonly fields are refused)."""
+    cue = _cue(ctx, id)
+    entry = _cue_entry(ctx, cue["entryId"])
+    spec = dict(cuePoint or {})
+    if spec.get("entryId") not in (None, "", cue["entryId"]):
+        raise_error("CANNOT_UPDATE_ENTRY_ID")
+    if spec.get("startTime") not in (None, ""):
+        _check_start(entry, as_int(spec.get("startTime"), 0) or 0)
+    _check_tags(spec.get("tags"))
+    with ctx.store.lock:
+        name = spec.get("systemName")
+        if name and name != cue.get("systemName"):
+            existing = _by_system_name(ctx, entry["id"], str(name))
+            if existing is not None:
+                raise_error("CUE_POINT_SYSTEM_NAME_EXISTS", NAME=name, ID=existing["id"])
+        for field in ("startTime", "triggeredAt", "partnerSortValue", "thumbOffset", "forceStop", "subType"):
+            if spec.get(field) not in (None, ""):
+                cue[field] = as_int(spec[field])
+        for field in ("tags", "partnerData", "systemName", "userId", "assetId", "description"):
+            if spec.get(field) is not None:
+                cue[field] = spec[field]
+        if spec.get("title") is not None:
+            cue["title"] = str(spec["title"])[:MAX_THUMB_TITLE]
+        cue["updatedAt"] = int(time.time())
+    return _public(cue)
+
+
+def _filter_cue_points(rows: list[dict[str, Any]], f: dict[str, Any]) -> list[dict[str, Any]]:
+    def split(value: Any) -> set[str]:
+        return {x.strip() for x in str(value).split(",") if x.strip()}
+
+    def tags_of(cue: dict[str, Any]) -> set[str]:
+        return split(cue.get("tags") or "")
+
+    checks: list[tuple[str, Any]] = [
+        ("idEqual", lambda c, v: c["id"] == v),
+        ("idIn", lambda c, v: c["id"] in split(v)),
+        ("entryIdEqual", lambda c, v: c["entryId"] == v),
+        ("entryIdIn", lambda c, v: c["entryId"] in split(v)),
+        ("tagsLike", lambda c, v: any(v in t for t in tags_of(c))),
+        ("tagsMultiLikeOr", lambda c, v: bool(split(v) & tags_of(c))),
+        ("tagsMultiLikeAnd", lambda c, v: split(v) <= tags_of(c)),
+        ("cuePointTypeEqual", lambda c, v: c.get("cuePointType") == v),
+        ("cuePointTypeIn", lambda c, v: c.get("cuePointType") in split(v)),
+        ("statusEqual", lambda c, v: int(c["status"]) == int(v)),
+        ("statusIn", lambda c, v: str(c["status"]) in split(v)),
+        ("subTypeEqual", lambda c, v: str(c.get("subType")) == str(v)),
+        ("subTypeIn", lambda c, v: str(c.get("subType")) in split(v)),
+        ("startTimeGreaterThanOrEqual", lambda c, v: int(c.get("startTime") or 0) >= int(v)),
+        ("startTimeLessThanOrEqual", lambda c, v: int(c.get("startTime") or 0) <= int(v)),
+        ("systemNameEqual", lambda c, v: c.get("systemName") == v),
+        ("systemNameIn", lambda c, v: c.get("systemName") in split(v)),
+        ("userIdEqual", lambda c, v: c.get("userId") == v),
+    ]
+    out = []
+    for cue in rows:
+        if all(f.get(name) in (None, "") or check(cue, f[name]) for name, check in checks):
+            out.append(cue)
+    return out
+
+
+_CUE_ORDER = {"startTime", "createdAt", "updatedAt", "partnerSortValue", "triggeredAt"}
 
 
 @action("cuepoint_cuepoint", "list")
 def cue_point_list(
     ctx: CallContext, filter: dict[str, Any] | None = None, pager: dict[str, Any] | None = None
 ) -> dict[str, Any]:
+    """CuePointService::listAction: the partner's cue points the filter names (deleted ones never)."""
+    session = ctx.require_session()
     f = dict(filter or {})
-    result = _list(ctx, "cue_points", "KalturaCuePointListResponse", f, pager)
-    if f.get("cuePointTypeEqual"):
-        result["objects"] = [c for c in result["objects"] if c.get("cuePointType") == f["cuePointTypeEqual"]]
-        result["totalCount"] = len(result["objects"])
-    return result
+    if not any(f.get(k) for k in ("idEqual", "idIn", "entryIdEqual", "entryIdIn")):
+        cls = f.get("objectType") or "KalturaCuePointFilter"
+        raise_error(
+            "PROPERTY_VALIDATION_CANNOT_BE_NULL",
+            PROP_NAME=f"{cls}::idEqual/{cls}::idIn/{cls}::entryIdEqual/{cls}::entryIdIn",
+        )
+    rows = [c for c in ctx.store.rows("cue_points") if int(c["partnerId"]) == session.partner_id]
+    rows = [c for c in rows if c["status"] != CUE_DELETED]
+    if session.type != 2:
+        allowed: set[str] = set()
+        for name in ("sview", "edit", "download", "list"):
+            allowed |= set(session.privileges.get(name, "").split("/"))
+        rows = [c for c in rows if c["entryId"] in allowed or "*" in allowed]
+    rows = _filter_cue_points(rows, f)
+    order = str(f.get("orderBy") or "")
+    if order[1:] in _CUE_ORDER:
+        rows.sort(key=lambda c: (int(c.get(order[1:]) or 0), c["intId"]), reverse=order.startswith("-"))
+    else:
+        rows.sort(key=lambda c: c["intId"])
+    if pager is None:
+        size, index = 500, 1  # baseObjectFilter::getMaxInValues() when no pager is sent
+    else:
+        size = min(500, as_int(pager.get("pageSize"), 30) or 30)
+        index = max(1, as_int(pager.get("pageIndex"), 1) or 1)
+    page = rows[(index - 1) * size : index * size]
+    return kobj("KalturaCuePointListResponse", objects=[_public(c) for c in page], totalCount=len(rows))
 
 
 @action("cuepoint_cuepoint", "count")
@@ -681,20 +905,17 @@ def cue_point_count(ctx: CallContext, filter: dict[str, Any] | None = None) -> i
 
 @action("cuepoint_cuepoint", "get")
 def cue_point_get(ctx: CallContext, id: str) -> dict[str, Any]:
-    cue = ctx.store.get("cue_points", id)
-    if cue is None or int(cue["partnerId"]) != ctx.require_session().partner_id:
-        raise_error("CUE_POINT_NOT_FOUND", ID=id)
-    assert cue is not None
-    return _public(cue)
+    """CuePointService::getAction."""
+    return _public(_cue(ctx, id))
 
 
 @action("cuepoint_cuepoint", "delete")
 def cue_point_delete(ctx: CallContext, id: str) -> None:
-    cue = ctx.store.get("cue_points", id)
-    if cue is None or int(cue["partnerId"]) != ctx.require_session().partner_id:
-        raise_error("CUE_POINT_NOT_FOUND", ID=id)
-    assert cue is not None
-    cue["status"] = 2
+    """CuePointService::deleteAction: status DELETED."""
+    cue = _cue(ctx, id)
+    with ctx.store.lock:
+        cue["status"] = CUE_DELETED
+        cue["updatedAt"] = int(time.time())
 
 
 # ---------------------------------------------------------------------------------------------

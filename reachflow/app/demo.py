@@ -6,7 +6,7 @@
 4. The ``reachflow`` process work pool, every deployment of ``prefect.yaml``, and a worker.
 5. A discovery run at once (then every 60 s on its schedule), and reconcile every 5 minutes.
 6. A table of every task once they settle; the Prefect UI stays up until Ctrl-C.
-7. Human captions and translation tasks are left waiting for a person (draft made, run suspended): the
+7. Human captions, translation and chaptering tasks are left waiting for a person (draft made, run suspended): the
    closing text says how to finish each from the UI form or the ``reachflow review`` CLI. Their
    media is published to reviewers on 127.0.0.1:8770 (the jobs folder).
 """
@@ -318,7 +318,9 @@ def _print_waiting(env: dict[str, str]) -> None:
     runs = json.loads(result.stdout.strip().splitlines()[-1])
     if not runs:
         return
-    lines = ["\nWaiting for a person (human captions and translation): finish the draft and the job is delivered."]
+    lines = [
+        "\nWaiting for a person (human captions, translation, chapters): finish the draft and the job is delivered."
+    ]
     for run_id, name, task_id in runs:
         lines.append(f"  task {task_id}: http://127.0.0.1:{PREFECT_PORT}/runs/flow-run/{run_id}  ({name})")
     first = runs[0][1]
@@ -354,4 +356,10 @@ def _print_where_to_look(service_url: str, creds: dict[str, Any]) -> None:
         f" c.setKs(c.session.start('{customer['admin_secret']}','',2,{customer['partner_id']}));"
         " [print(e.id, [(a.id, a.label) for a in c.caption.captionAsset.list("
         'KalturaCaptionAssetFilter(entryIdEqual=e.id)).objects]) for e in c.baseEntry.list().objects]"\n'
+        "  The chapters of task 5301 (cue points) on entry 0_chtopics:\n"
+        '    .venv/bin/python -c "from KalturaClient import *; from KalturaClient.Plugins.CuePoint import *;'
+        f" c=KalturaClient(KalturaConfiguration('{service_url}'));"
+        f" c.setKs(c.session.start('{customer['admin_secret']}','',2,{customer['partner_id']}));"
+        " [print(p.startTime, p.title, '-', p.description) for p in c.cuePoint.cuePoint.list("
+        "KalturaCuePointFilter(entryIdEqual='0_chtopics', tagsMultiLikeAnd='reachflow-task-5301')).objects]\"\n"
     )

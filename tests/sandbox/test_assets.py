@@ -1,5 +1,5 @@
 """services/assets.py: what a vendor reads and writes with a task's accessKey: caption assets through every
-content resource, attachment/transcript assets, cue points (one by one and in bulk), schedule
+content resource, attachment/transcript assets, cue points (counted; tests/sandbox/test_cue_points.py has the rest), schedule
 events' live features, and flavor assets."""
 
 from __future__ import annotations
@@ -23,9 +23,8 @@ from KalturaClient.Plugins.Core import (
     KalturaUploadTokenStatus,
     KalturaUrlResource,
 )
-from KalturaClient.Plugins.CuePoint import KalturaCuePointFilter, KalturaThumbCuePointSubType
+from KalturaClient.Plugins.CuePoint import KalturaCuePointFilter
 from KalturaClient.Plugins.Schedule import KalturaLiveCaptionFeature
-from KalturaClient.Plugins.ThumbCuePoint import KalturaThumbCuePoint
 from KalturaClient.Plugins.Transcript import KalturaTranscriptAsset
 
 from kaltura_sandbox.services.assets import add_live_caption_feature
@@ -258,43 +257,6 @@ def test_transcript_attachment(kit: Kit) -> None:
     )
     assert caption.associatedTranscriptIds == transcript.id
     assert _error(lambda: client.attachment.attachmentAsset.get("0_nosuch")).code == "ATTACHMENT_ASSET_ID_NOT_FOUND"
-
-
-def test_cue_points_one_by_one_and_in_bulk(kit: Kit) -> None:
-    client = kit.with_key(8002)  # entry 0_rfent003
-    chapter = client.cuePoint.cuePoint.add(
-        KalturaThumbCuePoint(
-            entryId="0_rfent003",
-            startTime=0,
-            title="Intro",
-            description="Opening",
-            subType=KalturaThumbCuePointSubType.CHAPTER,
-        )
-    )
-    assert type(chapter).__name__ == "KalturaThumbCuePoint"
-    assert chapter.title == "Intro" and chapter.subType.getValue() == KalturaThumbCuePointSubType.CHAPTER
-    xml = (
-        '<?xml version="1.0" encoding="UTF-8"?>'
-        '<scenes xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
-        '<scene-thumb-cue-point entryId="0_rfent003"><sceneStartTime>00:00:01.5</sceneStartTime>'
-        "<title>Second speaker</title><description>Bob talks</description><subType>2</subType>"
-        "<tags><tag>speaker</tag><tag>bob</tag></tags></scene-thumb-cue-point>"
-        '<scene-thumb-cue-point entryId="0_rfent003"><sceneStartTime>00:00:03</sceneStartTime>'
-        "<title>Outro</title><subType>2</subType></scene-thumb-cue-point></scenes>"
-    )
-    bulk = client.cuePoint.cuePoint.addFromBulk(named(xml.encode(), "chapters.xml"))
-    assert [c.title for c in bulk.objects] == ["Second speaker", "Outro"]
-    assert [c.startTime for c in bulk.objects] == [1500, 3000]
-    assert bulk.objects[0].tags == "speaker,bob"
-    f = KalturaCuePointFilter()
-    f.entryIdEqual = "0_rfent003"
-    listed = client.cuePoint.cuePoint.list(f)
-    assert listed.totalCount == 3
-    assert {c.title for c in listed.objects} == {"Intro", "Second speaker", "Outro"}
-    # a bulk line for another entry is refused for this key
-    other = xml.replace("0_rfent003", "0_rfent001")
-    error = _error(lambda: client.cuePoint.cuePoint.addFromBulk(named(other.encode(), "chapters.xml")))
-    assert error.code in ("ENTRY_ID_NOT_FOUND", "NO_PERMISSION_ON_ENTRY")
 
 
 def test_schedule_event_live_feature(kit: Kit) -> None:
