@@ -99,14 +99,12 @@ async def kaltura_side(wav: Path, rtmp_port: int, ws_port: int, key: str, token:
     async with connect(f"ws://127.0.0.1:{ws_port}/captions/bench?token={token}") as ws:
         for _ in range(30):  # the vendor's listener may not be up yet: push again, as Kaltura's relay does
             pushed_at = time.time()
-            push = await asyncio.create_subprocess_exec(
-                *("ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "quiet", "-re", "-i", str(wav)),
-                *("-c:a", "aac", "-b:a", "96k", "-f", "flv", f"rtmp://127.0.0.1:{rtmp_port}/live/{key}"),
+            push = subprocess.Popen(
+                [*("ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "quiet", "-re", "-i", str(wav)), "-c:a", "aac", "-b:a", "96k", "-f", "flv", f"rtmp://127.0.0.1:{rtmp_port}/live/{key}"],
             )
-            await asyncio.sleep(0.5)
-            if push.returncode is None or push.returncode == 0:
+            await asyncio.sleep(1.0)
+            if push.poll() is None:  # still streaming: connected
                 break
-            await asyncio.sleep(0.5)
         async for text in ws:
             arrived = time.time()
             response = json.loads(text)["response"]
@@ -117,7 +115,7 @@ async def kaltura_side(wav: Path, rtmp_port: int, ws_port: int, key: str, token:
             for item in response["alternatives"][0]["items"]:
                 if item["kind"] == "text":
                     latencies.append(arrived - (pushed_at + float(item["end"])))
-        await push.wait()
+        await asyncio.to_thread(push.wait)
     return latencies
 
 
