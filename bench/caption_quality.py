@@ -9,7 +9,7 @@ For each voice, on the very same WAV and model:
 * **raw**: faster-whisper alone, as a user would run it (``WhisperModel.transcribe``, beam 5, English,
   no prompt, no VAD); the text is the engine's own segment text;
 * **pipeline**: what the captions flow runs (``SpeechEngineSettings().build_engine`` with the job's
-  dictionary and quality mode → ``trim_trailing_hallucination`` → ``build_cues`` → ``render`` WebVTT),
+  dictionary and quality mode → ``tidy_numbers`` → ``trim_trailing_hallucination`` → ``build_cues`` → ``render`` WebVTT),
   and the text is parsed back from the rendered caption file. The flow itself is not driven through the
   sandbox here (five engineers share two cores); these are the functions its recognition and caption
   steps call, in the same order.
@@ -25,6 +25,7 @@ Run: ``PYTHONPATH=. .venv/bin/python bench/caption_quality.py [--quick] [--quali
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
 import time
@@ -36,7 +37,7 @@ import jiwer
 
 from reachflow.asr.accuracy import estimate_accuracy
 from reachflow.asr.base import wav_info
-from reachflow.asr.cleanup import trim_trailing_hallucination
+from reachflow.asr.cleanup import tidy_numbers, trim_trailing_hallucination
 from reachflow.asr.faster import FasterWhisperEngine, _load_model
 from reachflow.asr.synthetic import (
     LECTURE_DICTIONARY,
@@ -83,8 +84,10 @@ def _number_words(token: str) -> str:
         and int(whole) % 1000 >= 10
         and int(whole) // 100 != 20
     ):
-        year = int(whole)  # 1998 → nineteen ninety eight
-        return _int_words(year // 100) + " " + _int_words(year % 100)
+        year = int(whole)  # 1998 → nineteen ninety eight, 1900 → nineteen hundred, 1905 → nineteen oh five
+        tail = year % 100
+        rest = "hundred" if tail == 0 else _int_words(tail) if tail >= 10 else "oh " + _ONES[tail]
+        return _int_words(year // 100) + " " + rest
     words = _int_words(int(whole)) if whole else "zero"
     if frac:
         words += " point " + " ".join(_ONES[int(d)] for d in frac)
@@ -92,10 +95,87 @@ def _number_words(token: str) -> str:
 
 
 _NUMBER = re.compile(r"(\$)?(\d[\d,]*(?:\.\d+)?)(%)?")
+_VALUES = {w: i for i, w in enumerate(_ONES)} | {w: 10 * i for i, w in enumerate(_TENS) if i >= 2}
+_SCALES = {"thousand": 1000, "million": 10**6, "billion": 10**9}
+
+
+def _spelled_value(words: Sequence[str]) -> int | None:
+    """The value of a spelled number ("two thousand and fifteen", "nineteen hundred and ninety
+    eight", year-style "nineteen ninety eight"), or ``None`` when the words are not one number
+    ("one two three" is counting, not 123)."""
+    total = current = 0
+    last = ""
+    for k, word in enumerate(words):
+        value = _VALUES.get(word)
+        if word == "and":
+            if last not in ("hundred", "scale") or k == len(words) - 1:
+                return None
+        elif value is not None and value < 10:
+            if last not in ("", "ten", "hundred", "scale", "and") or (value == 0 and len(words) > 1):
+                return None
+            current += value
+        elif value is not None:
+            if last not in ("", "hundred", "scale", "and"):
+                break  # "nineteen ninety eight": maybe a year, tried below
+            current += value
+        elif word == "hundred":
+            if last not in ("one", "teen") or current >= 100:
+                return None
+            current *= 100
+        elif word in _SCALES:
+            if last in ("", "and", "scale"):
+                return None
+            total += current * _SCALES[word]
+            current = 0
+        last = (
+            word
+            if word in ("and", "hundred")
+            else "scale"
+            if word in _SCALES
+            else "one"
+            if (value or 0) < 10
+            else "ten"
+            if (value or 0) % 10 == 0 and (value or 0) >= 20
+            else "teen"
+        )
+    else:
+        return total + current
+    # Year style: a two-digit number, then a two-digit number ("nineteen ninety eight", "twenty fifteen").
+    for cut in (1, 2):
+        head, tail = words[:cut], words[cut:]
+        h, t = _spelled_value(head) if cut == 2 else _VALUES.get(head[0]), _spelled_value(tail) if tail else None
+        if h is not None and t is not None and 10 <= h <= 99 and 10 <= t <= 99 and (cut == 1 or h >= 20):
+            return 100 * h + t
+    return None
+
+
+def _canonical_spelled_numbers(text: str) -> str:
+    """Spelled numbers written one way: "two thousand and fifteen" → "two thousand fifteen",
+    "nineteen hundred and ninety eight" → "nineteen ninety eight" (as "1998" is spelled)."""
+    words = text.split()
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        j = i
+        while j < len(words) and (
+            words[j] in _VALUES or words[j] == "hundred" or words[j] in _SCALES or (words[j] == "and" and j > i)
+        ):
+            j += 1
+        while j > i and words[j - 1] == "and":
+            j -= 1
+        value = _spelled_value(words[i:j]) if j - i > 1 else None
+        if value is None:
+            out.append(words[i])
+            i += 1
+            continue
+        out.append(_number_words(str(value)))
+        i = j
+    return " ".join(out)
 
 
 def normalize(text: str) -> str:
-    """Lower case, numbers spelled out ("$45,000" → "forty five thousand dollars"), punctuation dropped."""
+    """Lower case, numbers spelled out ("$45,000" → "forty five thousand dollars") and spelled ones
+    written one way ("two thousand and fifteen" = "2015"), punctuation dropped."""
 
     def spell(m: re.Match[str]) -> str:
         words = _number_words(m.group(2).rstrip(",."))
@@ -109,7 +189,7 @@ def normalize(text: str) -> str:
     text = _NUMBER.sub(spell, text)
     text = text.lower().replace("dr.", "doctor")
     text = re.sub(r"[^\w\s]", " ", text)
-    return " ".join(text.split())
+    return _canonical_spelled_numbers(" ".join(text.split()))
 
 
 # --------------------------------------------------------------------------------------------
@@ -131,30 +211,93 @@ def _tokens(text: str) -> list[str]:
     return [t for t in (re.sub(r"^[^\w$]+|[^\w%]+$", "", tok) for tok in text.split()) if t]
 
 
-def term_recall(reference: str, hypothesis: str, terms: Sequence[str]) -> tuple[int, int]:
-    """(recognised, total) occurrences of dictionary terms, case-exact, aligned word by word."""
-    ref, hyp = _tokens(reference), _tokens(hypothesis)
+def _alignment(ref: Sequence[str], hyp: Sequence[str]) -> tuple[set[int], dict[int, tuple[int, int]], set[int]]:
+    """Word alignment of ``hyp`` to ``ref``: reference indices aligned to an equal word, each
+    reference index's hypothesis span (``(k, k)`` for a deletion), and the reference indices
+    before which the hypothesis inserted words."""
     out = jiwer.process_words(" ".join(ref), " ".join(hyp))
-    equal = set()
+    equal: set[int] = set()
+    where: dict[int, tuple[int, int]] = {}
+    inserted_before: set[int] = set()
     for chunk in out.alignments[0]:
-        if chunk.type == "equal":
-            equal.update(range(chunk.ref_start_idx, chunk.ref_end_idx))
-    found = total = 0
+        if chunk.type == "insert":
+            inserted_before.add(chunk.ref_start_idx)
+            continue
+        for k in range(chunk.ref_start_idx, chunk.ref_end_idx):
+            if chunk.type == "equal":
+                equal.add(k)
+            if chunk.type == "delete":
+                where[k] = (chunk.hyp_start_idx, chunk.hyp_start_idx)
+            else:
+                offset = k - chunk.ref_start_idx
+                where[k] = (chunk.hyp_start_idx + offset, chunk.hyp_start_idx + offset + 1)
+    return equal, where, inserted_before
+
+
+@dataclass
+class Miss:
+    """One reference item (a term occurrence or a number) the hypothesis got wrong."""
+
+    expected: str
+    heard: str
+    context: str
+
+
+def _check_spans(
+    ref: Sequence[str], hyp: Sequence[str], spans: Sequence[tuple[int, int]]
+) -> tuple[list[bool], list[Miss]]:
+    """For each reference span ``(a, b)``: were all its words equal, with nothing inserted inside?"""
+    equal, where, inserted_before = _alignment(ref, hyp)
+    ok: list[bool] = []
+    misses: list[Miss] = []
+    for a, b in spans:
+        right = all(k in equal for k in range(a, b)) and not any(k in inserted_before for k in range(a + 1, b))
+        ok.append(right)
+        if not right:
+            lo = min(where.get(k, (len(hyp), len(hyp)))[0] for k in range(a, b))
+            hi = max(where.get(k, (lo, lo))[1] for k in range(a, b))
+            misses.append(
+                Miss(
+                    " ".join(ref[a:b]),
+                    " ".join(hyp[lo:hi]) or "(nothing)",
+                    " ".join(hyp[max(0, lo - 4) : hi + 4]),
+                )
+            )
+    return ok, misses
+
+
+def term_spans(reference: str, terms: Sequence[str]) -> tuple[list[str], list[tuple[int, int]]]:
+    """The reference's tokens and the ``(start, end)`` token spans of every dictionary term occurrence."""
+    ref = _tokens(reference)
+    spans: list[tuple[int, int]] = []
     for term in terms:
         parts = term.replace(".", "").split()
         for i in range(len(ref) - len(parts) + 1):
             if ref[i : i + len(parts)] == parts:
-                total += 1
-                found += all(k in equal for k in range(i, i + len(parts)))
+                spans.append((i, i + len(parts)))
+    return ref, sorted(spans)
+
+
+def term_misses(reference: str, hypothesis: str, terms: Sequence[str]) -> tuple[int, int, list[Miss]]:
+    """(recognised, total, misses) of dictionary-term occurrences, case-exact, aligned word by word."""
+    ref, spans = term_spans(reference, terms)
+    ok, misses = _check_spans(ref, _tokens(hypothesis), spans)
+    return sum(ok), len(spans), misses
+
+
+def term_recall(reference: str, hypothesis: str, terms: Sequence[str]) -> tuple[int, int]:
+    """(recognised, total) occurrences of dictionary terms, case-exact, aligned word by word."""
+    found, total, _ = term_misses(reference, hypothesis, terms)
     return found, total
 
 
-def numbers_intact(reference: str, hypothesis: str) -> tuple[int, int]:
-    """(intact, total) reference tokens with a digit whose words all came out right.
+def number_misses(reference: str, hypothesis: str) -> tuple[int, int, list[Miss]]:
+    """(intact, total, misses) of reference tokens with a digit.
 
     A number is intact when the caption says it (as "$45,000", "45,000 dollars" or "four" for
-    "4"): every word of its spelled-out form is aligned to an equal word. A number printed in
-    pieces ("$45 ,000" reads "forty five", "zero") or misheard is not.
+    "4"): every word of its spelled-out form is aligned to an equal word, with nothing inserted
+    between them ("$37,000" for "$37" reads "thirty seven thousand dollars": not intact). A
+    number printed in pieces ("$45 ,000" reads "forty five", "zero") or misheard is not.
     """
     ref_words: list[str] = []
     spans: list[tuple[int, int]] = []
@@ -163,12 +306,14 @@ def numbers_intact(reference: str, hypothesis: str) -> tuple[int, int]:
         if any(c.isdigit() for c in token):
             spans.append((len(ref_words), len(ref_words) + len(words)))
         ref_words.extend(words)
-    out = jiwer.process_words(" ".join(ref_words), normalize(hypothesis))
-    equal: set[int] = set()
-    for chunk in out.alignments[0]:
-        if chunk.type == "equal":
-            equal.update(range(chunk.ref_start_idx, chunk.ref_end_idx))
-    return sum(all(k in equal for k in range(a, b)) for a, b in spans), len(spans)
+    ok, misses = _check_spans(ref_words, normalize(hypothesis).split(), spans)
+    return sum(ok), len(spans), misses
+
+
+def numbers_intact(reference: str, hypothesis: str) -> tuple[int, int]:
+    """(intact, total) reference tokens with a digit whose words all came out right (see :func:`number_misses`)."""
+    intact, total, _ = number_misses(reference, hypothesis)
+    return intact, total
 
 
 def wer(reference: str, hypothesis: str) -> float:
@@ -208,6 +353,7 @@ def raw_engine(path: Path, model_name: str) -> str:
 @dataclass
 class PipelineResult:
     caption_text: str
+    words: list[Word]
     reported_accuracy: int
     seconds: float
     engine: str
@@ -227,7 +373,7 @@ def pipeline(path: Path, dictionary: Sequence[str], quality: str) -> PipelineRes
     duration = wav_info(path).duration
     words = [
         Word(start=w.start, end=w.end, text=w.text, probability=w.probability)
-        for w in trim_trailing_hallucination(transcript.words, duration)
+        for w in trim_trailing_hallucination(tidy_numbers(transcript.words, "en"), duration)
     ]
     cues = build_cues(words, CaptionStyle())
     vtt = render(cues, CaptionFormat.VTT, language="en")
@@ -239,7 +385,8 @@ def pipeline(path: Path, dictionary: Sequence[str], quality: str) -> PipelineRes
             notes.append(f"{name}={value if not isinstance(value, list) else len(value)}")
     return PipelineResult(
         text,
-        estimate_accuracy(w.probability for w in words),
+        words,
+        estimate_accuracy((w.probability for w in words), transcript.model),
         seconds,
         f"{transcript.engine}:{transcript.model}",
         " ".join(notes),
@@ -253,6 +400,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--voices", default=",".join(VOICES))
     parser.add_argument("--quality", default="fast", help="quality mode(s), comma separated: fast,best")
     parser.add_argument("--show", action="store_true", help="print the pipeline's text and dropped stretches")
+    parser.add_argument(
+        "--save-words", help="folder: the caption words (with probabilities) per voice and mode, as JSON"
+    )
     args = parser.parse_args(argv)
     cache = Path(args.cache)
     cache.mkdir(parents=True, exist_ok=True)
@@ -277,6 +427,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         raw_num = numbers_intact(reference, raw_text)
         for quality in args.quality.split(","):
             result = pipeline(path, LECTURE_DICTIONARY, quality)
+            if args.save_words:
+                model = result.engine.split(":")[-1]
+                out = Path(args.save_words) / f"words_{path.stem}_{quality}.json"
+                out.parent.mkdir(parents=True, exist_ok=True)
+                words = [[w.start, w.end, w.text, w.probability] for w in result.words]
+                out.write_text(json.dumps({"voice": voice, "quality": quality, "model": model, "words": words}))
             p_wer = wer(reference, result.caption_text)
             drops = dropped_stretches(reference, result.caption_text)
             found, terms = term_recall(reference, result.caption_text, LECTURE_DICTIONARY)
@@ -290,6 +446,18 @@ def main(argv: Sequence[str] | None = None) -> None:
             )
             print(rows[-1], result.notes, flush=True)
             if args.show:
+                for label, (_, _, misses), (_, _, raw_misses) in (
+                    (
+                        "term",
+                        term_misses(reference, result.caption_text, LECTURE_DICTIONARY),
+                        term_misses(reference, raw_text, LECTURE_DICTIONARY),
+                    ),
+                    ("number", number_misses(reference, result.caption_text), number_misses(reference, raw_text)),
+                ):
+                    for m in misses:
+                        print(f"   {label} missed: {m.expected!r} → {m.heard!r}   (…{m.context}…)")
+                    for m in raw_misses:
+                        print(f"   raw {label} missed: {m.expected!r} → {m.heard!r}   (…{m.context}…)")
                 print("   dropped:", drops)
                 print("   raw dropped:", raw_drops)
                 print("   caption:", result.caption_text)

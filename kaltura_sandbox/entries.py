@@ -9,9 +9,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from kaltura_sandbox.framework import Store, kobj
-from kaltura_sandbox.media import MediaBundle, Segment, probe, synthesize
+from kaltura_sandbox.media import MediaBundle, Segment, VideoShot, probe, synthesize
 
-__all__ = ["EntrySpec", "SpeechSegment", "create_entry"]
+__all__ = ["EntrySpec", "ShotSpec", "SpeechSegment", "create_entry"]
 
 FlavorKind = Literal["source", "audio", "video_only", "broken"]
 
@@ -24,6 +24,16 @@ class SpeechSegment(BaseModel):
     speed: int = Field(160, description="Words per minute.")
     silence: float = Field(0.0, description="Seconds of silence (when text is empty).")
     music: float = Field(0.0, description="Seconds of a tone bed (non-speech sound).")
+
+
+class ShotSpec(BaseModel):
+    """One shot of an entry's picture: a background colour with on-screen text."""
+
+    seconds: float = Field(gt=0, description="How long the shot lasts.")
+    colour: str = Field("0x1f3a60", description="Background: an ffmpeg colour name or 0xRRGGBB.")
+    text: str = Field("", description="On-screen text, centred (a newline starts a second line).")
+    ink: str = Field("white", description="Text colour.")
+    font_size: int = Field(40, description="Text size in pixels (the picture is 640x360).")
 
 
 class EntrySpec(BaseModel):
@@ -39,6 +49,10 @@ class EntrySpec(BaseModel):
     pad_to_seconds: float | None = Field(None, description="Pad the end with silence up to this length.")
     loop_to_seconds: float | None = Field(
         None, description="Repeat the sound track up to this length (long entries for benchmarks)."
+    )
+    shots: list[ShotSpec] = Field(
+        default_factory=list,
+        description="The picture as shots (repeated until the sound ends); empty = one plain colour.",
     )
     flavors: list[FlavorKind] = Field(
         default_factory=lambda: ["source", "audio"],
@@ -110,6 +124,7 @@ def create_entry(store: Store, partner_id: int, spec: EntrySpec, media_dir: Path
         pad_to_seconds=spec.pad_to_seconds,
         loop_to_seconds=spec.loop_to_seconds,
         with_video=spec.media_type == "video" or "video_only" in spec.flavors,
+        shots=[VideoShot(**shot.model_dump()) for shot in spec.shots] or None,
     )
     now = int(time.time())
     entry = kobj(
@@ -135,8 +150,8 @@ def create_entry(store: Store, partner_id: int, spec: EntrySpec, media_dir: Path
         referenceId=None,
         plays=0,
         views=0,
-        width=320 if spec.media_type == "video" else 0,
-        height=180 if spec.media_type == "video" else 0,
+        width=(640 if spec.shots else 320) if spec.media_type == "video" else 0,
+        height=(360 if spec.shots else 180) if spec.media_type == "video" else 0,
         duration=round(bundle.duration),
         msDuration=int(bundle.duration * 1000),
         mediaType=1 if spec.media_type == "video" else 5,

@@ -64,6 +64,7 @@ ERROR_TEMPLATES: dict[str, str] = {
     "ASSET_ID_NOT_FOUND": 'Asset id "@ASSET_ID@" not found',
     "FLAVOR_ASSET_ID_NOT_FOUND": 'Flavor asset id "@ID@" not found',
     "FLAVOR_PARAMS_ID_NOT_FOUND": 'Flavor params id "@ID@" not found',
+    "FLAVOR_ASSET_ALREADY_EXISTS": 'Flavor asset id "@ASSET_ID@" already use flavor params id "@PARAMS_ID@"',
     "THUMB_ASSET_ID_NOT_FOUND": 'The Thumbnail asset id "@ID@" not found',
     "UPLOAD_TOKEN_NOT_FOUND": "Upload token not found",
     "UPLOAD_TOKEN_INVALID_STATUS_FOR_UPLOAD": "Upload token is in an invalid status for uploading a file",

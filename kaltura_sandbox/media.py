@@ -2,9 +2,14 @@
 
 Speech comes from Debian's ``espeak-ng`` (one voice per segment, so a clip can have several
 speakers); ffmpeg pads silence, adds a tone bed where asked, and packages the flavors a Kaltura
-entry has: an MP4 source (plain colour video + AAC audio), an audio-only M4A, a video-only MP4,
-and an HLS rendition (MPEG-TS segments + index playlist) of each. Results are cached by a hash of
-the spec, so a restarted sandbox is ready at once.
+entry has: an MP4 source (video + AAC audio), an audio-only M4A, a video-only MP4, and an HLS
+rendition (MPEG-TS segments + index playlist) of each. Results are cached by a hash of the spec,
+so a restarted sandbox is ready at once.
+
+The picture is one plain colour, or, when the entry lists ``shots``, a sequence of shots (a
+background colour each, with on-screen text drawn by ffmpeg ``drawtext``), so services that look
+at the picture (audio description, chapters) find real cuts and readable text. The shot list
+repeats until the sound track ends; the last shot is cut there.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["MediaBundle", "Segment", "synthesize"]
+__all__ = ["MediaBundle", "Segment", "VideoShot", "synthesize"]
 
 
 @dataclass(frozen=True)
@@ -31,6 +36,21 @@ class Segment:
     speed: int = 160
     silence: float = 0.0
     music: float = 0.0
+
+
+@dataclass(frozen=True)
+class VideoShot:
+    """One shot of the picture: ``seconds`` long, a ``colour`` background, ``text`` drawn on it."""
+
+    seconds: float
+    colour: str = "0x1f3a60"
+    text: str = ""
+    ink: str = "white"
+    font_size: int = 40
+
+
+VIDEO_SIZE = "320x180"  # the plain picture
+SHOTS_SIZE = "640x360"  # shots with text: large enough for OCR
 
 
 @dataclass(frozen=True)
@@ -111,6 +131,36 @@ def _segment_wav(segment: Segment, target: Path) -> None:
         )
 
 
+def _font() -> str:
+    out = subprocess.run(["fc-match", "DejaVu Sans:bold", "-f", "%{file}"], capture_output=True, text=True)
+    return out.stdout.strip()
+
+
+def _shots_picture(shots: list[VideoShot], duration: float, work: Path) -> Path:
+    """The picture of ``shots`` (repeated up to ``duration``), H.264 at 10 fps, no sound."""
+    font = _font()
+    inputs: list[str] = []
+    for index, shot in enumerate(shots):
+        spec = f"color=c={shot.colour}:s={SHOTS_SIZE}:r=10:d={shot.seconds:.3f}"
+        if shot.text:
+            text_file = work / f"shot{index}.txt"
+            text_file.write_text(shot.text)
+            spec += (
+                f",drawtext=fontfile={font}:textfile={text_file}:fontsize={shot.font_size}:fontcolor={shot.ink}"
+                ":line_spacing=12:x=(w-tw)/2:y=(h-th)/2"
+            )
+        inputs += ["-f", "lavfi", "-i", spec]
+    once = work / "shots-once.mp4"
+    concat = "".join(f"[{i}]" for i in range(len(shots))) + f"concat=n={len(shots)}:v=1:a=0[v]"
+    _run(["ffmpeg", "-y", "-loglevel", "error", *inputs, "-filter_complex", concat, "-map", "[v]",
+          "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", str(once)])  # fmt: skip
+    picture = work / "picture.mp4"
+    _run(["ffmpeg", "-y", "-loglevel", "error", "-stream_loop", "-1", "-i", str(once), "-t", f"{duration:.3f}",
+          "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", str(picture)])  # fmt: skip
+    once.unlink(missing_ok=True)
+    return picture
+
+
 def synthesize(
     segments: list[Segment],
     media_dir: Path,
@@ -118,8 +168,9 @@ def synthesize(
     pad_to_seconds: float | None = None,
     with_video: bool = True,
     loop_to_seconds: float | None = None,
+    shots: list[VideoShot] | None = None,
 ) -> MediaBundle:
-    """Make (or reuse) the media of an entry whose timeline is ``segments``."""
+    """Make (or reuse) the media of an entry whose timeline is ``segments`` (and picture ``shots``)."""
     key = hashlib.sha256(
         json.dumps(
             {
@@ -128,6 +179,7 @@ def synthesize(
                 "pad": pad_to_seconds,
                 "video": with_video,
                 **({"loop": loop_to_seconds} if loop_to_seconds else {}),
+                **({"shots": [s.__dict__ for s in shots]} if shots else {}),
             },
             sort_keys=True,
         ).encode()
@@ -200,7 +252,10 @@ def synthesize(
         )
         files["audio"] = "audio.m4a"
         if with_video:
-            video = ["-f", "lavfi", "-i", f"color=c=0x1f3a60:s=320x180:r=10:d={duration:.3f}"]
+            if shots:
+                video = ["-i", str(_shots_picture(shots, duration, work))]
+            else:
+                video = ["-f", "lavfi", "-i", f"color=c=0x1f3a60:s={VIDEO_SIZE}:r=10:d={duration:.3f}"]
             _run(
                 [
                     "ffmpeg",
@@ -245,6 +300,7 @@ def synthesize(
                 ]
             )
             files["video_only"] = "video_only.mp4"
+            (work / "picture.mp4").unlink(missing_ok=True)
         (work / "broken.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"not really a movie " * 64)
         files["broken"] = "broken.mp4"
         hls: dict[str, str] = {}
@@ -283,7 +339,12 @@ def synthesize(
         except OSError:  # another process made it first
             shutil.rmtree(work, ignore_errors=True)
         return synthesize(
-            segments, media_dir, pad_to_seconds=pad_to_seconds, with_video=with_video, loop_to_seconds=loop_to_seconds
+            segments,
+            media_dir,
+            pad_to_seconds=pad_to_seconds,
+            with_video=with_video,
+            loop_to_seconds=loop_to_seconds,
+            shots=shots,
         )
     except Exception:
         shutil.rmtree(work, ignore_errors=True)

@@ -326,6 +326,42 @@ def _srt_time(seconds: float) -> str:
     return f"{ms // 3600000:02d}:{ms // 60000 % 60:02d}:{ms // 1000 % 60:02d},{ms % 1000:03d}"
 
 
+# Tags of the audio flavor params a REACH catalog item names (the partner's conversion profile
+# defines them in Kaltura): a produced or clear-audio track is an alternate audio track
+# (audio_only, alt_audio); an audio-description track also carries audio_description, as the
+# vendor guide says of flavor params 200 on the US SaaS region.
+AUDIO_TRACK_TAGS = "audio_only,alt_audio"
+AUDIO_DESCRIPTION_TAGS = "audio_only,alt_audio,audio_description"
+
+
+def _audio_flavor_params(item: dict[str, Any]) -> list[dict[str, Any]]:
+    """The flavor params of a dubbing / audio-description catalog item's two tracks."""
+    made = []
+    for key in ("flavorParamsId", "clearAudioFlavorParamsId"):
+        if item.get(key) is None:
+            continue
+        described = key == "flavorParamsId" and int(item.get("serviceFeature") or 0) == 4
+        made.append(
+            kobj(
+                "KalturaFlavorParams",
+                id=int(item[key]),
+                partnerId=0,
+                name=f"{'Audio description' if described else 'Audio track'} {item[key]}",
+                systemName="",
+                tags=AUDIO_DESCRIPTION_TAGS if described else AUDIO_TRACK_TAGS,
+                format="mp4",
+                audioCodec="aac",
+                audioBitrate=128,
+                videoBitrate=0,
+                videoCodec="",
+                width=0,
+                height=0,
+                frameRate=0.0,
+            )
+        )
+    return made
+
+
 def build_store(scenario: Scenario, media_dir: Path, now: int | None = None) -> Store:
     """Build the sandbox state of a scenario.
 
@@ -357,6 +393,8 @@ def build_store(scenario: Scenario, media_dir: Path, now: int | None = None) -> 
     for spec in scenario.get("catalog_items", []):
         item = _catalog_item(spec, vendor_id, moment)
         store.put("catalog_items", item["id"], item)
+        for params in _audio_flavor_params(item):
+            store.put("flavor_params", params["id"], params)
     for customer in scenario.get("customers", []):
         partner_id = int(customer["partner_id"])
         store.put("partners", partner_id, _partner(customer, is_vendor=False))

@@ -11,7 +11,7 @@ from typing import Protocol
 
 from reachflow.errors import MediaError
 
-__all__ = ["FlavorLike", "choose_flavor", "has_audio", "is_audio_only"]
+__all__ = ["FlavorLike", "choose_flavor", "has_audio", "is_audio_only", "rank_video_flavors"]
 
 AUDIO_EXTENSIONS = {"m4a", "mp3", "aac", "wav", "ogg", "oga", "flac", "opus", "wma"}
 
@@ -72,3 +72,25 @@ def rank_flavors(flavors: Sequence[FlavorLike]) -> list[FlavorLike]:
     choose_flavor(flavors)  # raises the specific MediaError when there is nothing to try
     ready = [f for f in flavors if f.status_ready and has_audio(f)]
     return sorted(ready, key=lambda f: (0 if is_audio_only(f) else 1, f.size_bytes or 0, f.id))
+
+
+def rank_video_flavors(flavors: Sequence[FlavorLike]) -> list[FlavorLike]:
+    """Every ready flavor that may carry pictures, best first, for services that look at the video.
+
+    On-screen text needs pixels: flavors at least 360 lines high come first (smallest of those
+    first, to keep the download short), then the smaller ones, largest first. Audio-only flavors
+    are never tried.
+
+    Raises:
+        MediaError: The entry has no ready flavor that may carry video.
+    """
+    ready = [f for f in flavors if f.status_ready]
+    if not ready:
+        raise MediaError("no usable flavor: no flavor of the entry is ready")
+    video = [f for f in ready if not is_audio_only(f)]
+    if not video:
+        raise MediaError("media has no video track")
+    return sorted(
+        video,
+        key=lambda f: (0, f.size_bytes or 0, f.id) if (f.height or 0) >= 360 else (1, -(f.size_bytes or 0), f.id),
+    )

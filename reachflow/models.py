@@ -361,6 +361,10 @@ class FlavorInfo(_Frozen):
     status_ready: bool = True
     is_original: bool = False
     language: str | None = None
+    label: str | None = None
+    is_default: bool | None = None  # KalturaNullableBoolean: None when never set
+    partner_data: str | None = None
+    status: int | None = None
 
     @classmethod
     def from_kaltura(cls, obj: Any) -> FlavorInfo:
@@ -379,6 +383,10 @@ class FlavorInfo(_Frozen):
             status_ready=_int(obj.status) == 2,
             is_original=bool(kv(obj.isOriginal)),
             language=kv(getattr(obj, "language", None)),
+            label=kv(getattr(obj, "label", None)),
+            is_default=None if _int(getattr(obj, "isDefault", None)) in (None, -1) else _flag(obj.isDefault),
+            partner_data=kv(getattr(obj, "partnerData", None)),
+            status=_int(obj.status),
         )
 
 

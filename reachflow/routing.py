@@ -12,6 +12,8 @@ from reachflow.enums import VendorServiceFeature, VendorServiceType
 __all__ = [
     "CAPTIONS",
     "CHAPTERING",
+    "DUBBING",
+    "EXTENDED_AUDIO_DESCRIPTION",
     "LIVE_CAPTIONS",
     "LIVE_CAPTIONS_RUN",
     "SERVICE_ROUTES",
@@ -42,6 +44,10 @@ class ServiceRoute:
 CAPTIONS = ServiceRoute("captions", "reach-captions", "captions")
 TRANSLATION = ServiceRoute("translation", "reach-translation", "translation")
 CHAPTERING = ServiceRoute("chaptering", "reach-chaptering", "chaptering")
+EXTENDED_AUDIO_DESCRIPTION = ServiceRoute(
+    "extended_audio_description", "reach-extended-audio-description", "extended-audio-description"
+)
+DUBBING = ServiceRoute("dubbing", "reach-dubbing", "dubbing")
 # Live captions: discovery starts the provisioning flow; it schedules one LIVE_CAPTIONS_RUN for the event.
 LIVE_CAPTIONS = ServiceRoute("live_captions", "reach-live-provision", "live-provision")
 LIVE_CAPTIONS_RUN = ServiceRoute("live_captions", "reach-live-captions", "live-captions")
@@ -55,6 +61,10 @@ SERVICE_ROUTES: dict[tuple[int, int], ServiceRoute] = {
     (VendorServiceFeature.TRANSLATION, VendorServiceType.HUMAN): TRANSLATION,
     (VendorServiceFeature.CHAPTERING, VendorServiceType.MACHINE): CHAPTERING,
     (VendorServiceFeature.CHAPTERING, VendorServiceType.HUMAN): CHAPTERING,
+    (VendorServiceFeature.EXTENDED_AUDIO_DESCRIPTION, VendorServiceType.MACHINE): EXTENDED_AUDIO_DESCRIPTION,
+    (VendorServiceFeature.EXTENDED_AUDIO_DESCRIPTION, VendorServiceType.HUMAN): EXTENDED_AUDIO_DESCRIPTION,
+    (VendorServiceFeature.DUBBING, VendorServiceType.MACHINE): DUBBING,
+    (VendorServiceFeature.DUBBING, VendorServiceType.HUMAN): DUBBING,
     (VendorServiceFeature.LIVE_CAPTION, VendorServiceType.MACHINE): LIVE_CAPTIONS,
 }
 

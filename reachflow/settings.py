@@ -80,10 +80,11 @@ class Settings(BaseSettings):
         description="Multiplies every retry delay (tests use 0 to retry at once).",
     )
     served: str = Field(
-        default="1:2,1:1,2:2,2:1,5:2,5:1,8:2",
+        default="1:2,1:1,2:2,2:1,5:2,5:1,7:2,7:1,9:2,9:1,8:2",
         description="Comma-separated serviceFeature:serviceType pairs ReachFlow serves "
         "(1:2 = CAPTIONS/MACHINE, 1:1 = CAPTIONS/HUMAN, 2:2 = TRANSLATION/MACHINE, 2:1 = TRANSLATION/HUMAN, "
-        "5:2 = CHAPTERING/MACHINE, 5:1 = CHAPTERING/HUMAN, 8:2 = LIVE_CAPTION/MACHINE).",
+        "5:2 = CHAPTERING/MACHINE, 5:1 = CHAPTERING/HUMAN, 7:2 = DUBBING/MACHINE, 7:1 = DUBBING/HUMAN, "
+        "9:2 / 9:1 = EXTENDED_AUDIO_DESCRIPTION MACHINE / HUMAN, 8:2 = LIVE_CAPTION/MACHINE).",
     )
     chapters_bulk: bool = Field(
         default=True,

@@ -109,7 +109,7 @@ def recognize(active: ActiveJob, audio: AudioTrack) -> Recognized:
     """
     from blocks.engines import load_engine_settings
     from reachflow.asr.accuracy import estimate_accuracy
-    from reachflow.asr.cleanup import trim_trailing_hallucination
+    from reachflow.asr.cleanup import tidy_numbers, trim_trailing_hallucination
     from reachflow.asr.language import check_language, identify_language
 
     logger = get_run_logger()
@@ -147,10 +147,10 @@ def recognize(active: ActiveJob, audio: AudioTrack) -> Recognized:
     if not transcript.words:
         raise MediaError("no speech was recognised in the media")
     # Whisper can end a file with words never spoken (seen with a dictionary prompt); none may
-    # start or end after the media either.
+    # start or end after the media either. Amounts and percentages are written one way ("$15", "95%").
     words = [
         Word(start=w.start, end=w.end, text=w.text, probability=w.probability)
-        for w in trim_trailing_hallucination(transcript.words, audio.duration)  # type: ignore[type-var]
+        for w in trim_trailing_hallucination(tidy_numbers(transcript.words, language), audio.duration)
     ]
     if not words:
         raise MediaError("no speech was recognised in the media")
@@ -164,7 +164,7 @@ def recognize(active: ActiveJob, audio: AudioTrack) -> Recognized:
     return Recognized(
         words=words,
         language=language,
-        accuracy=estimate_accuracy([w.probability for w in words]),
+        accuracy=estimate_accuracy([w.probability for w in words], transcript.model),
         seconds=seconds,
         engine=f"{transcript.engine}:{transcript.model}",
         quality=transcript.quality,

@@ -34,12 +34,14 @@ from tasks.kaltura import TaskApi
 __all__ = [
     "ROLE_CAPTION",
     "ROLE_DFXP",
+    "ROLE_EAD",
     "ROLE_TXT",
     "AssetKind",
     "CaptionFile",
     "deliver_caption_asset",
     "deliver_caption_file",
     "deliver_caption_package",
+    "deliver_extended_description",
     "deliver_once",
     "find_made",
     "task_tag",
@@ -290,3 +292,46 @@ def deliver_caption_package(
             before = {t.strip().lower() for t in (entry.tags or "").split(",")}
             added_tags = [k for k in keywords if k.lower() not in before]
     return {"caption_asset_id": caption_id, "transcript_ids": transcript_ids, "added_tags": added_tags}
+
+
+# ---------------------------------------------------------------------------------------------
+# Extended audio description: a WebVTT attachment tagged AAD
+
+
+ROLE_EAD = "reachflow-ead"
+
+
+def deliver_extended_description(api: TaskApi, job: Job, *, vtt: str, accuracy: int, human: bool) -> str:
+    """The EAD file as the Kaltura player reads it, exactly once; returns the attachment's id.
+
+    A ``KalturaTranscriptAsset`` (an attachment asset with a language) added with
+    ``attachmentAsset.add``: fileExt ``vtt``, format TEXT, the entry's source language, and the tag
+    ``AAD`` beside ReachFlow's own tags; then ``setContent`` with the file (docs/extended-audio-description.md).
+    """
+    from reachflow.visual.extended import EAD_TAG
+
+    entry_id = job.task.entry_id
+    language = job.source_language_name
+    file_name = f"extended-audio-description-{job.task.id}.vtt"
+
+    def add(tags: str) -> Any:
+        return api.add_transcript_asset(
+            entry_id,
+            format=AttachmentType.TEXT,
+            file_ext="vtt",
+            language=language,
+            accuracy_0_1=round(accuracy / 100.0, 2),
+            human_verified=human,
+            tags=f"{tags},{EAD_TAG}",
+            title=f"{language} extended audio description",
+            filename=file_name,
+        )
+
+    def fill(asset: Any) -> None:
+        # Upload + setContent, verified by reading back when an answer is lost (tasks/kaltura.py).
+        api.set_attachment_file(asset.id, vtt.encode("utf-8"), file_name)
+
+    asset = deliver_once(
+        api, AssetKind.ATTACHMENT, entry_id=entry_id, task_id=job.task.id, role=ROLE_EAD, add=add, fill=fill
+    )
+    return str(asset.id)

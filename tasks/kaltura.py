@@ -877,6 +877,93 @@ class TaskApi:
 
         return [FlavorInfo.from_kaltura(o) for o in (self._run("list flavors by tag", get).objects or [])]
 
+    # Audio flavors (dubbing, audio description) -------------------------------------------------
+
+    def find_flavor_by_params(self, entry_id: str, flavor_params_id: int) -> FlavorInfo | None:
+        """The entry's flavor of ``flavor_params_id`` (Kaltura keeps at most one per entry and params)."""
+        from KalturaClient.Plugins.Core import KalturaFilterPager, KalturaFlavorAssetFilter
+
+        def get(client: Any) -> Any:
+            f = KalturaFlavorAssetFilter()
+            f.entryIdEqual = entry_id
+            f.flavorParamsIdEqual = int(flavor_params_id)
+            return client.flavorAsset.list(f, KalturaFilterPager(pageSize=500))
+
+        found = [FlavorInfo.from_kaltura(o) for o in (self._run("list flavors by params", get).objects or [])]
+        return found[0] if found else None
+
+    def add_flavor_asset(
+        self,
+        entry_id: str,
+        *,
+        flavor_params_id: int,
+        language: str,
+        label: str,
+        is_default: bool,
+        file_ext: str,
+        partner_data: str,
+    ) -> FlavorInfo:
+        """flavorAsset.add, exactly once: a lost answer is found by its flavor params on the entry.
+
+        No tags are sent: Kaltura gives the asset its flavor params' tags (``audio_only``, ...) and
+        would replace them with any tags sent, hiding the track from players. ``isOriginal`` is
+        read-only in the API (Kaltura sets it for source flavor params only), so it is not sent.
+        """
+        from KalturaClient.Plugins.Core import KalturaFlavorAsset, KalturaNullableBoolean
+
+        def add(client: Any) -> Any:
+            asset = KalturaFlavorAsset()
+            asset.flavorParamsId = int(flavor_params_id)
+            asset.language = language
+            asset.label = label
+            asset.isDefault = KalturaNullableBoolean.TRUE_VALUE if is_default else KalturaNullableBoolean.FALSE_VALUE
+            asset.fileExt = file_ext
+            asset.partnerData = partner_data
+            return client.flavorAsset.add(entry_id, asset)
+
+        def verify() -> Any:
+            found = self.find_flavor_by_params(entry_id, flavor_params_id)
+            return found if found is not None and found.partner_data == partner_data else None
+
+        done = self._run("add flavor asset", add, verify=verify, lost_codes=frozenset({"FLAVOR_ASSET_ALREADY_EXISTS"}))
+        return done if isinstance(done, FlavorInfo) else FlavorInfo.from_kaltura(done)
+
+    def update_flavor_asset(
+        self, asset_id: str, *, language: str, label: str, is_default: bool, partner_data: str
+    ) -> FlavorInfo:
+        """flavorAsset.update of the fields a vendor sets (repeatable: it writes the same values)."""
+        from KalturaClient.Plugins.Core import KalturaFlavorAsset, KalturaNullableBoolean
+
+        def update(client: Any) -> Any:
+            change = KalturaFlavorAsset()
+            change.language = language
+            change.label = label
+            change.isDefault = KalturaNullableBoolean.TRUE_VALUE if is_default else KalturaNullableBoolean.FALSE_VALUE
+            change.partnerData = partner_data
+            return client.flavorAsset.update(asset_id, change)
+
+        return FlavorInfo.from_kaltura(self._run("update flavor asset", update))
+
+    def set_flavor_file(self, asset_id: str, data: bytes, file_name: str) -> FlavorInfo:
+        """Upload ``data`` (chunked uploadToken) as the flavor's content (READY), exactly once.
+
+        A lost answer is verified by reading the flavor back (READY, same bytes) before the content
+        is uploaded again under a fresh token, as for captions.
+        """
+        from KalturaClient.Plugins.Core import KalturaUploadedFileTokenResource
+
+        def put(client: Any, token: str) -> Any:
+            return client.flavorAsset.setContent(asset_id, KalturaUploadedFileTokenResource(token=token))
+
+        def verify() -> FlavorInfo | None:
+            flavor = FlavorInfo.from_kaltura(self._run("read flavor", lambda c: c.flavorAsset.get(asset_id)))
+            if not flavor.status_ready:
+                return None
+            return flavor if self._download(self.flavor_url(asset_id), "flavor download") == data else None
+
+        done = self._set_content("set flavor content", data, file_name, put, verify)
+        return done if isinstance(done, FlavorInfo) else FlavorInfo.from_kaltura(done)
+
     def find_cue_points(self, entry_id: str, tag: str) -> list[CuePointInfo]:
         """The entry's cue points carrying ``tag``."""
         from KalturaClient.Plugins.Core import KalturaFilterPager

@@ -27,7 +27,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urljoin
 
 import httpx
@@ -295,19 +295,22 @@ class AudioTrack:
 
 
 @task(name="fetch-media", cache_policy=NO_CACHE, **KALTURA_RETRIES)
-def fetch_media(active: ActiveJob, workdir: Path) -> Path:
+def fetch_media(active: ActiveJob, workdir: Path, track: Literal["audio", "video"] = "audio") -> Path:
     """Download the entry's best flavor that really carries sound (progressive, else HLS).
 
     Kaltura does not say which flavors have an audio track, so candidates are tried in order
     (audio-only first, then smallest); the errDescription names what was wrong with each.
+    ``track="video"``: the best flavor that really carries pictures instead
+    (:func:`reachflow.media.rank_video_flavors`), for services that look at the video.
     """
-    from reachflow.media import rank_flavors
+    from reachflow.media import rank_flavors, rank_video_flavors
 
     settings = get_settings()
     logger = get_run_logger()
     api = active.api()
     entry_id = active.job.task.entry_id
-    candidates = rank_flavors(api.list_flavors(entry_id))
+    ranking = rank_video_flavors if track == "video" else rank_flavors
+    candidates = ranking(api.list_flavors(entry_id))
     problems: list[str] = []
     hls_sources: list[Any] | None = None
     max_bytes, timeout = settings.max_media_bytes, settings.media_download_timeout_seconds
@@ -335,13 +338,13 @@ def fetch_media(active: ActiveJob, workdir: Path) -> Path:
             reason = "undecodable" if "could not be decoded" in exc.message else exc.message
             problems.append(f"{flavor.id} {reason}")
             continue
-        if not probe.has_audio:
-            problems.append(f"{flavor.id} has no audio track")
+        if not (probe.has_video if track == "video" else probe.has_audio):
+            problems.append(f"{flavor.id} has no {track} track")
             continue
         logger.info("Fetched flavor %s (%s bytes, %.1f s)", flavor.id, target.stat().st_size, probe.duration)
         return target
-    if problems and all(p.endswith("no audio track") for p in problems):
-        raise MediaError("media has no audio track")
+    if problems and all(p.endswith(f"no {track} track") for p in problems):
+        raise MediaError(f"media has no {track} track")
     if problems and all(p.endswith("undecodable") for p in problems):
         raise MediaError("media could not be decoded (" + ", ".join(problems) + ")")
     raise MediaError("no usable flavor: " + ", ".join(problems))

@@ -47,8 +47,11 @@ def serving_flows(api_url: str, folder: Path, extra_env: dict[str, str] | None =
         "from flows.captions import captions_flow\n"
         "from flows.translation import translation_flow\n"
         "from flows.chaptering import chaptering_flow\n"
+        "from flows.extended_audio_description import extended_audio_description_flow\n"
+        "from flows.dubbing import dubbing_flow\n"
         "serve(captions_flow.to_deployment(name='captions'), translation_flow.to_deployment(name='translation'),"
-        " chaptering_flow.to_deployment(name='chaptering'), limit=2)\n"
+        " chaptering_flow.to_deployment(name='chaptering'), dubbing_flow.to_deployment(name='dubbing'),"
+        " extended_audio_description_flow.to_deployment(name='extended-audio-description'), limit=2)\n"
     )
     log_path = folder / "runner.log"
     with open(log_path, "ab") as log:
@@ -68,6 +71,12 @@ def serving_flows(api_url: str, folder: Path, extra_env: dict[str, str] | None =
                     "captions": (await client.read_deployment_by_name("reach-captions/captions")).id,
                     "translation": (await client.read_deployment_by_name("reach-translation/translation")).id,
                     "chaptering": (await client.read_deployment_by_name("reach-chaptering/chaptering")).id,
+                    "extended_audio_description": (
+                        await client.read_deployment_by_name(
+                            "reach-extended-audio-description/extended-audio-description"
+                        )
+                    ).id,
+                    "dubbing": (await client.read_deployment_by_name("reach-dubbing/dubbing")).id,
                 }
             except Exception:
                 return None

@@ -53,3 +53,12 @@ def test_chaptering_is_served_by_default_machine_and_human() -> None:
     assert route_for(5, 2, served) is CHAPTERING and route_for(5, 1, served) is CHAPTERING
     assert run_name(CHAPTERING, 2001, 5301) == "chaptering-2001-5301"
     assert CHAPTERING.deployment == "reach-chaptering/chaptering"
+
+
+def test_dubbing_is_served_by_default_machine_and_human() -> None:
+    from reachflow.routing import DUBBING
+
+    served = Settings().served_pairs()
+    assert route_for(7, 2, served) is DUBBING and route_for(7, 1, served) is DUBBING
+    assert run_name(DUBBING, 2002, 5104) == "dubbing-2002-5104"
+    assert DUBBING.deployment == "reach-dubbing/dubbing"

@@ -529,20 +529,43 @@ def flavor_get_download_url(ctx: CallContext, id: str, useCdn: str | None = None
 
 @action("flavorasset", "add")
 def flavor_add(ctx: CallContext, entryId: str, flavorAsset: dict[str, Any]) -> dict[str, Any]:
+    """FlavorAssetService::addAction: one flavor per entry and flavor params; the params give the asset
+    its tags, container, size and bitrate (``setFromAssetParams``), and tags sent with the add replace
+    them. ``isOriginal`` is read-only (set only for params tagged ``source``)."""
     entry = _entry(ctx, entryId, "edit")
+    if int(entry.get("type") or 1) != 1 or int(entry.get("mediaType") or 0) not in (1, 5):
+        raise_error("ENTRY_ID_NOT_FOUND", ENTRY_ID=entryId)
     spec = flavorAsset or {}
+    for readonly in ("isOriginal", "isWeb", "bitrate", "width", "height", "status", "containerFormat"):
+        if spec.get(readonly) not in (None, ""):
+            raise_error("PROPERTY_VALIDATION_NOT_UPDATABLE", PROP_NAME=f"KalturaFlavorAsset::{readonly}")
+    params_id = as_int(spec.get("flavorParamsId"))
+    if params_id is not None:
+        taken = next(
+            (
+                f
+                for f in ctx.store.rows("flavor_assets")
+                if f["entryId"] == entry["id"] and f.get("flavorParamsId") == params_id and int(f["status"]) != DELETED
+            ),
+            None,
+        )
+        if taken is not None:
+            raise_error("FLAVOR_ASSET_ALREADY_EXISTS", ASSET_ID=taken["id"], PARAMS_ID=str(params_id))
+    params = ctx.store.get("flavor_params", params_id) if params_id is not None else None
     flavor_id = f"0_fl{ctx.store.next_int('flavor_seq'):06d}"
     flavor = _base_asset(ctx, "KalturaFlavorAsset", flavor_id, entry, spec)
+    tags = spec.get("tags") or (params or {}).get("tags") or ""
     flavor.update(
-        flavorParamsId=as_int(spec.get("flavorParamsId")),
-        width=0,
-        height=0,
-        bitrate=0,
-        frameRate=0.0,
-        isOriginal=False,
-        isWeb=True,
-        containerFormat="",
-        videoCodecId="",
+        tags=tags,
+        flavorParamsId=params_id,
+        width=int((params or {}).get("width") or 0),
+        height=int((params or {}).get("height") or 0),
+        bitrate=int((params or {}).get("videoBitrate") or 0) + int((params or {}).get("audioBitrate") or 0),
+        frameRate=float((params or {}).get("frameRate") or 0.0),
+        isOriginal="source" in _tag_set(tags),
+        isWeb="web" in _tag_set(tags),
+        containerFormat=str((params or {}).get("format") or ""),
+        videoCodecId=str((params or {}).get("videoCodec") or ""),
         status=QUEUED,
         language=spec.get("language"),
         label=spec.get("label"),
@@ -553,8 +576,45 @@ def flavor_add(ctx: CallContext, entryId: str, flavorAsset: dict[str, Any]) -> d
     return _public(ctx.store.put("flavor_assets", flavor_id, flavor))
 
 
+def _tag_set(tags: str) -> set[str]:
+    return {t.strip() for t in str(tags or "").split(",") if t.strip()}
+
+
+@action("flavorasset", "update")
+def flavor_update(ctx: CallContext, id: str, flavorAsset: dict[str, Any]) -> dict[str, Any]:
+    """FlavorAssetService::updateAction: the updatable fields only (flavorParamsId is insert-only)."""
+    flavor = _flavor(ctx, id, "edit")
+    changes = dict(flavorAsset or {})
+    if "isDefault" in changes:
+        changes["isDefault"] = as_nullable_bool(changes["isDefault"])
+    allowed = {"tags", "fileExt", "partnerData", "partnerDescription", "language", "label", "isDefault"}
+    _update_fields(flavor, changes, allowed, {"flavorParamsId"})
+    if "tags" in changes:
+        flavor["isWeb"] = "web" in _tag_set(flavor.get("tags") or "")
+    return _public(flavor)
+
+
+def _package_hls(path: Path) -> str | None:
+    """HLS segments of an uploaded flavor (the packager serves any playable MP4), or None."""
+    import subprocess
+
+    out = path.with_name(f"{path.stem}-hls")
+    out.mkdir(exist_ok=True)
+    result = subprocess.run(
+        ["ffmpeg", "-y", "-loglevel", "error", "-i", str(path), "-c", "copy", "-f", "hls", "-hls_time", "4",
+         "-hls_list_size", "0", "-hls_playlist_type", "vod", "-hls_segment_filename", str(out / "seg-%d-a1.ts"),
+         str(out / "index.m3u8")],
+        capture_output=True,
+        timeout=600,
+    )  # fmt: skip
+    return str(out / "index.m3u8") if result.returncode == 0 else None
+
+
 @action("flavorasset", "setContent")
 def flavor_set_content(ctx: CallContext, id: str, contentResource: dict[str, Any]) -> dict[str, Any]:
+    """Replace the flavor's file; Kaltura's media-info step then reports its container and bitrate."""
+    from kaltura_sandbox.media import probe
+
     flavor = _flavor(ctx, id, "edit")
     data, name = resolve_resource(ctx, contentResource, ("KalturaFlavorAsset", id))
     folder = Path(ctx.store.extra.get("media_dir", "/tmp")) / "uploaded"
@@ -562,14 +622,22 @@ def flavor_set_content(ctx: CallContext, id: str, contentResource: dict[str, Any
     ext = flavor.get("fileExt") or (name.rsplit(".", 1)[1] if "." in name else "mp4")
     path = folder / f"{id}-{uuid.uuid4().hex[:6]}.{ext}"
     path.write_bytes(data)
+    facts = probe(path)
+    fmt = facts.get("format") or {}
     flavor.update(
         fileExt=ext,
         size=max(1, len(data) // 1024),
         sizeInBytes=len(data),
         status=READY,
+        version=int(flavor.get("version") or 0) + 1,
         _path=str(path),
         updatedAt=int(time.time()),
     )
+    if fmt:
+        flavor["bitrate"] = int(int(fmt.get("bit_rate") or 0) / 1000) or flavor.get("bitrate") or 0
+        if "mp4" in str(fmt.get("format_name") or ""):
+            flavor["containerFormat"] = "isom"
+        flavor["_hls"] = _package_hls(path)
     return _public(flavor)
 
 

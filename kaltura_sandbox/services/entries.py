@@ -287,7 +287,8 @@ def get_playback_context(
                 )
             )
     if not wanted or wanted & {"applehttp", "hls"}:
-        hls = [f for f in playable if f.get("_hls")]
+        # Alternate audio tracks (audio_only) are not web flavors but are part of the HLS stream.
+        hls = [f for f in flavors if f.get("_hls") and (f.get("isWeb") or _is_audio_track(f))]
         if hls:
             ids = ",".join(f["id"] for f in hls)
             sources.append(
@@ -377,6 +378,62 @@ def _range_response(path: Path, request: Request, media_type: str) -> Response:
 MEDIA_TYPES = {"mp4": "video/mp4", "m4a": "audio/mp4", "ts": "video/mp2t", "m3u8": "application/vnd.apple.mpegurl"}
 
 
+def _is_audio_track(flavor: dict[str, Any]) -> bool:
+    return "audio_only" in {t.strip() for t in str(flavor.get("tags") or "").split(",")}
+
+
+def _audio_language(flavor: dict[str, Any]) -> tuple[str, str]:
+    """DeliveryProfile::getAudioLanguage: the ISO 639-1 code and Kaltura name, else ``und``/Undefined."""
+    from kaltura_sandbox.services.assets import LANGUAGE_CODES
+
+    name = str(flavor.get("language") or "")
+    if not name:
+        return "und", "Undefined"
+    return LANGUAGE_CODES.get(name, name), name
+
+
+def _master_playlist(entry: dict[str, Any], flavors: list[dict[str, Any]], pid: int, ks: str) -> str:
+    """kM3U8ManifestRenderer::getManifestFlavors: audio_only flavors are alternate audio renditions
+    (``#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio"``, LANGUAGE the ISO code, NAME the label or the
+    language name, the first one DEFAULT and AUTOSELECT), the others variants that point at the
+    group; an entry with no variant plays its first audio rendition."""
+
+    def uri(flavor: dict[str, Any]) -> str:
+        return (
+            f"/p/{pid}/sp/{pid}00/serveFlavor/entryId/{entry['id']}/v/1/flavorId/{flavor['id']}"
+            f"/name/a.mp4/ks/{ks}/index.m3u8"
+        )
+
+    def stream_inf(flavor: dict[str, Any], audio: str) -> list[str]:
+        codecs = "avc1.42e00a,mp4a.40.2" if flavor["videoCodecId"] else "mp4a.40.2"
+        if flavor.get("_kind") == "video_only":
+            codecs = "avc1.42e00a"
+        res = f",RESOLUTION={flavor['width']}x{flavor['height']}" if flavor["width"] else ""
+        bandwidth = max(1, int(flavor.get("bitrate") or 0)) * 1000
+        return [f'#EXT-X-STREAM-INF:BANDWIDTH={bandwidth}{res},CODECS="{codecs}"{audio}', uri(flavor)]
+
+    served = [f for f in flavors if f.get("_hls")]
+    # The clear audio is the default track (isDefault), as the vendor guide asks; then the others.
+    audio_tracks = sorted((f for f in served if _is_audio_track(f)), key=lambda f: f.get("isDefault") is not True)
+    audio = ',AUDIO="audio"' if audio_tracks else ""
+    media: list[str] = []
+    for index, flavor in enumerate(audio_tracks):
+        code, name = _audio_language(flavor)
+        first = "YES" if index == 0 else "NO"
+        media.append(
+            f'#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",LANGUAGE="{code}",NAME="{flavor.get("label") or name}"'
+            f',AUTOSELECT={first},DEFAULT={first},URI="{uri(flavor)}"'
+        )
+    variants: list[str] = []
+    for flavor in served:
+        if not _is_audio_track(flavor):
+            variants += stream_inf(flavor, audio)
+    if not variants and audio_tracks:
+        variants = stream_inf(audio_tracks[0], audio)
+    lines = ["#EXTM3U", *media, *([""] if media else []), *variants]
+    return "\n".join(lines) + "\n"
+
+
 def register_routes(app: FastAPI, store: Store) -> None:
     @app.get("/p/{pid}/sp/{sp}/playManifest/{rest:path}")
     def play_manifest(pid: int, sp: str, rest: str, request: Request) -> Response:
@@ -391,20 +448,7 @@ def register_routes(app: FastAPI, store: Store) -> None:
         flavors = [f for f in ready_flavors(store, entry["id"]) if not ids[0] or f["id"] in ids]
         fmt = _path_value(parts, "format") or "url"
         if fmt in ("applehttp", "hls"):
-            lines = ["#EXTM3U"]
-            for flavor in flavors:
-                if not flavor.get("_hls"):
-                    continue
-                codecs = "avc1.42e00a,mp4a.40.2" if flavor["videoCodecId"] else "mp4a.40.2"
-                if flavor["_kind"] == "video_only":
-                    codecs = "avc1.42e00a"
-                res = f",RESOLUTION={flavor['width']}x{flavor['height']}" if flavor["width"] else ""
-                lines.append(f'#EXT-X-STREAM-INF:BANDWIDTH={max(1, flavor["bitrate"]) * 1000}{res},CODECS="{codecs}"')
-                lines.append(
-                    f"/p/{pid}/sp/{pid}00/serveFlavor/entryId/{entry['id']}/v/1/flavorId/{flavor['id']}"
-                    f"/name/a.mp4/ks/{ks}/index.m3u8"
-                )
-            return Response("\n".join(lines) + "\n", media_type=MEDIA_TYPES["m3u8"])
+            return Response(_master_playlist(entry, flavors, pid, ks), media_type=MEDIA_TYPES["m3u8"])
         if not flavors:
             return PlainTextResponse("No flavor", status_code=404)
         flavor = flavors[0]

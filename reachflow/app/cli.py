@@ -223,13 +223,20 @@ def _default_text(spec: dict[str, object]) -> str:
     return f", default {value!r}"
 
 
+AUDIO_SUFFIXES = {".wav", ".mp3", ".m4a", ".mp4", ".aac", ".flac", ".ogg", ".opus", ".webm", ".mov"}
+
+
 @review_app.command("submit")
 def review_submit(
     run: Annotated[str, typer.Argument(help="Flow run name (e.g. captions-2001-5003) or id.")],
     file: Annotated[
         Path,
         typer.Option(
-            "--file", exists=True, dir_okay=False, readable=True, help="The corrected work, e.g. corrected.srt or .vtt."
+            "--file",
+            exists=True,
+            dir_okay=False,
+            readable=True,
+            help="The work: corrected.srt or .vtt, or a recorded track (track.wav) for human dubbing.",
         ),
     ],
     accuracy: Annotated[int | None, typer.Option(min=0, max=100, help="Accuracy you vouch for (%).")] = None,
@@ -245,13 +252,18 @@ def review_submit(
         values["accuracy"] = accuracy
     if note is not None:
         values["note"] = note
+    # A recorded track (audio/video, or any binary file) is handed in by its path; text goes in the form.
+    text: str | None = None
+    if file.suffix.lower() not in AUDIO_SUFFIXES:
+        try:
+            text = file.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError:
+            text = None
     try:
-        text = file.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        typer.echo(f"error: {file} is not UTF-8 text", err=True)
-        raise typer.Exit(2) from None
-    try:
-        waiting = asyncio.run(submit(run, values, file_text=text))
+        if text is None:
+            waiting = asyncio.run(submit(run, values, file_path=str(file.resolve())))
+        else:
+            waiting = asyncio.run(submit(run, values, file_text=text))
     except ReviewError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None

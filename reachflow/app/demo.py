@@ -6,7 +6,7 @@
 4. The ``reachflow`` process work pool, every deployment of ``prefect.yaml``, and a worker.
 5. A discovery run at once (then every 60 s on its schedule), and reconcile every 5 minutes.
 6. A table of every task once they settle; the Prefect UI stays up until Ctrl-C.
-7. Human captions, translation and chaptering tasks are left waiting for a person (draft made, run suspended): the
+7. Human captions, translation, chaptering and dubbing tasks are left waiting for a person (draft made, run suspended): the
    closing text says how to finish each from the UI form or the ``reachflow review`` CLI. Their
    media is published to reviewers on 127.0.0.1:8770 (the jobs folder).
 """
@@ -333,6 +333,8 @@ def _print_waiting(env: dict[str, str]) -> None:
         f"    .venv/bin/reachflow review show {first} --draft > corrected.srt",
         f"    .venv/bin/reachflow review submit {first} --file corrected.srt --accuracy 99",
         "  Then `.venv/bin/reachflow jobs` shows the task READY with its caption asset.",
+        "  Human dubbing (dubbing-...): hand in a recorded track with `--file track.wav` (the media's length",
+        "  ±1 s), or correct the Spanish script (`--draft > script.srt`, then `--file script.srt`) for synthesis.",
     ]
     print("\n".join(lines) + "\n")
 

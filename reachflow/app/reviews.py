@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -199,13 +200,29 @@ def text_field(schema: dict[str, Any]) -> str:
     raise ReviewError("this run's form has no text field to put a file in")
 
 
-async def submit(ref: str, values: dict[str, Any], file_text: str | None = None) -> WaitingRun:
+def file_field(schema: dict[str, Any]) -> str | None:
+    """The form field that takes a file's path or URL (a recorded track), if any.
+
+    Marked ``x-reachflow: file`` in the form's model; a prefilled field loses the mark (Prefect's
+    ``with_initial_data`` redefines it with its default only), so the name ``track`` counts too.
+    """
+    properties = schema.get("properties", {})
+    for name, spec in properties.items():
+        if spec.get("x-reachflow") == "file":
+            return str(name)
+    return "track" if "track" in properties else None
+
+
+async def submit(
+    ref: str, values: dict[str, Any], file_text: str | None = None, file_path: str | None = None
+) -> WaitingRun:
     """Resume a waiting run with a person's answer (what the UI's Resume form does).
 
     Args:
         ref: Flow run name or id.
         values: Form fields (e.g. ``accuracy``, ``note``); unset fields keep the form's defaults.
         file_text: The submitted file's text, put into the form's text field (e.g. ``captions``).
+        file_path: A binary file (e.g. a recorded track): its path goes into the form's file field.
 
     Raises:
         ReviewError: The run is not waiting, or Prefect refused the values (with its reason).
@@ -216,6 +233,11 @@ async def submit(ref: str, values: dict[str, Any], file_text: str | None = None)
         run_input = dict(values)
         if file_text is not None:
             run_input[text_field(schema)] = file_text
+        if file_path is not None:
+            field = file_field(schema)
+            if field is None:
+                raise ReviewError(f"flow run {waiting.name} takes text, not a file such as {Path(file_path).name}")
+            run_input[field] = file_path
         try:
             response = await client.resume_flow_run(waiting.id, run_input=run_input)
         except Exception as exc:

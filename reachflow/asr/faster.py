@@ -12,6 +12,8 @@ What ``transcribe`` adds to faster-whisper's own decoding, each for a failure me
   transcript (``uncovered``);
 * **dictionary snapping**: near misses of dictionary terms are corrected after recognition
   (:mod:`reachflow.asr.vocabulary`);
+* **numbers heard twice**: a number tiny.en was unsure of ("page 40" for "fourteen") is decoded
+  again by base, whose hearing wins when it is more confident (:func:`reachflow.asr.cleanup.recheck_numbers`);
 * **quality mode**: ``quality="best"`` decodes English with multilingual base (:mod:`reachflow.asr.quality`).
 """
 
@@ -46,6 +48,7 @@ from reachflow.asr.base import (
     read_wav,
     wav_info,
 )
+from reachflow.asr.cleanup import recheck_numbers
 from reachflow.asr.models import ModelUnavailable, is_multilingual, resolve_model
 from reachflow.asr.vocabulary import Confirm, snap_to_dictionary
 from reachflow.errors import UnsupportedJob
@@ -533,6 +536,9 @@ class FasterWhisperEngine:
         merged, snapped = snap_to_dictionary(merged, dictionary, code or "en", confirm=confirm)
         if checks[0]:
             passes.append(f"dictionary check: {checks[0]} word(s) heard again with the prompt, {checks[1]} confirmed")
+        merged, note = self._recheck_numbers(audio, merged, code, model_path)
+        if note:
+            passes.append(note)
         return Transcript(
             words=merged,
             language=code or "",
@@ -587,6 +593,39 @@ class FasterWhisperEngine:
             return found
 
         return confirm
+
+    def _recheck_numbers(
+        self, audio: AudioSource, words: list[RecognizedWord], language: str | None, model_path: Path
+    ) -> tuple[list[RecognizedWord], str]:
+        """Numbers heard unsure by an English-only model, heard again by the guard's model (base):
+        see :func:`reachflow.asr.cleanup.recheck_numbers`. Returns the words and a note for the passes."""
+        second = self._fallback_path(model_path)
+        if second == model_path:
+            return words, ""
+        heard: list[int] = [0]
+
+        def hear(start: float, end: float) -> list[RecognizedWord]:
+            self._load_guard_model(second, model_path)
+            heard[0] += 1
+            return self._decode(
+                read_wav(audio, start, end),
+                start,
+                language=language,
+                prompt=None,
+                hotwords=None,
+                word_timestamps=True,
+                vad_filter=False,
+                model_path=second,
+            ).words
+
+        try:
+            words, changed = recheck_numbers(words, hear)
+        finally:
+            self._release_fallback()
+        if not heard[0]:
+            return words, ""
+        shown = ", ".join(f"{ours} → {theirs}" for ours, theirs in changed) or "none changed"
+        return words, f"number check: {heard[0]} unsure number(s) heard again by {self._label(second)}: {shown}"
 
     # ---------------------------------------------------------------------------------------
 

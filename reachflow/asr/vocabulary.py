@@ -34,6 +34,7 @@ Confirm = Callable[[Sequence[RecognizedWord], str], bool]
 ORDINARY_ZIPF = 3.0  # wordfreq Zipf scale: 3 = once per million words ("muddle" 2.8, "culture" 5.0)
 UNSURE = 0.5  # an ordinary word heard with less confidence than this may be a term
 MIN_SCORE = 0.75  # mean of spelling and sound similarity needed for a near miss
+CONFIRM_SCORE = 0.65  # a word that is no ordinary word and this close is snapped only if the audio says the term
 MIN_KEY = 4  # shorter terms ("SRT") are only ever fixed in case and spacing
 
 _EDGE = re.compile(r"^(\W*)(.*?)(\W*)$", re.UNICODE | re.DOTALL)
@@ -84,6 +85,21 @@ def _sound(key: str) -> str:
     return "".join(ch for ch in str(jellyfish.metaphone(key)) if ch not in "YWH")
 
 
+# Consonants grouped by how they are confused in speech (Soundex's classes over metaphone's
+# letters; X is "sh"/"ch", 0 is "th"): "Achafer" (XFR) and "Okafor" (KFR) fall together.
+_CLASS = str.maketrans("BFPVCGJKQSXZDT0LMNR", "1111222222222334556")
+
+
+@functools.lru_cache(maxsize=65536)
+def _sound_classes(sound: str) -> str:
+    """The consonant classes of a metaphone key, vowels dropped, repeats collapsed."""
+    out: list[str] = []
+    for ch in sound.translate(_CLASS):
+        if ch.isdigit() and (not out or out[-1] != ch):
+            out.append(ch)
+    return "".join(out)
+
+
 def _similarity(a: str, b: str) -> float:
     import jellyfish
 
@@ -109,9 +125,34 @@ def _term(text: str, language: str) -> _Term:
 
 
 def _score(span_key: str, term: _Term) -> float:
+    """Spelling and sound similarity of a run's letters to a term, 0–1 (0: lengths too far apart)."""
     if not span_key or not 0.6 <= len(span_key) / max(len(term.key), 1) <= 1.6:
         return 0.0
-    return 0.5 * _similarity(span_key, term.key) + 0.5 * _similarity(_sound(span_key), term.sound)
+    sound = _sound(span_key)
+    heard_as = max(_similarity(sound, term.sound), _similarity(_sound_classes(sound), _sound_classes(term.sound)))
+    return 0.5 * _similarity(span_key, term.key) + 0.5 * heard_as
+
+
+def _shortened(span_keys: Sequence[str], term: _Term) -> bool:
+    """A multi-word term heard with the middle of a word missing: the run has as many words as the
+    term, each a shortening of the term's word (its start and, for the last word, all of it):
+    "turn time" for "turnaround time"."""
+    parts = [_key(p) for p in term.text.split()]
+    if len(parts) < 2 or len(span_keys) != len(parts) or span_keys[-1] != parts[-1]:
+        return False
+    changed = False
+    for heard, part in zip(span_keys, parts, strict=True):
+        if heard == part:
+            continue
+        if len(heard) < 3 or not part.startswith(heard[:3]) or not _subsequence(heard, part):
+            return False
+        changed = True
+    return changed and len("".join(span_keys)) >= 0.5 * len(term.key)
+
+
+def _subsequence(short: str, long: str) -> bool:
+    letters = iter(long)
+    return all(ch in letters for ch in short)
 
 
 def _snap_text(span: Sequence[RecognizedWord], term: _Term) -> str:
@@ -160,6 +201,19 @@ def snap_to_dictionary(
     i = 0
     while i < len(words):
         best: tuple[float, int, _Term] | None = None
+        exact = next(
+            (
+                t
+                for t in terms
+                if " ".join(cores[i : i + t.words]) == t.text
+                and not any(w.text.endswith(_INNER_STOP) for w in words[i : i + t.words - 1])
+            ),
+            None,
+        )
+        if exact is not None:  # already right: keep it, and do not snap a neighbour
+            out.extend(words[i : i + exact.words])
+            i += exact.words
+            continue
         for term in terms:
             for n in range(max(1, term.words - 1), term.words + 2):
                 span = words[i : i + n]
@@ -181,10 +235,16 @@ def snap_to_dictionary(
                     continue
                 else:
                     score = _score(span_key, term)
-                    if score < MIN_SCORE:
-                        continue
-                    # A clearly heard ordinary word ("model") is what was said, unless the audio says otherwise.
-                    needs_evidence = ordinary and min(w.probability for w in span) >= UNSURE
+                    if score < MIN_SCORE and _shortened(keys[i : i + n], term):
+                        score = MIN_SCORE  # "turn time" for "turnaround time": only if the audio says the term
+                        needs_evidence = True
+                    elif score < MIN_SCORE:
+                        if ordinary or score < CONFIRM_SCORE:
+                            continue
+                        needs_evidence = True  # "Achafer" for "Okafor": a made-up word, not close enough alone
+                    else:
+                        # A clearly heard ordinary word ("model") is what was said, unless the audio says otherwise.
+                        needs_evidence = ordinary and min(w.probability for w in span) >= UNSURE
                 if n > 1 and any(
                     sub == term.key or _score(sub, term) >= min(score, 1.0)
                     for sub in ("".join(keys[i + 1 : i + n]), "".join(keys[i : i + n - 1]))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import jiwer
 
-from reachflow.asr.accuracy import estimate_accuracy, estimate_accuracy_fraction
+from reachflow.asr.accuracy import calibration, estimate_accuracy, estimate_accuracy_fraction
 from reachflow.asr.faster import FasterWhisperEngine
 from reachflow.asr.synthetic import normalize_for_wer
 
@@ -17,9 +17,26 @@ def test_mapping_is_monotonic_and_bounded() -> None:
     assert values == sorted(values)
     assert min(values) >= 1 and max(values) <= 99
     assert estimate_accuracy([]) == 0
-    # Calibrated, not raw: on clean speech mean p 0.85 meant ~88 % accuracy.
+    # Calibrated, not raw: on clean 10 s clips (tiny.en alone) mean p 0.85 meant ~88 % accuracy.
     assert 86 <= estimate_accuracy([0.85]) <= 90
     assert round(100 * estimate_accuracy_fraction([0.85])) == estimate_accuracy([0.85])
+
+
+def test_each_model_reads_its_own_calibration() -> None:
+    # The lecture bench (bench/caption_quality.py, pipeline with tiny.en): espeak en, mean p 0.845,
+    # measured 92.5 %; the clip curve alone said 89, outside the ±3 points a caption may claim.
+    assert estimate_accuracy([0.845]) == 89
+    assert estimate_accuracy([0.845], "tiny.en") == 92
+    assert estimate_accuracy([0.845], "faster-whisper:tiny.en") == 92
+    # base's probabilities read differently (bench best mode): the same mean p means more accuracy.
+    assert estimate_accuracy([0.88], "base") == 94 and estimate_accuracy([0.88]) == 92
+    # Noisy speech keeps the clip fit: the bench has none, so no shift is claimed there.
+    assert estimate_accuracy([0.55], "tiny.en") == estimate_accuracy([0.55])
+    # A model with no calibration of its own falls back to the clip fit, and every map stays monotonic.
+    assert estimate_accuracy([0.845], "/models/custom-ct2") == estimate_accuracy([0.845])
+    for model in ("tiny.en", "base", None):
+        knots = calibration(model)
+        assert [a for _, a in knots] == sorted(a for _, a in knots) and max(a for _, a in knots) <= 0.99
 
 
 def test_noisy_speech_scores_lower_than_clean_and_tracks_real_accuracy(

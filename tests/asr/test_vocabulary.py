@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from reachflow.asr.base import RecognizedWord
-from reachflow.asr.vocabulary import dictionary_terms, snap_to_dictionary
+from reachflow.asr.vocabulary import Confirm, dictionary_terms, snap_to_dictionary
 
 DICTIONARY = ["Kaltura", "REACH", "WebVTT", "turnaround time", "Moodle", "Okafor", "Priya Raman"]
 
@@ -73,3 +75,45 @@ def test_a_snap_never_swallows_a_neighbouring_word() -> None:
 def test_a_name_heard_as_one_made_up_word_is_snapped() -> None:
     # espeak's "Priya Raman" came out of tiny.en as "Pre-urammon" on the bench.
     assert _snap("Pre-urammon will send the checklist.") == "Priya Raman will send the checklist."
+
+
+def _audio_says(*said: str) -> tuple[list[tuple[str, str]], Confirm]:
+    """A stand-in for the engine's re-decode: the audio says the term only at the runs in ``said``."""
+    asked: list[tuple[str, str]] = []
+
+    def confirm(run: Sequence[RecognizedWord], term: str) -> bool:
+        heard = " ".join(w.text for w in run)
+        asked.append((heard, term))
+        return heard in said
+
+    return asked, confirm
+
+
+def test_sound_alikes_beyond_spelling_are_snapped_when_the_audio_says_the_term() -> None:
+    # Bench misses (espeak voices): "Achafer" and "Lokafer" for "Okafor", "Prairie Ramen" for "Priya
+    # Raman", "turn time" for "turnaround time". Close in sound (consonant classes), not in spelling.
+    text = "Doctor Achafer and Doctor Lokafer asked Prairie Ramen to choose the turn time today."
+    _, confirm = _audio_says("Achafer", "Lokafer", "Prairie Ramen", "turn time")
+    words, snapped = snap_to_dictionary(_words(text), DICTIONARY, "en", confirm=confirm)
+    assert " ".join(w.text for w in words) == (
+        "Doctor Okafor and Doctor Okafor asked Priya Raman to choose the turnaround time today."
+    )
+    assert [term for _, term in snapped] == ["Okafor", "Okafor", "Priya Raman", "turnaround time"]
+    # Without the audio's word for it, none of them is close enough to change.
+    assert _snap(text) == text
+
+
+def test_ordinary_words_that_sound_a_little_alike_stay_when_the_audio_says_them() -> None:
+    text = "We offer copper handles, a website on Africa, the middle of the return time and the turn."
+    asked, confirm = _audio_says()  # the audio says what was recognised
+    words, snapped = snap_to_dictionary(_words(text), DICTIONARY, "en", confirm=confirm)
+    assert " ".join(w.text for w in words) == text and snapped == []
+    # Far-off words are not even heard again: checks cost a decode each.
+    assert {heard for heard, _ in asked} <= {"middle", "handles,"}
+
+
+def test_words_already_right_are_not_heard_again() -> None:
+    asked, confirm = _audio_says()
+    text = "the turnaround time of Kaltura REACH in Moodle"
+    words, _ = snap_to_dictionary(_words(text), DICTIONARY, "en", confirm=confirm)
+    assert " ".join(w.text for w in words) == text and asked == []

@@ -39,3 +39,24 @@ def test_synthesis_from_a_cold_cache(tmp_path: Path) -> None:
         timeout=30,
     )
     assert float(decoded.stdout) == pytest.approx(5.0, abs=0.2)
+
+
+def test_shots_give_the_picture_cuts_and_readable_on_screen_text(tmp_path: Path) -> None:
+    """``shots``: each shot its colour and drawn text; the list repeats to the sound's end."""
+    from kaltura_sandbox.media import VideoShot
+    from reachflow.visual import detect_shots, extract_keyframes, read_text
+
+    shots = [
+        VideoShot(seconds=2.0, colour="navy", text="Opening Night"),
+        VideoShot(seconds=2.0, colour="gold", text="Tickets 20 dollars", ink="black"),
+    ]
+    bundle = synthesize([Segment(text="Hello."), Segment(silence=5.0)], tmp_path, shots=shots)
+    source = bundle.files["source"]
+    assert {s["codec_type"] for s in probe(source)["streams"]} == {"video", "audio"}
+    video = next(s for s in probe(source)["streams"] if s["codec_type"] == "video")
+    assert (video["width"], video["height"]) == (640, 360)
+    found = detect_shots(source)
+    assert [round(s.start) for s in found][:3] == [0, 2, 4]  # the list repeats after 4 s
+    frames = extract_keyframes(source, found[:2], tmp_path / "frames")
+    assert [read_text(frame) for frame in frames] == [["Opening Night"], ["Tickets 20 dollars"]]
+    assert synthesize([Segment(text="Hello."), Segment(silence=5.0)], tmp_path).folder != bundle.folder
