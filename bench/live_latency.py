@@ -100,7 +100,16 @@ async def kaltura_side(wav: Path, rtmp_port: int, ws_port: int, key: str, token:
         for _ in range(30):  # the vendor's listener may not be up yet: push again, as Kaltura's relay does
             pushed_at = time.time()
             push = subprocess.Popen(
-                [*("ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "quiet", "-re", "-i", str(wav)), "-c:a", "aac", "-b:a", "96k", "-f", "flv", f"rtmp://127.0.0.1:{rtmp_port}/live/{key}"],
+                [
+                    *("ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "quiet", "-re", "-i", str(wav)),
+                    "-c:a",
+                    "aac",
+                    "-b:a",
+                    "96k",
+                    "-f",
+                    "flv",
+                    f"rtmp://127.0.0.1:{rtmp_port}/live/{key}",
+                ],
             )
             await asyncio.sleep(1.0)
             if push.poll() is None:  # still streaming: connected
