@@ -69,6 +69,7 @@ from reachflow.routing import (
 )
 from reachflow.settings import get_settings
 from tasks.kaltura import TaskApi, VendorApi
+from tasks.live import release_aborted_live_tasks
 
 __all__ = ["DiscoveryReport", "discover", "discovery_flow"]
 
@@ -109,6 +110,8 @@ async def discovery_flow(
     """
     report = await discover(max_in_flight=max_in_flight, account_block=account_block)
     get_run_logger().info("Discovery: %s", report.as_dict())
+    # Live tasks aborted while SCHEDULED: cancel their scheduled run, release their ports and secrets.
+    await release_aborted_live_tasks(VendorApi(await aload_account(account_block)))
     return report.as_dict()
 
 

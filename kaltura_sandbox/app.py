@@ -424,6 +424,10 @@ def create_app(store: Store, faults: FaultPlan | None = None) -> FastAPI:
 
     app = FastAPI(title="Kaltura api_v3 sandbox", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.store = store
+    if "live_relay" not in store.extra:
+        from kaltura_sandbox.live import start_live_relay
+
+        start_live_relay(store)  # Kaltura relays live streams at their events' start
     app.state.faults = faults if faults is not None else FaultPlan()
     plan: FaultPlan = app.state.faults
     app.add_middleware(_WireMiddleware)

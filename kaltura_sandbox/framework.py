@@ -103,6 +103,8 @@ ERROR_TEMPLATES: dict[str, str] = {
     "REACH_PROFILE_NOT_FOUND": "Reach profile with id provided not found [@ID@]",
     "VENDOR_TASK_SERVICE__GET_JOB_NOT_ALLOWED": "Vendor task service 'Get Job' action not allowed. Vendor partner Type is not enabled on partner [@ID@]",
     "ENTRY_VENDOR_TASK_NOT_FOUND": "Entry vendor task item with id provided not found [@ID@]",
+    "CANNOT_ABORT_NOT_MODERATED_TASK": "Cannot abort task [@ID@], task is not in a status that can be aborted",
+    "ENTRY_VENDOR_TASK_ACTION_NOT_ALLOWED": "Entry vendor task [@ID@] action not allowed for user [@USER_ID@]",
     "ENTRY_VENDOR_TASK_ITEM_COULD_NOT_BE_UPDATED": "@REASON@",
     "PARTNER_DATA_NOT_VALID_JSON_STRING": "Partner data must be a valid json string",
     "CANNOT_UPDATE_STATUS_OF_TASK_WHICH_IS_IN_FINAL_STATE": "Cannot update status from [@OLD_STATUS@] to [@NEW_STATUS@] for task with id [@ID@], since task is in final status",

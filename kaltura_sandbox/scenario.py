@@ -407,6 +407,9 @@ def build_store(scenario: Scenario, media_dir: Path, now: int | None = None) -> 
             entry = create_entry(store, partner_id, EntrySpec(**spec), media_dir)
             for caption in captions:
                 _caption_asset(store, entry, caption, moment)
+        # Events are timed from when they are created, after the (slow, first-time) media synthesis,
+        # so an event "+30s" really starts 30 s after the sandbox is up.
+        events_moment = now or int(time.time())
         for spec in customer.get("schedule_events", []):
             event = kobj(
                 "KalturaLiveStreamScheduleEvent",
@@ -416,8 +419,8 @@ def build_store(scenario: Scenario, media_dir: Path, now: int | None = None) -> 
                 summary=spec.get("summary", "Live event"),
                 description=None,
                 status=2,
-                startDate=resolve_time(spec.get("start", "+1h"), moment),
-                endDate=resolve_time(spec.get("end", "+2h"), moment),
+                startDate=resolve_time(spec.get("start", "+1h"), events_moment),
+                endDate=resolve_time(spec.get("end", "+2h"), events_moment),
                 referenceId=None,
                 templateEntryId=spec.get("entry"),
                 entryIds=spec.get("entry"),
@@ -425,6 +428,7 @@ def build_store(scenario: Scenario, media_dir: Path, now: int | None = None) -> 
                 createdAt=moment,
                 updatedAt=moment,
                 liveFeatures=[],
+                _stream=bool(spec.get("stream", True)),  # false: the customer never starts streaming
             )
             store.put("schedule_events", event["id"], event)
         for spec in _expand_batches(customer):

@@ -86,3 +86,6 @@ def running_sandbox(
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+        relay = store.extra.get("live_relay")
+        if relay is not None:
+            relay.stop()

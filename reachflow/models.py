@@ -163,6 +163,7 @@ class CatalogItem(_Frozen):
     require_source: bool | None = None  # None: the catalog item does not say (Kaltura: a source is needed)
     flavor_params_id: int | None = None
     clear_audio_flavor_params_id: int | None = None
+    duration_limit: int | None = None  # live items: the longest event window served, seconds (0: none)
 
     @classmethod
     def from_kaltura(cls, obj: Any) -> CatalogItem:
@@ -179,6 +180,7 @@ class CatalogItem(_Frozen):
             require_source=None if kv(getattr(obj, "requireSource", None)) is None else _flag(obj.requireSource),
             flavor_params_id=_int(getattr(obj, "flavorParamsId", None)),
             clear_audio_flavor_params_id=_int(getattr(obj, "clearAudioFlavorParamsId", None)),
+            duration_limit=_int(getattr(obj, "durationLimit", None)),
         )
 
 

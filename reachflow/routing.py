@@ -15,6 +15,8 @@ __all__ = [
     "CHAPTERING",
     "DUBBING",
     "EXTENDED_AUDIO_DESCRIPTION",
+    "LIVE_CAPTIONS",
+    "LIVE_CAPTIONS_RUN",
     "SERVICE_ROUTES",
     "TRANSLATION",
     "ServiceRoute",
@@ -48,6 +50,9 @@ EXTENDED_AUDIO_DESCRIPTION = ServiceRoute(
 )
 DUBBING = ServiceRoute("dubbing", "reach-dubbing", "dubbing")
 AUDIO_DESCRIPTION = ServiceRoute("audio_description", "reach-audio-description", "audio-description")
+# Live captions: discovery starts the provisioning flow; it schedules one LIVE_CAPTIONS_RUN for the event.
+LIVE_CAPTIONS = ServiceRoute("live_captions", "reach-live-provision", "live-provision")
+LIVE_CAPTIONS_RUN = ServiceRoute("live_captions", "reach-live-captions", "live-captions")
 
 # (serviceFeature, serviceType) -> the flow that serves it. A HUMAN job runs its service's flow too,
 # which hands the machine draft to a person.
@@ -64,6 +69,7 @@ SERVICE_ROUTES: dict[tuple[int, int], ServiceRoute] = {
     (VendorServiceFeature.DUBBING, VendorServiceType.HUMAN): DUBBING,
     (VendorServiceFeature.AUDIO_DESCRIPTION, VendorServiceType.MACHINE): AUDIO_DESCRIPTION,
     (VendorServiceFeature.AUDIO_DESCRIPTION, VendorServiceType.HUMAN): AUDIO_DESCRIPTION,
+    (VendorServiceFeature.LIVE_CAPTION, VendorServiceType.MACHINE): LIVE_CAPTIONS,
 }
 
 

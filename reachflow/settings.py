@@ -80,17 +80,30 @@ class Settings(BaseSettings):
         description="Multiplies every retry delay (tests use 0 to retry at once).",
     )
     served: str = Field(
-        default="1:2,1:1,2:2,2:1,4:2,4:1,5:2,5:1,7:2,7:1,9:2,9:1",
+        default="1:2,1:1,2:2,2:1,4:2,4:1,5:2,5:1,7:2,7:1,8:2,9:2,9:1",
         description="Comma-separated serviceFeature:serviceType pairs ReachFlow serves "
-        "(1:2 = CAPTIONS/MACHINE, 1:1 = CAPTIONS/HUMAN, 2:2 = TRANSLATION/MACHINE, 2:1 = TRANSLATION/HUMAN, "
-        "4:2 = AUDIO_DESCRIPTION/MACHINE, 4:1 = AUDIO_DESCRIPTION/HUMAN, 5:2 = CHAPTERING/MACHINE, 5:1 = CHAPTERING/HUMAN, 7:2 = DUBBING/MACHINE, 7:1 = DUBBING/HUMAN, "
-        "9:2 / 9:1 = EXTENDED_AUDIO_DESCRIPTION MACHINE / HUMAN).",
+        "(1 CAPTIONS, 2 TRANSLATION, 4 AUDIO_DESCRIPTION, 5 CHAPTERING, 7 DUBBING, 8 LIVE_CAPTION, "
+        "9 EXTENDED_AUDIO_DESCRIPTION; serviceType 2 = MACHINE, 1 = HUMAN).",
     )
     chapters_bulk: bool = Field(
         default=True,
         description="Deliver chapters with one cuePoint.addFromBulk first (then complete or add what it "
         "did not make); false: cuePoint.add per chapter only (docs/chaptering.md).",
     )
+    live_host: str = Field(
+        default="127.0.0.1",
+        description="Host name Kaltura reaches the live ingest and caption websocket on (the machine "
+        "whose worker serves the 'live' work queue); used in mediaUrl and captionUrl.",
+    )
+    live_ports: str = Field(
+        default="19350-19449",
+        description="Port range for live captions: each live task gets two ports (RTMP ingest, caption websocket).",
+    )
+
+    def live_port_range(self) -> range:
+        """:attr:`live_ports` as a range (``"19350-19449"``)."""
+        low, _, high = self.live_ports.partition("-")
+        return range(int(low), int(high or low) + 1)
 
     def served_pairs(self) -> set[tuple[int, int]]:
         pairs: set[tuple[int, int]] = set()

@@ -626,6 +626,28 @@ def extend_access_key(ctx: CallContext, id: str) -> dict[str, Any]:
     return _public(task)
 
 
+@action("reach_entryvendortask", "abort")
+def abort(ctx: CallContext, id: str, abortReason: str | None = None) -> dict[str, Any]:
+    """The customer cancels a task (EntryVendorTaskService::abortAction): the owner or an admin
+    session of the task's partner; only PENDING_MODERATION, PENDING or SCHEDULED tasks. The task
+    becomes ABORTED with the reason as errDescription, and a live task's feature leaves its event."""
+    session = _require_reach(ctx)
+    task = ctx.store.get("tasks", as_int(id))
+    if task is None or int(task["partnerId"]) != session.partner_id:
+        raise_error("ENTRY_VENDOR_TASK_NOT_FOUND", ID=id)
+    assert task is not None
+    with ctx.store.lock:
+        if int(task["status"]) not in (PENDING_MODERATION, PENDING, SCHEDULED):
+            raise_error("CANNOT_ABORT_NOT_MODERATED_TASK", ID=id)
+        if session.type != 2 and session.user != (task.get("userId") or ""):
+            raise_error("ENTRY_VENDOR_TASK_ACTION_NOT_ALLOWED", ID=id, USER_ID=session.user)
+        task["status"] = ABORTED
+        task["errDescription"] = abortReason
+        task["updatedAt"] = int(time.time())
+        _remove_scheduling_data(ctx.store, task)
+    return _public(task)
+
+
 # ---------------------------------------------------------------------------------------------
 # Catalog items and profiles
 

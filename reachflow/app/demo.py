@@ -275,8 +275,9 @@ def _wait_until_settled(env: dict[str, str], timeout: int, services: Services) -
     """Wait until every task is final or waiting for a person (read through Kaltura + Prefect)."""
     code = (
         "import json; from blocks.kaltura import KalturaVendorAccount; from reachflow.app.report import collect_rows;"
+        "from reachflow.app.demo import live_runs_due;"
         "rows = collect_rows(KalturaVendorAccount.load('reachflow-vendor'));"
-        "print(json.dumps([r.status for r in rows]))"
+        "print(json.dumps([r.status for r in rows] + ['live event'] * live_runs_due(600)))"
     )
     deadline = time.monotonic() + timeout
     last = ""
@@ -285,7 +286,7 @@ def _wait_until_settled(env: dict[str, str], timeout: int, services: Services) -
         result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
         if result.returncode == 0:
             statuses = json.loads(result.stdout.strip().splitlines()[-1])
-            busy = [s for s in statuses if s in ("PENDING", "PROCESSING")]
+            busy = [s for s in statuses if s in ("PENDING", "PROCESSING", "live event")]
             summary = ", ".join(f"{s}: {statuses.count(s)}" for s in sorted(set(statuses)))
             if summary != last:
                 _log(summary)
@@ -294,6 +295,38 @@ def _wait_until_settled(env: dict[str, str], timeout: int, services: Services) -
                 return True
         time.sleep(5)
     return False
+
+
+def live_runs_due(within: float) -> int:
+    """Live-caption runs (SCHEDULED tasks) that start, or are running, within ``within`` seconds:
+    the demo waits for its live event (SCHEDULED → PROCESSING → READY), not for one hours away."""
+    import asyncio
+    from datetime import UTC, datetime, timedelta
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import (
+        FlowRunFilter,
+        FlowRunFilterState,
+        FlowRunFilterStateType,
+        FlowRunFilterTags,
+    )
+    from prefect.client.schemas.objects import StateType
+
+    async def count() -> int:
+        async with get_client() as client:
+            runs = await client.read_flow_runs(
+                flow_run_filter=FlowRunFilter(
+                    tags=FlowRunFilterTags(all_=["live-event"]),
+                    state=FlowRunFilterState(
+                        type=FlowRunFilterStateType(any_=[StateType.SCHEDULED, StateType.PENDING, StateType.RUNNING])
+                    ),
+                ),
+                limit=200,
+            )
+        soon = datetime.now(UTC) + timedelta(seconds=within)
+        return sum(1 for r in runs if r.expected_start_time is None or r.expected_start_time <= soon)
+
+    return asyncio.run(count())
 
 
 def _print_waiting(env: dict[str, str]) -> None:
@@ -339,6 +372,9 @@ def _print_where_to_look(service_url: str, creds: dict[str, Any]) -> None:
         f"  Kaltura sandbox (api_v3):                   {service_url}\n"
         f"  Every task again:                           PREFECT_API_URL=http://127.0.0.1:{PREFECT_PORT}/api"
         " .venv/bin/reachflow jobs\n"
+        "  Live captions (task 5401): each final caption is in the logs of run live_captions-2001-5401, and"
+        " what Kaltura received in var/demo/logs/sandbox.log (grep 'Live captions'); then the WebVTT"
+        " caption asset tagged 'live' on entry 0_live0001\n"
         "  A customer's captions through the Kaltura API, e.g. partner "
         f"{customer['partner_id']}:\n"
         '    .venv/bin/python -c "from KalturaClient import *; from KalturaClient.Plugins.Core import *;'
