@@ -4,7 +4,8 @@
    with ``--postgres``, its database is a throwaway PostgreSQL cluster (reachflow.app.postgres).
 2. The sandbox with the default scenario on 127.0.0.1:8765 (fresh state each run).
 3. The vendor account block from the sandbox's credentials.
-4. The ``reachflow`` process work pool, every deployment of ``prefect.yaml``, and a worker.
+4. The ``reachflow`` process work pool, every deployment of ``prefect.yaml``, a worker for the
+   file jobs and one for discovery, reconcile and live events.
 5. A discovery run at once (then every 60 s on its schedule), and reconcile every 5 minutes.
 6. A table of every task once they settle; the Prefect UI stays up until Ctrl-C.
 7. Human captions, translation, chaptering, dubbing and audio-description tasks are left waiting for a person (draft made, run suspended): the
@@ -239,9 +240,13 @@ def _run_demo(
         )
         _run([str(bin_dir / "prefect"), "--no-prompt", "deploy", "--all"], env, "deploying prefect.yaml")
         _log("deployed discovery (every 60 s), reconcile (every 5 min) and the service flows")
+        # File jobs on one worker; discovery, reconcile, live provisioning and live events on another,
+        # so a live event is provisioned and listening on time however busy the file jobs are.
+        prefect_worker = [str(bin_dir / "prefect"), "worker", "start", "--pool", "reachflow"]
+        services.start("worker", [*prefect_worker, "--work-queue", "default", "--limit", "3"], env)
         services.start(
-            "worker",
-            [str(bin_dir / "prefect"), "worker", "start", "--pool", "reachflow", "--limit", "2"],
+            "control-worker",
+            [*prefect_worker, "--work-queue", "control", "--work-queue", "live", "--limit", "6"],
             env,
         )
         _run([str(bin_dir / "prefect"), "deployment", "run", "reach-discovery/discovery"], env, "starting discovery")
