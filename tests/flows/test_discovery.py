@@ -27,7 +27,7 @@ def scenario() -> dict[str, Any]:
             {"id": 101, "feature": "CAPTIONS", "service_type": "MACHINE", "turn_around_time": "TWO_HOURS"},
             {
                 "id": 107,
-                "feature": "DUBBING",
+                "feature": "ALIGNMENT",
                 "service_type": "MACHINE",
                 "turn_around_time": "FORTY_EIGHT_HOURS",
                 "target_language": "Spanish",
@@ -87,9 +87,9 @@ def test_fair_order_names_tags_and_unserved_error(media_cache: Path, captions_de
         )
         assert first.parameters == {"task_id": 6000, "partner_id": 2001}
         assert any(t.startswith("due:20") for t in first.tags)  # the deadline is visible on the run
-        dubbing = vendor_task(sandbox, 6100)
-        assert dubbing.status.getValue() == 6
-        assert dubbing.errDescription == "ReachFlow does not serve dubbing (machine) tasks"
+        alignment = vendor_task(sandbox, 6100)
+        assert alignment.status.getValue() == 6
+        assert alignment.errDescription == "ReachFlow does not serve alignment (machine) tasks"
 
 
 def test_overlapping_discovery_runs_start_each_task_once(media_cache: Path, captions_deployment: None) -> None:
