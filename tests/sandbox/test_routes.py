@@ -10,7 +10,7 @@ from tests.sandbox.conftest import Kit
 
 def test_the_served_actions_are_the_ones_that_answer(kit: Kit) -> None:
     actions = served_actions()
-    assert actions["reach_entryvendortask"] == ["extendAccessKey", "get", "getJobs", "list", "updateJob"]
+    assert actions["reach_entryvendortask"] == ["abort", "extendAccessKey", "get", "getJobs", "list", "updateJob"]
     assert {"get", "list", "startSession"} <= set(actions["apptoken"])
     assert "GET /p/{pid}/sp/{sp}/playManifest/{rest:path}" in served_paths()
     text = routes_text()
