@@ -111,12 +111,49 @@ VENDOR = {
 }
 
 
+class _Runner:
+    """The runner process of ``served_flows``, started when a module needs it, stopped when one must not have it."""
+
+    def __init__(self, api_url: str, folder: Path) -> None:
+        self.api_url, self.folder = api_url, folder
+        self._context: Any = None
+        self.served: dict[str, Any] | None = None
+
+    def start(self) -> dict[str, Any]:
+        from tests.runner import serving_flows
+
+        if self.served is None:
+            self._context = serving_flows(self.api_url, self.folder)
+            self.served = self._context.__enter__()
+        assert self.served is not None
+        return self.served
+
+    def stop(self) -> None:
+        if self._context is not None:
+            context, self._context, self.served = self._context, None, None
+            context.__exit__(None, None, None)
+
+
 @pytest.fixture(scope="session")
-def served_flows(session_dir: Path, prefect_server: None) -> Iterator[dict[str, Any]]:
-    """A real Prefect runner process serving the service flows as deployments (see tests/runner.py)."""
+def _runner(session_dir: Path, prefect_server: None) -> Iterator[_Runner]:
     from prefect.settings import PREFECT_API_URL
 
-    from tests.runner import serving_flows
+    runner = _Runner(str(PREFECT_API_URL.value()), session_dir / "runner")
+    yield runner
+    runner.stop()
 
-    with serving_flows(str(PREFECT_API_URL.value()), session_dir / "runner") as served:
-        yield served
+
+@pytest.fixture(scope="module")
+def served_flows(_runner: _Runner) -> dict[str, Any]:
+    """A real Prefect runner process serving the service flows as deployments (see tests/runner.py).
+
+    Started once and kept for the modules after (its start-up costs seconds); a module whose
+    scheduled runs must stay scheduled uses ``no_served_flows``, which stops it.
+    """
+    return _runner.start()
+
+
+@pytest.fixture(scope="module")
+def no_served_flows(_runner: _Runner) -> None:
+    """No runner picks up this module's runs (discovery and reconcile tests inspect them while scheduled)."""
+    _runner.stop()

@@ -15,6 +15,9 @@ from flows.captions import captions_flow
 from flows.discovery import discovery_flow
 from tests.flows.conftest import VENDOR, vendor_sandbox, vendor_task
 
+# Runs must stay as discovery/reconcile left them: no runner may pick them up.
+pytestmark = pytest.mark.usefixtures("no_served_flows")
+
 
 def scenario() -> dict[str, Any]:
     big = [

@@ -18,6 +18,9 @@ from reachflow.app.operations import drain, undrain
 from reachflow.settings import get_settings
 from tests.flows.conftest import VENDOR, vendor_sandbox, vendor_task
 
+# Runs must stay as discovery/reconcile left them: no runner may pick them up.
+pytestmark = pytest.mark.usefixtures("no_served_flows")
+
 
 def scenario() -> dict[str, Any]:
     return {
