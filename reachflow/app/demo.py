@@ -377,7 +377,7 @@ def _print_where_to_look(service_url: str, creds: dict[str, Any]) -> None:
         f"  Kaltura sandbox (api_v3):                   {service_url}\n"
         f"  Every task again:                           PREFECT_API_URL=http://127.0.0.1:{PREFECT_PORT}/api"
         " .venv/bin/reachflow jobs\n"
-        "  Live captions (task 5401): each final caption is in the logs of run live_captions-2001-5401, and"
+        "  Live captions (task 5401): each final caption is in the logs of run live_captions-2003-5401, and"
         " what Kaltura received in var/demo/logs/sandbox.log (grep 'Live captions'); then the WebVTT"
         " caption asset tagged 'live' on entry 0_live0001\n"
         "  A customer's captions through the Kaltura API, e.g. partner "
