@@ -49,7 +49,7 @@ from reachflow.visual.script import check_script, clock, machine_script, parse_s
 from reachflow.voices.registry import require_voice
 from tasks.audio_tracks import DeliveredTracks, deliver_audio_tracks
 from tasks.description import fetch_picture_media, find_speech_pauses, publish_keyframes, published_url, see_shots
-from tasks.job import job_workdir
+from tasks.job import job_step_key, job_workdir
 from tasks.media import apply_content_deletion_policy, decode_audio
 
 __all__ = ["MACHINE_ACCURACY_CAP", "DescriptionSubmission", "DescriptionWork", "audio_description_flow"]
@@ -133,12 +133,12 @@ class DescriptionWork:
     contact_sheet: str | None = None
 
 
-def _work_key(context: Any, parameters: dict[str, Any]) -> str:
-    active: ActiveJob = parameters["active"]
-    return f"{active.cache_scope()}-description-work"
-
-
-@task(name="look-and-listen", cache_key_fn=_work_key, persist_result=True, result_serializer="pickle")
+@task(
+    name="look-and-listen",
+    cache_key_fn=job_step_key("description-work"),
+    persist_result=True,
+    result_serializer="pickle",
+)
 def prepare_description(active: ActiveJob, *, with_sheet: bool = False) -> DescriptionWork:
     """Fetch the picture and sound, find the speech pauses and what each shot shows, and place the
     machine's descriptions.

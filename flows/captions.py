@@ -39,7 +39,7 @@ from reachflow.captions.quality import style_findings
 from reachflow.captions.segment import build_cues
 from reachflow.markdown import md_block, md_inline
 from tasks.asr import Recognized, recognize
-from tasks.job import caption_style, job_workdir
+from tasks.job import caption_style, job_step_key, job_workdir
 from tasks.media import AudioTrack, apply_content_deletion_policy, decode_audio, fetch_media
 
 # AudioTrack and Recognized lived here once: results persisted before they moved (pickled under
@@ -196,12 +196,7 @@ class Draft:
     language: str
 
 
-def _draft_cache_key(context: Any, parameters: dict[str, Any]) -> str:
-    active: ActiveJob = parameters["active"]
-    return f"{active.cache_scope()}-draft"
-
-
-@task(name="machine-draft", cache_key_fn=_draft_cache_key, persist_result=True, result_serializer="pickle")
+@task(name="machine-draft", cache_key_fn=job_step_key("draft"), persist_result=True, result_serializer="pickle")
 def prepare_draft(active: ActiveJob) -> Draft:
     """Fetch, decode, recognise and caption the media: the draft a person corrects."""
     workdir = job_workdir(active)

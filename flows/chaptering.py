@@ -40,7 +40,7 @@ from reachflow.chapters.model import ChapterListError
 from reachflow.markdown import md_block, md_inline
 from tasks.asr import recognize
 from tasks.chapters import ChapterDelivery, ChapterDraft, deliver_chapters, find_chapters
-from tasks.job import job_workdir
+from tasks.job import job_step_key, job_workdir
 from tasks.media import apply_content_deletion_policy, decode_audio, fetch_media
 
 __all__ = ["ChapterSubmission", "ChapteringDraft", "chaptering_flow"]
@@ -72,12 +72,12 @@ class ChapteringDraft:
     chapters: ChapterDraft
 
 
-def _draft_key(context: Any, parameters: dict[str, Any]) -> str:
-    active: ActiveJob = parameters["active"]
-    return f"{active.cache_scope()}-chaptering-draft"
-
-
-@task(name="chaptering-draft", cache_key_fn=_draft_key, persist_result=True, result_serializer="pickle")
+@task(
+    name="chaptering-draft",
+    cache_key_fn=job_step_key("chaptering-draft"),
+    persist_result=True,
+    result_serializer="pickle",
+)
 def machine_chapters(active: ActiveJob) -> ChapteringDraft:
     """Media → audio → recognition → chapters (each step persisted too)."""
     workdir = job_workdir(active)

@@ -48,7 +48,7 @@ from reachflow.visual.extended import (
     parse_extended_vtt,
     render_extended_vtt,
 )
-from tasks.job import job_workdir
+from tasks.job import job_step_key, job_workdir
 from tasks.media import apply_content_deletion_policy, fetch_media
 from tasks.review import CaptionSubmission
 
@@ -116,12 +116,12 @@ class VisualDraft:
     notes: list[str] = field(default_factory=list)
 
 
-def _draft_key(context: Any, parameters: dict[str, Any]) -> str:
-    active: ActiveJob = parameters["active"]
-    return f"{active.cache_scope()}-extended-description-draft"
-
-
-@task(name="describe-video", cache_key_fn=_draft_key, persist_result=True, result_serializer="pickle")
+@task(
+    name="describe-video",
+    cache_key_fn=job_step_key("extended-description-draft"),
+    persist_result=True,
+    result_serializer="pickle",
+)
 def prepare_descriptions(active: ActiveJob) -> VisualDraft:
     """Fetch the video, find its shots, keyframes, on-screen text and faces, and describe them."""
     from reachflow.visual.describe import analyse_shots

@@ -50,7 +50,7 @@ from reachflow.markdown import md_block, md_inline
 from reachflow.translated_cues import blank_targets, check_translation, is_audio_tag, parse_lenient
 from tasks.asr import recognize
 from tasks.delivery import CaptionFile, deliver_caption_file
-from tasks.job import caption_style, job_workdir
+from tasks.job import caption_style, job_step_key, job_workdir
 from tasks.media import apply_content_deletion_policy, decode_audio, fetch_media
 from tasks.review import CaptionSubmission
 
@@ -147,11 +147,6 @@ class SourceCues:
     speech_words: list[Any] = field(default_factory=list)  # English words when Whisper translated the speech
 
 
-def _source_cache_key(context: Any, parameters: dict[str, Any]) -> str:
-    active: ActiveJob = parameters["active"]
-    return f"{active.cache_scope()}-translation-source"
-
-
 def read_source(active: ActiveJob, *, speech_translation: bool = False, with_media: bool = False) -> SourceCues:
     """The source cues: from the source caption, or from the media's speech when the item says so."""
     if active.job.catalog_item.require_source is False:
@@ -237,12 +232,12 @@ def source_from_speech(active: ActiveJob, *, speech_translation: bool) -> Source
     return source
 
 
-def _speech_key(context: Any, parameters: dict[str, Any]) -> str:
-    active: ActiveJob = parameters["active"]
-    return f"{active.cache_scope()}-speech-translation"
-
-
-@task(name="speech-translation", cache_key_fn=_speech_key, persist_result=True, result_serializer="pickle")
+@task(
+    name="speech-translation",
+    cache_key_fn=job_step_key("speech-translation"),
+    persist_result=True,
+    result_serializer="pickle",
+)
 def speech_to_english(active: ActiveJob, wav: Path) -> list[Any]:
     """Whisper's own speech→English translation, with word times."""
     from reachflow.translation.speech import translate_speech_to_english
@@ -263,12 +258,7 @@ class Translation:
     seconds: float
 
 
-def _translation_key(context: Any, parameters: dict[str, Any]) -> str:
-    active: ActiveJob = parameters["active"]
-    return f"{active.cache_scope()}-translation"
-
-
-@task(name="translate", cache_key_fn=_translation_key, persist_result=True, result_serializer="pickle")
+@task(name="translate", cache_key_fn=job_step_key("translation"), persist_result=True, result_serializer="pickle")
 def translate(active: ActiveJob, source: SourceCues, engine: str) -> Translation:
     """The source cues in the target language, on the same times, the dictionary's terms kept."""
     from reachflow.translation import engine_for, translate_cues
@@ -392,12 +382,12 @@ class TranslationDraft:
     editable_text: str
 
 
-def _draft_key(context: Any, parameters: dict[str, Any]) -> str:
-    active: ActiveJob = parameters["active"]
-    return f"{active.cache_scope()}-translation-draft"
-
-
-@task(name="translation-draft", cache_key_fn=_draft_key, persist_result=True, result_serializer="pickle")
+@task(
+    name="translation-draft",
+    cache_key_fn=job_step_key("translation-draft"),
+    persist_result=True,
+    result_serializer="pickle",
+)
 def prepare_translation_draft(active: ActiveJob) -> TranslationDraft:
     """Source cues (and the media for the translator), and a machine draft when an engine serves the pair."""
     # A translator works from source text: speech is recognised in its own language, never

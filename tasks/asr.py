@@ -20,7 +20,7 @@ from reachflow.asr.quality import QualityChoice, choose_quality
 from reachflow.captions.model import NonSpeech, Word
 from reachflow.errors import MediaError
 from reachflow.settings import get_settings
-from tasks.job import ActiveJob, artifact_key
+from tasks.job import ActiveJob, artifact_key, job_step_key
 from tasks.media import AudioTrack
 
 __all__ = ["RECOGNITION_RETRIES", "Recognized", "recognize"]
@@ -84,14 +84,9 @@ def _stretches(spans: list[tuple[float, float]]) -> str:
     return f"{len(spans)} ({total:.1f} s): {shown}{more}"
 
 
-def _recognition_cache_key(context: Any, parameters: dict[str, Any]) -> str:
-    active: ActiveJob = parameters["active"]
-    return f"{active.cache_scope()}-recognize"
-
-
 @task(
     name="recognize",
-    cache_key_fn=_recognition_cache_key,
+    cache_key_fn=job_step_key("recognize"),
     persist_result=True,
     result_serializer="pickle",
     **RECOGNITION_RETRIES,

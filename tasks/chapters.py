@@ -18,7 +18,6 @@ import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
@@ -29,7 +28,7 @@ from reachflow.chapters.bulk import chapters_bulk_xml
 from reachflow.chapters.delivery import WantedChapter, compare_chapters, wanted_chapters
 from reachflow.errors import ReachError, TransientError
 from tasks.asr import Recognized
-from tasks.job import KALTURA_RETRIES, ActiveJob
+from tasks.job import KALTURA_RETRIES, ActiveJob, job_step_key
 from tasks.kaltura import TaskApi
 
 __all__ = [
@@ -64,11 +63,6 @@ class ChapterDraft:
     notes: list[str] = field(default_factory=list)
 
 
-def _chapters_key(context: Any, parameters: dict[str, Any]) -> str:
-    active: ActiveJob = parameters["active"]
-    return f"{active.cache_scope()}-chapters"
-
-
 def _shot_cuts(media: Path) -> tuple[list[float], str]:
     from reachflow.audio.ffmpeg import probe
     from reachflow.errors import MediaError
@@ -82,7 +76,7 @@ def _shot_cuts(media: Path) -> tuple[list[float], str]:
         return [], f"shot cuts not read ({exc.message}): chapter starts nudged to pauses only"
 
 
-@task(name="find-chapters", cache_key_fn=_chapters_key, persist_result=True, result_serializer="pickle")
+@task(name="find-chapters", cache_key_fn=job_step_key("chapters"), persist_result=True, result_serializer="pickle")
 def find_chapters(active: ActiveJob, recognized: Recognized, duration: float, media: Path) -> ChapterDraft:
     """Chapters of the media from its recognised words, in the job's source language."""
     from reachflow.captions.keywords import extract_keywords

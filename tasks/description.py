@@ -15,7 +15,6 @@ never does it twice.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from prefect import get_run_logger, task
 from prefect.artifacts import create_image_artifact
@@ -26,7 +25,7 @@ from reachflow.errors import MediaError, PermanentError
 from reachflow.media import rank_picture_flavors
 from reachflow.settings import get_settings
 from reachflow.visual import ShotSignals, analyse_shots, contact_sheet
-from tasks.job import KALTURA_RETRIES, ActiveJob, artifact_key
+from tasks.job import KALTURA_RETRIES, ActiveJob, artifact_key, job_step_key
 from tasks.media import download_progressive, probe_media
 
 __all__ = [
@@ -81,12 +80,12 @@ def fetch_picture_media(active: ActiveJob, workdir: Path) -> Path:
     raise MediaError("no usable flavor with a picture: " + ", ".join(problems))
 
 
-def _pauses_key(context: Any, parameters: dict[str, Any]) -> str:
-    active: ActiveJob = parameters["active"]
-    return f"{active.cache_scope()}-speech-pauses"
-
-
-@task(name="find-speech-pauses", cache_key_fn=_pauses_key, persist_result=True, result_serializer="pickle")
+@task(
+    name="find-speech-pauses",
+    cache_key_fn=job_step_key("speech-pauses"),
+    persist_result=True,
+    result_serializer="pickle",
+)
 def find_speech_pauses(active: ActiveJob, wav: Path) -> list[Pause]:
     """The pauses of at least 2 s between speech in the 16 kHz WAV (Silero VAD)."""
     pauses = speech_pauses(wav)
@@ -96,12 +95,7 @@ def find_speech_pauses(active: ActiveJob, wav: Path) -> list[Pause]:
     return pauses
 
 
-def _shots_key(context: Any, parameters: dict[str, Any]) -> str:
-    active: ActiveJob = parameters["active"]
-    return f"{active.cache_scope()}-shots"
-
-
-@task(name="see-shots", cache_key_fn=_shots_key, persist_result=True, result_serializer="pickle")
+@task(name="see-shots", cache_key_fn=job_step_key("shots"), persist_result=True, result_serializer="pickle")
 def see_shots(active: ActiveJob, media: Path, workdir: Path) -> list[ShotSignals]:
     """Shot cuts, a keyframe per shot (``shot-NNN.png`` in ``workdir``), its on-screen text and faces."""
     signals = analyse_shots(media, workdir, language=active.job.source_language_code)

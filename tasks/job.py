@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,7 +31,7 @@ from reachflow.models import EntryVendorTask, Job
 from reachflow.settings import get_settings
 from tasks.kaltura import TaskApi, VendorApi
 
-__all__ = ["KALTURA_RETRIES", "ActiveJob", "JobResult", "artifact_key", "caption_style", "job_workdir"]
+__all__ = ["KALTURA_RETRIES", "ActiveJob", "JobResult", "artifact_key", "caption_style", "job_step_key", "job_workdir"]
 
 # One retry policy: Kaltura calls are retried at the edge (tasks/kaltura.py::RETRY_POLICY) and media
 # downloads in tasks/media.py, so the Prefect tasks around them add no retries of their own (they
@@ -123,3 +124,18 @@ def caption_style(active: ActiveJob) -> CaptionStyle:
         profanity=bool(profile.enable_profanity_removal),
         audio_tags=bool(profile.enable_audio_tags),
     )
+
+
+def job_step_key(step: str) -> Callable[[Any, dict[str, Any]], str]:
+    """A ``cache_key_fn`` that persists a task's result once per job: ``<job cache scope>-<step>``.
+
+    The task must take the job as its ``active`` parameter. Retries, restarts and resumed runs of the
+    same job (same Kaltura, task and task version) then find the step done instead of redoing it.
+    """
+
+    def key(context: Any, parameters: dict[str, Any]) -> str:
+        active: ActiveJob = parameters["active"]
+        return f"{active.cache_scope()}-{step}"
+
+    key.__name__ = f"job_step_key_{step.replace('-', '_')}"
+    return key
