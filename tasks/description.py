@@ -21,12 +21,11 @@ from prefect.artifacts import create_image_artifact
 from prefect.cache_policies import NO_CACHE
 
 from reachflow.audio.pauses import Pause, speech_pauses
-from reachflow.errors import MediaError, PermanentError
-from reachflow.media import rank_picture_flavors
+from reachflow.errors import MediaError
 from reachflow.settings import get_settings
 from reachflow.visual import ShotSignals, analyse_shots, contact_sheet
 from tasks.job import KALTURA_RETRIES, ActiveJob, artifact_key, job_step_key
-from tasks.media import download_progressive, probe_media
+from tasks.media import fetch_media
 
 __all__ = [
     "NO_PICTURE",
@@ -47,37 +46,12 @@ def fetch_picture_media(active: ActiveJob, workdir: Path) -> Path:
     Raises:
         MediaError: no flavor has a picture (``NO_PICTURE``), or none with a picture has sound.
     """
-    settings = get_settings()
-    logger = get_run_logger()
-    api = active.api()
-    candidates = rank_picture_flavors(api.list_flavors(active.job.task.entry_id))
-    problems: list[str] = []
-    for flavor in candidates:
-        target = workdir / f"picture-{flavor.id}.{flavor.file_ext or 'mp4'}"
-        try:
-            download_progressive(
-                api.flavor_url(flavor.id),
-                target,
-                max_bytes=settings.max_media_bytes,
-                timeout_seconds=settings.media_download_timeout_seconds,
-            )
-            probe = probe_media(target)
-        except PermanentError as exc:
-            problems.append(f"{flavor.id}: {exc.message}")
-            continue
-        if not probe.has_video:
-            problems.append(f"{flavor.id} has no video track")
-            continue
-        if not probe.has_audio:
-            problems.append(f"{flavor.id} has no audio track")
-            continue
-        logger.info("Fetched flavor %s with picture and sound (%.1f s)", flavor.id, probe.duration)
-        return target
-    if not candidates or all(p.endswith("no video track") for p in problems):
-        raise MediaError(NO_PICTURE)
-    if all(p.endswith("track") for p in problems):
-        raise MediaError("media has no audio track")
-    raise MediaError("no usable flavor with a picture: " + ", ".join(problems))
+    try:
+        return fetch_media.fn(active, workdir, track="picture and sound")
+    except MediaError as exc:
+        if exc.message == "media has no video track":
+            raise MediaError(NO_PICTURE) from None
+        raise
 
 
 @task(

@@ -295,22 +295,29 @@ class AudioTrack:
 
 
 @task(name="fetch-media", cache_policy=NO_CACHE, **KALTURA_RETRIES)
-def fetch_media(active: ActiveJob, workdir: Path, track: Literal["audio", "video"] = "audio") -> Path:
+def fetch_media(
+    active: ActiveJob, workdir: Path, track: Literal["audio", "video", "picture and sound"] = "audio"
+) -> Path:
     """Download the entry's best flavor that really carries sound (progressive, else HLS).
 
     Kaltura does not say which flavors have an audio track, so candidates are tried in order
     (audio-only first, then smallest); the errDescription names what was wrong with each.
     ``track="video"``: the best flavor that really carries pictures instead
-    (:func:`reachflow.media.rank_video_flavors`), for services that look at the video.
+    (:func:`reachflow.media.rank_video_flavors`), for services that look at the video;
+    ``track="picture and sound"``: one that carries both (:func:`reachflow.media.rank_picture_flavors`),
+    for services that mix into the sound what they saw in the picture.
     """
-    from reachflow.media import rank_flavors, rank_video_flavors
+    from reachflow.media import rank_flavors, rank_picture_flavors, rank_video_flavors
 
     settings = get_settings()
     logger = get_run_logger()
     api = active.api()
     entry_id = active.job.task.entry_id
-    ranking = rank_video_flavors if track == "video" else rank_flavors
+    ranking = {"audio": rank_flavors, "video": rank_video_flavors, "picture and sound": rank_picture_flavors}[track]
+    needs = {"audio": ("audio",), "video": ("video",), "picture and sound": ("video", "audio")}[track]
     candidates = ranking(api.list_flavors(entry_id))
+    if not candidates and track == "picture and sound":
+        raise MediaError("media has no video track")
     problems: list[str] = []
     hls_sources: list[Any] | None = None
     max_bytes, timeout = settings.max_media_bytes, settings.media_download_timeout_seconds
@@ -338,13 +345,17 @@ def fetch_media(active: ActiveJob, workdir: Path, track: Literal["audio", "video
             reason = "undecodable" if "could not be decoded" in exc.message else exc.message
             problems.append(f"{flavor.id} {reason}")
             continue
-        if not (probe.has_video if track == "video" else probe.has_audio):
-            problems.append(f"{flavor.id} has no {track} track")
+        missing = [need for need in needs if not (probe.has_video if need == "video" else probe.has_audio)]
+        if missing:
+            problems.append(f"{flavor.id} has no {missing[0]} track")
             continue
         logger.info("Fetched flavor %s (%s bytes, %.1f s)", flavor.id, target.stat().st_size, probe.duration)
         return target
-    if problems and all(p.endswith(f"no {track} track") for p in problems):
-        raise MediaError(f"media has no {track} track")
+    for need in needs:
+        if problems and all(p.endswith(f"no {need} track") for p in problems):
+            raise MediaError(f"media has no {need} track")
+    if len(needs) > 1 and problems and all(p.endswith(" track") for p in problems):
+        raise MediaError(f"media has no {needs[-1]} track")  # the flavors with a picture have no sound
     if problems and all(p.endswith("undecodable") for p in problems):
         raise MediaError("media could not be decoded (" + ", ".join(problems) + ")")
     raise MediaError("no usable flavor: " + ", ".join(problems))
