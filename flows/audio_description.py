@@ -212,14 +212,17 @@ class DescribedTrack:
     seconds: float
 
 
-def _track_key(context: Any, parameters: dict[str, Any]) -> str:
-    active: ActiveJob = parameters["active"]
+def _lines_digest(parameters: dict[str, Any]) -> str:
     lines: list[ScriptLine] = parameters["lines"]
-    digest = hashlib.sha256(repr([(line.start, line.end, line.text) for line in lines]).encode()).hexdigest()[:16]
-    return f"{active.cache_scope()}-described-track-{digest}"
+    return hashlib.sha256(repr([(line.start, line.end, line.text) for line in lines]).encode()).hexdigest()[:16]
 
 
-@task(name="speak-and-mix", cache_key_fn=_track_key, persist_result=True, result_serializer="pickle")
+@task(
+    name="speak-and-mix",
+    cache_key_fn=job_step_key("described-track", content=_lines_digest),
+    persist_result=True,
+    result_serializer="pickle",
+)
 def make_described_track(active: ActiveJob, work: DescriptionWork, lines: list[ScriptLine]) -> DescribedTrack:
     """Synthesise every description in the source language, fit it into its pause and mix it over
     the original (ducked under the voice)."""

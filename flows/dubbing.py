@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,7 +50,7 @@ from reachflow.markdown import md_block, md_inline
 from reachflow.translated_cues import is_audio_tag, parse_lenient
 from tasks.asr import recognize
 from tasks.audio_tracks import DeliveredTracks, deliver_audio_tracks, delivered_audio_tracks
-from tasks.job import job_workdir
+from tasks.job import job_step_key, job_workdir
 from tasks.media import AudioTrack, apply_content_deletion_policy, decode_audio, fetch_media
 
 __all__ = ["DubbedTrack", "DubbingScript", "DubbingSubmission", "dubbing_flow", "script_lines"]
@@ -152,17 +151,9 @@ class DubbingScript:
     recognition_rows: list[tuple[str, str]] = field(default_factory=list)
 
 
-def _step_key(step: str, *, by_cues: bool = False) -> Callable[[Any, dict[str, Any]], str]:
-    """A persisted step's cache key: the job's scope and the step (and the script it speaks)."""
-
-    def key(context: Any, parameters: dict[str, Any]) -> str:
-        suffix = f"-{_digest(parameters['cues'])}" if by_cues else ""
-        return f"{parameters['active'].cache_scope()}-dubbing-{step}{suffix}"
-
-    return key
-
-
-@task(name="dubbing-script", cache_key_fn=_step_key("script"), persist_result=True, result_serializer="pickle")
+@task(
+    name="dubbing-script", cache_key_fn=job_step_key("dubbing-script"), persist_result=True, result_serializer="pickle"
+)
 def dubbing_script(active: ActiveJob, audio: AudioTrack, engine: str) -> DubbingScript:
     """Recognition in the source language, cues, and their translation into the target language."""
     from reachflow.translation import engine_for, translate_cues
@@ -215,7 +206,7 @@ def _digest(cues: list[Cue]) -> str:
 
 @task(
     name="dubbing-speech",
-    cache_key_fn=_step_key("speech", by_cues=True),
+    cache_key_fn=job_step_key("dubbing-speech", content=lambda p: _digest(p["cues"])),
     persist_result=True,
     result_serializer="pickle",
 )
@@ -249,7 +240,12 @@ class DubbedTrack:
     speech_seconds: float
 
 
-@task(name="dubbing-mix", cache_key_fn=_step_key("mix", by_cues=True), persist_result=True, result_serializer="pickle")
+@task(
+    name="dubbing-mix",
+    cache_key_fn=job_step_key("dubbing-mix", content=lambda p: _digest(p["cues"])),
+    persist_result=True,
+    result_serializer="pickle",
+)
 def mix(active: ActiveJob, cues: list[Cue], utterances: list[Utterance], media: Path, voice_name: str) -> DubbedTrack:
     """Fit each utterance into its cue, duck the original under it, normalise loudness (MP4 AAC-LC)."""
     out = job_workdir(active) / f"dubbed-{active.task_id}-{_digest(cues)}.mp4"
@@ -320,7 +316,7 @@ class DubbingDraft:
     entry_name: str
 
 
-@task(name="dubbing-draft", cache_key_fn=_step_key("draft"), persist_result=True, result_serializer="pickle")
+@task(name="dubbing-draft", cache_key_fn=job_step_key("dubbing-draft"), persist_result=True, result_serializer="pickle")
 def prepare_dubbing_draft(active: ActiveJob, audio: AudioTrack) -> DubbingDraft:
     """The machine script (translated cues, or the source cues when no engine serves the pair)."""
     from reachflow.translation import engine_for

@@ -126,16 +126,21 @@ def caption_style(active: ActiveJob) -> CaptionStyle:
     )
 
 
-def job_step_key(step: str) -> Callable[[Any, dict[str, Any]], str]:
+def job_step_key(
+    step: str, content: Callable[[dict[str, Any]], str] | None = None
+) -> Callable[[Any, dict[str, Any]], str]:
     """A ``cache_key_fn`` that persists a task's result once per job: ``<job cache scope>-<step>``.
 
     The task must take the job as its ``active`` parameter. Retries, restarts and resumed runs of the
     same job (same Kaltura, task and task version) then find the step done instead of redoing it.
+    ``content`` adds a digest of the parameters the result depends on (``-<digest>``), for a step
+    that is done again when its input changes (e.g. a script a person corrected).
     """
 
     def key(context: Any, parameters: dict[str, Any]) -> str:
         active: ActiveJob = parameters["active"]
-        return f"{active.cache_scope()}-{step}"
+        suffix = f"-{content(parameters)}" if content else ""
+        return f"{active.cache_scope()}-{step}{suffix}"
 
     key.__name__ = f"job_step_key_{step.replace('-', '_')}"
     return key
