@@ -58,7 +58,7 @@ __all__ = ["MACHINE_ACCURACY_CAP", "DescriptionSubmission", "DescriptionWork", "
 # claims more than this, however many shots it could describe.
 MACHINE_ACCURACY_CAP = 60
 LABEL_SUFFIX = " - Audio description"
-NO_PAUSE = "no pause of at least 2 s between speech to place a description in"
+NO_PAUSE = "no pause of at least 2 s between speech to place a description in; extended audio description pauses the video instead"
 
 
 @flow(name="reach-audio-description", flow_run_name="audio_description-{partner_id}-{task_id}")

@@ -227,7 +227,10 @@ def task_run_states(flow_run_id: Any, names: tuple[str, ...]) -> list[str]:
     ("task_id", "reason"),
     [
         (9302, "the media has no video track: audio description describes the picture"),
-        (9303, "no pause of at least 2 s between speech to place a description in"),
+        (
+            9303,
+            "no pause of at least 2 s between speech to place a description in; extended audio description pauses the video instead",
+        ),
     ],
 )
 def test_media_description_cannot_serve_ends_in_error_with_the_reason(sandbox: Any, task_id: int, reason: str) -> None:
