@@ -22,11 +22,9 @@ from KalturaClient.Plugins.Core import (
     KalturaSessionType,
 )
 
-from blocks.kaltura import KalturaVendorAccount
-from kaltura_sandbox.faults import FaultPlan
-from kaltura_sandbox.testing import running_sandbox
 from tasks.audio_tracks import deliver_audio_flavors
-from tasks.kaltura import TaskApi, VendorApi
+from tasks.kaltura import TaskApi
+from tests.vendor_kit import module_sandbox, vendor_task_api
 
 APP_TOKEN = "audio-tracks-app-token-0123456789"
 CUSTOMER_SECRET = "audio-tracks-customer-secret"
@@ -81,25 +79,12 @@ SCENARIO = {
 
 @pytest.fixture(scope="module")
 def sandbox(session_dir: Path) -> Iterator[Any]:
-    media = session_dir / "sandbox-media"
-    media.mkdir(parents=True, exist_ok=True)
-    with running_sandbox(SCENARIO, faults=FaultPlan(), media_dir=media) as box:
+    with module_sandbox(SCENARIO, session_dir) as box:
         yield box
 
 
 def task_api(box: Any, task_id: int) -> TaskApi:
-    vendor = VendorApi(
-        KalturaVendorAccount(
-            service_url=box.base_url,
-            vendor_partner_id=9000,
-            vendor_name="audio-tracks",
-            app_token_id="0_audtrtk",
-            app_token=APP_TOKEN,
-        )
-    )
-    task = vendor.get_task(task_id)
-    assert task is not None
-    return vendor.task_api(task)
+    return vendor_task_api(box, SCENARIO, task_id)
 
 
 def customer(box: Any) -> KalturaClient:

@@ -17,12 +17,10 @@ from KalturaClient import KalturaClient, KalturaConfiguration
 from KalturaClient.Plugins.Core import KalturaSessionType
 from KalturaClient.Plugins.CuePoint import KalturaCuePointFilter, KalturaCuePointType
 
-from blocks.kaltura import KalturaVendorAccount
-from kaltura_sandbox.faults import FaultPlan
-from kaltura_sandbox.testing import running_sandbox
 from reachflow.chapters import Chapter
 from tasks.chapters import deliver_chapter_list
-from tasks.kaltura import TaskApi, VendorApi
+from tasks.kaltura import TaskApi
+from tests.vendor_kit import module_sandbox, vendor_task_api
 
 APP_TOKEN = "chapters-app-token-0123456789"
 CUSTOMER_SECRET = "chapters-customer-secret"
@@ -57,25 +55,12 @@ KEYWORDS = [["photosynthesis", "chlorophyll"], ["volcano", "a keyword far longer
 
 @pytest.fixture(scope="module")
 def sandbox(session_dir: Path) -> Iterator[Any]:
-    media = session_dir / "sandbox-media"
-    media.mkdir(parents=True, exist_ok=True)
-    with running_sandbox(SCENARIO, faults=FaultPlan(), media_dir=media) as box:
+    with module_sandbox(SCENARIO, session_dir) as box:
         yield box
 
 
 def task_api(box: Any, task_id: int) -> TaskApi:
-    vendor = VendorApi(
-        KalturaVendorAccount(
-            service_url=box.base_url,
-            vendor_partner_id=9000,
-            vendor_name="chapters",
-            app_token_id="0_chaptok",
-            app_token=APP_TOKEN,
-        )
-    )
-    task = vendor.get_task(task_id)
-    assert task is not None
-    return vendor.task_api(task)
+    return vendor_task_api(box, SCENARIO, task_id)
 
 
 def customer_chapters(box: Any, task_id: int) -> list[Any]:

@@ -10,12 +10,10 @@ from typing import Any
 
 import pytest
 
-from blocks.kaltura import KalturaVendorAccount
-from kaltura_sandbox.faults import FaultPlan
-from kaltura_sandbox.testing import running_sandbox
 from reachflow.enums import AttachmentType
 from tasks.delivery import AssetKind, deliver_once, find_made, task_tag
-from tasks.kaltura import TaskApi, VendorApi
+from tasks.kaltura import TaskApi
+from tests.vendor_kit import module_sandbox, vendor_task_api
 
 APP_TOKEN = "delivery-app-token-0123456789"
 ENTRY = "0_deliv001"
@@ -44,25 +42,12 @@ SRT = b"1\n00:00:00,000 --> 00:00:01,000\nHello.\n"
 
 @pytest.fixture(scope="module")
 def sandbox(session_dir: Path) -> Iterator[Any]:
-    media = session_dir / "sandbox-media"
-    media.mkdir(parents=True, exist_ok=True)
-    with running_sandbox(SCENARIO, faults=FaultPlan(), media_dir=media) as box:
+    with module_sandbox(SCENARIO, session_dir) as box:
         yield box
 
 
 def task_api(box: Any, task_id: int) -> TaskApi:
-    vendor = VendorApi(
-        KalturaVendorAccount(
-            service_url=box.base_url,
-            vendor_partner_id=9000,
-            vendor_name="delivery",
-            app_token_id="0_delivtk",
-            app_token=APP_TOKEN,
-        )
-    )
-    task = vendor.get_task(task_id)
-    assert task is not None
-    return vendor.task_api(task)
+    return vendor_task_api(box, SCENARIO, task_id)
 
 
 def caption_adder(api: TaskApi, calls: list[str]) -> Any:
