@@ -34,12 +34,11 @@ from pathlib import Path
 from typing import Any
 
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact
 from prefect.input import RunInput
 from prefect.states import State
 from pydantic import Field
 
-from flows.lifecycle import ActiveJob, JobResult, artifact_key, checkpoint, run_service
+from flows.lifecycle import ActiveJob, JobResult, checkpoint, run_service
 from reachflow.audio.pauses import Pause
 from reachflow.audio.tracks import ScriptLine
 from reachflow.errors import MediaError, UnsupportedJob
@@ -49,7 +48,7 @@ from reachflow.visual.script import check_script, clock, machine_script, parse_s
 from reachflow.voices.registry import require_voice
 from tasks.audio_tracks import DeliveredTracks, deliver_audio_tracks
 from tasks.description import fetch_picture_media, find_speech_pauses, publish_keyframes, published_url, see_shots
-from tasks.job import job_step_key, job_workdir
+from tasks.job import job_step_key, job_workdir, publish_job_report
 from tasks.media import apply_content_deletion_policy, decode_audio
 
 __all__ = ["MACHINE_ACCURACY_CAP", "DescriptionSubmission", "DescriptionWork", "audio_description_flow"]
@@ -461,11 +460,7 @@ def _report(
 
 {notes}
 """
-    create_markdown_artifact(
-        key=artifact_key("audio-description-report", job),
-        markdown=markdown,
-        description=f"Audio description job report for REACH task {job.task.id}",
-    )
+    publish_job_report("audio-description", job, markdown)
     return {
         "produced_flavor_id": delivered.produced_flavor_id,
         "clear_audio_flavor_id": delivered.clear_audio_flavor_id,

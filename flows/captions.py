@@ -27,11 +27,10 @@ from pathlib import Path
 from typing import Any
 
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.states import State
 
-from flows.lifecycle import KALTURA_RETRIES, ActiveJob, JobResult, artifact_key, checkpoint, run_service
+from flows.lifecycle import KALTURA_RETRIES, ActiveJob, JobResult, checkpoint, run_service
 from reachflow.captions.formats import CaptionFormat, render, render_dfxp, render_txt
 from reachflow.captions.keywords import extract_keywords
 from reachflow.captions.model import CaptionStyle, Cue, NonSpeech, Word
@@ -39,7 +38,7 @@ from reachflow.captions.quality import style_findings
 from reachflow.captions.segment import build_cues
 from reachflow.markdown import md_block, md_inline
 from tasks.asr import Recognized, recognize
-from tasks.job import caption_style, job_step_key, job_workdir
+from tasks.job import caption_style, job_step_key, job_workdir, publish_job_report
 from tasks.media import AudioTrack, apply_content_deletion_policy, decode_audio, fetch_media
 
 # AudioTrack and Recognized lived here once: results persisted before they moved (pickled under
@@ -381,11 +380,7 @@ def _report(
 
 {notes}
 """
-    create_markdown_artifact(
-        key=artifact_key("captions-report", job),
-        markdown=markdown,
-        description=f"Captions job report for REACH task {job.task.id}",
-    )
+    publish_job_report("captions", job, markdown)
     return {
         "media_seconds": round(audio.duration, 2),
         "job_seconds": round(job_seconds, 2),

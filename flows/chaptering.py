@@ -29,18 +29,17 @@ from pathlib import Path
 from typing import Any
 
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact
 from prefect.input import RunInput
 from prefect.states import State
 from pydantic import Field
 
-from flows.lifecycle import ActiveJob, JobResult, artifact_key, checkpoint, run_service
+from flows.lifecycle import ActiveJob, JobResult, checkpoint, run_service
 from reachflow.chapters import Chapter, check_chapters, format_timestamp, parse_chapter_list, render_chapter_list
 from reachflow.chapters.model import ChapterListError
 from reachflow.markdown import md_block, md_inline
 from tasks.asr import recognize
 from tasks.chapters import ChapterDelivery, ChapterDraft, deliver_chapters, find_chapters
-from tasks.job import job_step_key, job_workdir
+from tasks.job import job_step_key, job_workdir, publish_job_report
 from tasks.media import apply_content_deletion_policy, decode_audio, fetch_media
 
 __all__ = ["ChapterSubmission", "ChapteringDraft", "chaptering_flow"]
@@ -272,11 +271,7 @@ def _report(
 
 {notes}
 """
-    create_markdown_artifact(
-        key=artifact_key("chaptering-report", job),
-        markdown=markdown,
-        description=f"Chaptering job report for REACH task {job.task.id}",
-    )
+    publish_job_report("chaptering", job, markdown)
     return {
         "chapters": len(chapters),
         "cue_point_ids": delivered.cue_point_ids,

@@ -35,12 +35,11 @@ from typing import Any
 
 import httpx
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact
 from prefect.input import RunInput
 from prefect.states import State
 from pydantic import Field
 
-from flows.lifecycle import ActiveJob, JobResult, artifact_key, checkpoint, run_service
+from flows.lifecycle import ActiveJob, JobResult, checkpoint, run_service
 from reachflow.audio import ScriptLine, Utterance, check_recorded_track, conform_track, make_track, synthesize_script
 from reachflow.captions.formats import CaptionFormat, render
 from reachflow.captions.model import CaptionStyle, Cue
@@ -50,7 +49,7 @@ from reachflow.markdown import md_block, md_inline
 from reachflow.translated_cues import is_audio_tag, parse_lenient
 from tasks.asr import recognize
 from tasks.audio_tracks import DeliveredTracks, deliver_audio_tracks, delivered_audio_tracks
-from tasks.job import job_step_key, job_workdir
+from tasks.job import job_step_key, job_workdir, publish_job_report
 from tasks.media import AudioTrack, apply_content_deletion_policy, decode_audio, fetch_media
 
 __all__ = ["DubbedTrack", "DubbingScript", "DubbingSubmission", "dubbing_flow", "script_lines"]
@@ -529,11 +528,7 @@ def _report(
 
 {notes}
 """
-    create_markdown_artifact(
-        key=artifact_key("dubbing-report", job),
-        markdown=markdown,
-        description=f"Dubbing job report for REACH task {job.task.id}",
-    )
+    publish_job_report("dubbing", job, markdown)
     return {
         "produced_flavor_id": delivered.produced_flavor_id,
         "clear_audio_flavor_id": delivered.clear_audio_flavor_id,

@@ -32,12 +32,11 @@ from pathlib import Path
 from typing import Any
 
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.states import State
 from pydantic import Field
 
-from flows.lifecycle import KALTURA_RETRIES, ActiveJob, JobResult, artifact_key, checkpoint, run_service
+from flows.lifecycle import KALTURA_RETRIES, ActiveJob, JobResult, checkpoint, run_service
 from reachflow.markdown import md_block, md_inline
 from reachflow.visual.describe import ShotSignals
 from reachflow.visual.extended import (
@@ -48,7 +47,7 @@ from reachflow.visual.extended import (
     parse_extended_vtt,
     render_extended_vtt,
 )
-from tasks.job import job_step_key, job_workdir
+from tasks.job import job_step_key, job_workdir, publish_job_report
 from tasks.media import apply_content_deletion_policy, fetch_media
 from tasks.review import CaptionSubmission
 
@@ -355,11 +354,7 @@ def _report(
 
 {notes}
 """
-    create_markdown_artifact(
-        key=artifact_key(f"{SERVICE}-report", job),
-        markdown=markdown,
-        description=f"Extended audio description job report for REACH task {job.task.id}",
-    )
+    publish_job_report(SERVICE, job, markdown)
     return {
         "attachment_id": attachment_id,
         "shots": len(draft.signals),

@@ -34,12 +34,11 @@ from pathlib import Path
 from typing import Any
 
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.states import State
 from pydantic import Field
 
-from flows.lifecycle import KALTURA_RETRIES, ActiveJob, JobResult, artifact_key, checkpoint, run_service
+from flows.lifecycle import KALTURA_RETRIES, ActiveJob, JobResult, checkpoint, run_service
 from reachflow.captions.formats import CaptionFormat, render
 from reachflow.captions.keywords import extract_keywords, merge_tags
 from reachflow.captions.model import Cue
@@ -50,7 +49,7 @@ from reachflow.markdown import md_block, md_inline
 from reachflow.translated_cues import blank_targets, check_translation, is_audio_tag, parse_lenient
 from tasks.asr import recognize
 from tasks.delivery import CaptionFile, deliver_caption_file
-from tasks.job import caption_style, job_step_key, job_workdir
+from tasks.job import caption_style, job_step_key, job_workdir, publish_job_report
 from tasks.media import apply_content_deletion_policy, decode_audio, fetch_media
 from tasks.review import CaptionSubmission
 
@@ -542,11 +541,7 @@ def _report(
 
 {notes}
 """
-    create_markdown_artifact(
-        key=artifact_key("translation-report", job),
-        markdown=markdown,
-        description=f"Translation job report for REACH task {job.task.id}",
-    )
+    publish_job_report("translation", job, markdown)
     return {
         "caption_asset_id": delivered.caption_asset_id,
         "cues": len(translation.cues),

@@ -31,7 +31,16 @@ from reachflow.models import EntryVendorTask, Job
 from reachflow.settings import get_settings
 from tasks.kaltura import TaskApi, VendorApi
 
-__all__ = ["KALTURA_RETRIES", "ActiveJob", "JobResult", "artifact_key", "caption_style", "job_step_key", "job_workdir"]
+__all__ = [
+    "KALTURA_RETRIES",
+    "ActiveJob",
+    "JobResult",
+    "artifact_key",
+    "caption_style",
+    "job_step_key",
+    "job_workdir",
+    "publish_job_report",
+]
 
 # One retry policy: Kaltura calls are retried at the edge (tasks/kaltura.py::RETRY_POLICY) and media
 # downloads in tasks/media.py, so the Prefect tasks around them add no retries of their own (they
@@ -43,6 +52,23 @@ def artifact_key(prefix: str, job: Job | EntryVendorTask) -> str:
     """A Prefect artifact key (lower-case, digits, dashes) for one job."""
     task_ = job.task if isinstance(job, Job) else job
     return f"{prefix}-{task_.partner_id}-{task_.id}".lower()
+
+
+def publish_job_report(service: str, job: Job, markdown: str) -> None:
+    """The job's report as a Prefect markdown artifact, keyed ``<service>-report-<partner>-<task>``.
+
+    Args:
+        service: The service's artifact name, e.g. ``"audio-description"``.
+        job: The job the report is about.
+        markdown: The report (customer text in it escaped by the caller: reachflow.markdown).
+    """
+    from prefect.artifacts import create_markdown_artifact
+
+    create_markdown_artifact(
+        key=artifact_key(f"{service}-report", job),
+        markdown=markdown,
+        description=f"{service.replace('-', ' ').capitalize()} job report for REACH task {job.task.id}",
+    )
 
 
 @dataclass
