@@ -74,6 +74,9 @@ WRITES = [
     ("baseentry", "update"),
 ]
 CLIENT_TIMEOUT = 8  # the vendor block's request timeout: `delay` faults wait longer than this
+MIN_FAULTS = 100  # faults fired in all, at any size
+FLOOR_PER_KIND = 4  # each kind fires at least about this often, at any size
+FAULT_KINDS = ("http_error", "delay", "drop", "drop_after", "kaltura_error", "expire_session")
 
 
 def log(message: str) -> None:
@@ -157,25 +160,45 @@ def generate_scenario(jobs: int, customers: int, seed: int) -> tuple[dict[str, A
     return scenario, expect
 
 
-def fault_plan(seed: int) -> dict[str, Any]:
-    """Every kind of fault the sandbox has, on reads and on writes."""
+def fault_plan(seed: int, jobs: int = 200) -> dict[str, Any]:
+    """Every kind of fault the sandbox has, on reads and on writes, firing at least
+    ``MIN_FAULTS`` times and every kind at least ``FLOOR_PER_KIND`` times at any size.
+
+    Random rules alone leave a rare kind unfired in a short soak (a 30-job soak once saw no
+    ``delay``), so each kind also has a counted rule: it fires on every n-th matching call, n
+    chosen from the calls a job makes (about one ``flavorAsset.list`` and a dozen calls in all),
+    so a small soak gets its share and a large one is not drowned in faults.
+    """
+    scale = max(1.0, 60 / max(jobs, 1))  # a short soak makes fewer calls: fire more often
+    every = max(2, min(10, jobs // FLOOR_PER_KIND))  # flavorAsset.list is called about once per job
     rules: list[dict[str, Any]] = [
-        {"service": "*", "action": "*", "kind": "http_error", "status": 503, "probability": 0.02},
-        {"service": "*", "action": "*", "kind": "drop", "probability": 0.015},
+        {"service": "*", "action": "*", "kind": "http_error", "status": 503, "probability": 0.02 * scale},
+        {"service": "*", "action": "*", "kind": "drop", "probability": 0.015 * scale},
         {
             "service": "*",
             "action": "*",
             "kind": "kaltura_error",
             "code": "INTERNAL_SERVERL_ERROR",
-            "probability": 0.015,
+            "probability": 0.015 * scale,
         },
+        # Delays past the client timeout: counted, not random (each costs a job ~10 s).
         {
             "service": "flavorasset",
             "action": "list",
             "kind": "delay",
             "delay_seconds": CLIENT_TIMEOUT + 2,
-            "probability": 0.03,
+            "every_nth": every,
         },
+        # The floor of every other kind, on calls every job makes.
+        {
+            "service": "baseentry",
+            "action": "getPlaybackContext",
+            "kind": "http_error",
+            "status": 502,
+            "every_nth": every,
+        },
+        {"service": "reach_entryvendortask", "action": "get", "kind": "drop", "every_nth": every},
+        {"service": "caption_captionasset", "action": "list", "kind": "kaltura_error", "every_nth": every},
         {
             "service": "apptoken",
             "action": "startSession",
@@ -264,6 +287,34 @@ async def captions_runs(run_ids: list[str]) -> list[str]:
     return keep
 
 
+async def run_deployment(name: str) -> None:
+    """Start a run of a deployment now (in this process: a `prefect deployment run` process per
+    cycle would cost the jobs a Python start every 30 s)."""
+    from prefect.client.orchestration import get_client
+
+    async with get_client() as client:
+        deployment = await client.read_deployment_by_name(name)
+        await client.create_flow_run_from_deployment(deployment.id)
+
+
+async def runs_of_tasks(task_ids: list[int]) -> dict[int, list[str]]:
+    """Each task's flow runs as "name state" (why a task is unfinished when the soak judges it)."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterTags
+
+    from reachflow.routing import TAG_PREFIX_TASK
+
+    found: dict[int, list[str]] = {}
+    async with get_client() as client:
+        for task_id in task_ids:
+            with suppress(Exception):
+                runs = await client.read_flow_runs(
+                    flow_run_filter=FlowRunFilter(tags=FlowRunFilterTags(all_=[f"{TAG_PREFIX_TASK}{task_id}"]))
+                )
+                found[task_id] = [f"{r.name} {r.state_name} {r.state.timestamp:%H:%M:%S}" for r in runs if r.state]
+    return found
+
+
 def wait_http(url: str, timeout: float, method: str = "GET") -> None:
     import httpx
 
@@ -326,6 +377,7 @@ def judge(base_url: str, creds: dict[str, Any], expect: Expectation) -> dict[str
         "READY": 0,
         "ERROR": Counter(),
         "unfinished": 0,
+        "unfinished_ids": [],
         "lost": 0,
         "duplicates": 0,
         "wrong": 0,
@@ -361,6 +413,7 @@ def judge(base_url: str, creds: dict[str, Any], expect: Expectation) -> dict[str
         st = status[tid]
         if st not in (2, 6):
             figures["unfinished"] += 1
+            figures["unfinished_ids"].append(tid)
             figures["problems"].append(f"task {tid} still {st}")
             continue
         if st == 6:
@@ -473,7 +526,7 @@ def _soak(args: argparse.Namespace, database_url: str | None) -> int:
         "PREFECT_API_URL": api_url,
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "PREFECT_WORKER_QUERY_SECONDS": "2",
-        "PREFECT_RUNNER_HEARTBEAT_FREQUENCY": "30",
+        "PREFECT_FLOWS_HEARTBEAT_FREQUENCY": "30",
         "PREFECT_LOGGING_LEVEL": "INFO",
         "REACHFLOW_PROJECT_DIR": str(PROJECT),
         "REACHFLOW_HOME": str(ROOT / "work"),
@@ -495,7 +548,7 @@ def _soak(args: argparse.Namespace, database_url: str | None) -> int:
         expect = Expectation()
     else:
         scenario, expect = generate_scenario(args.jobs, args.customers, args.seed)
-    plan_data = fault_plan(args.seed)
+    plan_data = fault_plan(args.seed, args.jobs)
     if args.faults:
         import yaml
 
@@ -569,10 +622,10 @@ def _soak(args: argparse.Namespace, database_url: str | None) -> int:
                 now = time.monotonic()
                 with suppress(Exception):
                     if now - last_discovery > 30:
-                        run([str(BIN / "prefect"), "deployment", "run", "reach-discovery/discovery"], env)
+                        asyncio.run(run_deployment("reach-discovery/discovery"))
                         last_discovery = now
                     if now - last_reconcile > 45:
-                        run([str(BIN / "prefect"), "deployment", "run", "reach-reconcile/reconcile"], env)
+                        asyncio.run(run_deployment("reach-reconcile/reconcile"))
                         last_reconcile = now
                 with suppress(Exception):
                     statuses = Counter(int(t.status.getValue()) for t in all_tasks(box.base_url, creds))
@@ -619,6 +672,7 @@ def _soak(args: argparse.Namespace, database_url: str | None) -> int:
                 *figures["access_keys"],
             ]
             leaked = leaks(secrets, texts)
+            unfinished_runs = asyncio.run(runs_of_tasks(figures["unfinished_ids"][:20]))
         finally:
             for proc in reversed(procs):
                 proc.stop()
@@ -626,12 +680,9 @@ def _soak(args: argparse.Namespace, database_url: str | None) -> int:
                 with suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
         fired = Counter(kind for _, _, kind in plan.log)
-    min_faults = args.min_faults if args.min_faults is not None else max(20, round(100 * args.jobs / 200))
+    min_faults = args.min_faults if args.min_faults is not None else MIN_FAULTS
     errors = ", ".join(f"{k} {v}" for k, v in figures["ERROR"].most_common())
-    by_kind = ", ".join(
-        f"{k} {fired.get(k, 0)}"
-        for k in ("http_error", "delay", "drop", "drop_after", "kaltura_error", "expire_session")
-    )
+    by_kind = ", ".join(f"{k} {fired.get(k, 0)}" for k in FAULT_KINDS)
     line = (
         f"soak ({'PostgreSQL' if database_url else 'SQLite'}, {args.workers} worker(s)): jobs {args.jobs}, faults fired {sum(fired.values())} ({by_kind}), flow-run kills {kills}, "
         f"worker restarts {worker_restarts}, server restarts {server_restarts}, READY {figures['READY']}, "
@@ -641,6 +692,8 @@ def _soak(args: argparse.Namespace, database_url: str | None) -> int:
     )
     for problem in figures["problems"][:20] + leaked[:10]:
         log(problem)
+    for task_id, runs in unfinished_runs.items():
+        log(f"task {task_id} unfinished; its runs: {'; '.join(runs) or 'none'}")
     print(line, flush=True)
     bad = (
         figures["unfinished"]
@@ -649,10 +702,7 @@ def _soak(args: argparse.Namespace, database_url: str | None) -> int:
         or figures["lost"]
         or leaked
         or sum(fired.values()) < min_faults
-        or any(
-            fired.get(k, 0) == 0
-            for k in ("http_error", "delay", "drop", "drop_after", "kaltura_error", "expire_session")
-        )
+        or any(fired.get(k, 0) == 0 for k in FAULT_KINDS)
         or kills < min(args.kills, 1)
         or worker_restarts < 1
         or server_restarts < 1
@@ -670,7 +720,7 @@ def main() -> None:
     parser.add_argument("--worker-limit", type=int, default=2, help="flow runs at once per worker")
     parser.add_argument("--workers", type=int, default=1, help="worker processes on the pool")
     parser.add_argument("--timeout", type=int, default=5400, help="seconds before judging whatever state")
-    parser.add_argument("--min-faults", type=int, default=None, help="default: 100 at 200 jobs, scaled")
+    parser.add_argument("--min-faults", type=int, default=None, help=f"default: {MIN_FAULTS} at any size")
     parser.add_argument("--scenario", help="a scenario YAML instead of the generated one (judged loosely)")
     parser.add_argument("--faults", help="a fault plan YAML instead of the generated one")
     parser.add_argument("--postgres", action="store_true", help="Prefect on a throwaway PostgreSQL cluster")
