@@ -40,6 +40,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 PROJECT = Path(__file__).resolve().parent.parent
 ROOT = PROJECT / "var" / "soak"
@@ -282,7 +283,7 @@ async def captions_runs(run_ids: list[str]) -> list[str]:
     async with get_client() as client:
         for run_id in run_ids:
             with suppress(Exception):
-                if (await client.read_flow_run(run_id)).name.startswith("captions-"):
+                if (await client.read_flow_run(UUID(run_id))).name.startswith("captions-"):
                     keep.append(run_id)
     return keep
 
