@@ -106,7 +106,7 @@ class ScriptedDecoder:
             return []
         return [(active[0] / SAMPLE_RATE, active[-1] / SAMPLE_RATE)]
 
-    def words(self, samples: np.ndarray, prompt: str) -> list[LiveWord]:
+    def words(self, samples: np.ndarray) -> list[LiveWord]:
         seconds = len(samples) / SAMPLE_RATE
         start = self._start
         heard = [w for w in self.script if w.start >= start - 0.01 and w.end <= start + seconds]
