@@ -176,7 +176,9 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as folder:
         wav, spoken = synthesize(args.seconds, Path(folder))
-        print(f"{'streams':>7} {'words':>6} {'p50 s':>7} {'p95 s':>7} {'max s':>7} {'WER':>6} {'load before/after':>18}")
+        print(
+            f"{'streams':>7} {'words':>6} {'p50 s':>7} {'p95 s':>7} {'max s':>7} {'WER':>6} {'load before/after':>18}"
+        )
         for count in args.streams:
             latencies, texts, load = asyncio.run(run(count, wav, args.seconds))
             load_after = os.getloadavg()[0]

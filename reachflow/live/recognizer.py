@@ -33,7 +33,17 @@ import numpy as np
 
 from reachflow.live.messages import LiveWord
 
-__all__ = ["Decoder", "Hypothesis", "StreamingRecognizer", "WhisperDecoder", "cut_point", "drop_repetition", "encoder_frames", "settled_words"]
+__all__ = [
+    "Decoder",
+    "Hypothesis",
+    "StreamingRecognizer",
+    "WhisperDecoder",
+    "cut_point",
+    "drop_repetition",
+    "encoder_frames",
+    "new_words",
+    "settled_words",
+]
 
 SAMPLE_RATE = 16_000
 
@@ -72,10 +82,12 @@ def encoder_frames(features: np.ndarray) -> int:
 
 
 @functools.cache
-def _short_window_class(base: type) -> type:
-    """``base`` (faster-whisper's ``WhisperModel``) whose encoder reads only the frames that hold audio."""
+def short_window_class() -> type:
+    """faster-whisper's ``WhisperModel`` whose encoder reads only the frames that hold audio (made
+    on first use: importing faster-whisper loads CTranslate2)."""
+    from faster_whisper import WhisperModel
 
-    class ShortWindowWhisper(base):  # type: ignore[misc,valid-type]
+    class ShortWindowWhisper(WhisperModel):  # type: ignore[misc]
         def encode(self, features: np.ndarray) -> Any:
             return super().encode(features[..., : encoder_frames(features)])
 
@@ -96,7 +108,7 @@ def live_model(cpu_threads: int = 1) -> Any:
         model = _LIVE_MODELS.get(cpu_threads)
         if model is None:
             model = _new_model(tiny_en_path(), "int8", cpu_threads)
-            model.__class__ = _short_window_class(type(model))
+            model.__class__ = short_window_class()
             _LIVE_MODELS[cpu_threads] = model
         return model
 
@@ -259,7 +271,6 @@ class StreamingRecognizer:
         return Hypothesis(tuple(words), True) if words else None
 
     def _decode(self, *, final: bool) -> list[Hypothesis]:
-        seconds = len(self._audio) / SAMPLE_RATE
         if self.stream_seconds - self._committed_until < 0.3:
             return []
         regions = [(a, b) for a, b in self.decoder.speech(self._audio) if self._offset + b > self._committed_until]
@@ -269,7 +280,9 @@ class StreamingRecognizer:
             self._commit([], self.stream_seconds - 1.0, context=0.0)
             return []
         self.decodes += 1
-        heard = [LiveWord(self._offset + w.start, self._offset + w.end, w.text) for w in self.decoder.words(self._audio)]
+        heard = [
+            LiveWord(self._offset + w.start, self._offset + w.end, w.text) for w in self.decoder.words(self._audio)
+        ]
         words = drop_repetition(new_words(heard, self._committed_until, self._committed_tail))
         out: list[Hypothesis] = []
         end_of_speech = self._offset + regions[-1][1]
