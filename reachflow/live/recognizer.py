@@ -13,8 +13,10 @@ Audio arrives as 16 kHz mono PCM. Every ``step`` seconds the audio since the las
   that the next decode may change;
 * a window that grew past ``max_window`` without agreement commits all but its last two words.
 
-Committed words move the window's start to between the last committed word and the next one, so
-the window, and with it the cost of a decode, stays a few seconds long. The REACH dictionary
+The window starts ``context`` seconds before the point between the last final word and the next
+one: the decode hears the final words' end again as context (those words are dropped from its
+hypothesis), and the window, and with it the cost of a decode, stays a few seconds long (WER of the
+bench talk: 0.32 with no context, 0.09 with 2 s, 0.08 with 3 s). The REACH dictionary
 steers every decode as hotwords. The committed text is not given as a prompt: with it tiny.en
 returned nothing, or looped, for stretches of a talk (WER of the bench talk 0.46 with the prompt,
 0.17 without).
@@ -232,7 +234,7 @@ class StreamingRecognizer:
     max_window: float = 10.0
     pause: float = 0.6
     settle: float = 1.5
-    context: float = 2.0
+    context: float = 3.0
     _audio: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
     _offset: float = 0.0  # stream time of _audio[0]
     _committed_until: float = 0.0  # stream time where the words that are not final yet begin
