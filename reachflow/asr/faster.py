@@ -50,7 +50,7 @@ from reachflow.asr.base import (
 )
 from reachflow.asr.cleanup import recheck_numbers
 from reachflow.asr.models import ModelUnavailable, is_multilingual, resolve_model
-from reachflow.asr.vocabulary import Confirm, snap_to_dictionary
+from reachflow.asr.vocabulary import Confirm, Weigh, Weighed, snap_to_dictionary
 from reachflow.errors import UnsupportedJob
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -533,9 +533,17 @@ class FasterWhisperEngine:
         merged = merge_window_words(per_window)
         checks: list[int] = [0, 0]  # dictionary checks run, confirmed
         confirm = self._confirmer(audio, info.duration, code, dictionary, model_path, checks)
-        merged, snapped = snap_to_dictionary(merged, dictionary, code or "en", confirm=confirm)
+        weighed: list[Weighed] = []
+        weigh = self._weigher(audio, info.duration, code, prompt, model_path, weighed)
+        merged, snapped = snap_to_dictionary(merged, dictionary, code or "en", confirm=confirm, weigh=weigh)
         if checks[0]:
             passes.append(f"dictionary check: {checks[0]} word(s) heard again with the prompt, {checks[1]} confirmed")
+        if weighed:
+            shown = ", ".join(
+                f"{w.heard} → {w.term} {'taken' if w.accepted else 'kept'} ({w.term_logprob - w.heard_logprob:+.1f})"
+                for w in weighed
+            )
+            passes.append(f"sound-alike check: {len(weighed)} run(s) weighed on the audio: {shown}")
         merged, note = self._recheck_numbers(audio, merged, code, model_path)
         if note:
             passes.append(note)
@@ -593,6 +601,69 @@ class FasterWhisperEngine:
             return found
 
         return confirm
+
+    def _weigher(
+        self,
+        audio: AudioSource,
+        duration: float,
+        language: str | None,
+        prompt: str | None,
+        model_path: Path,
+        log: list[Weighed],
+    ) -> Weigh | None:
+        """Audio evidence for a run that only sounds like a term: the words within ``CHECK_CONTEXT``
+        seconds of it, as heard and with the term in its place, forced on their audio by the model
+        that decoded them, with the dictionary prompt it decoded with (:meth:`_forced_logprobs`)."""
+        if prompt is None:
+            return None
+
+        def weigh(words: Sequence[RecognizedWord], i: int, n: int, text: str) -> tuple[float, float]:
+            first, last = i, i + n
+            while first > 0 and words[i].start - words[first - 1].start <= CHECK_CONTEXT:
+                first -= 1
+            while last < len(words) and words[last].end - words[i + n - 1].end <= CHECK_CONTEXT:
+                last += 1
+            lo, hi = max(0.0, words[first].start - 0.3), min(duration, words[last - 1].end + 0.3)
+            before = [w.text for w in words[first:i]]
+            after = [w.text for w in words[i + n : last]]
+            heard = " ".join(before + [w.text for w in words[i : i + n]] + after)
+            term = " ".join([*before, text, *after])
+            scores = self._forced_logprobs(read_wav(audio, lo, hi), [heard, term], language, prompt, model_path)
+            log.append(Weighed(" ".join(w.text for w in words[i : i + n]), text, scores[0], scores[1]))
+            return scores[0], scores[1]
+
+        return weigh
+
+    def _forced_logprobs(
+        self, samples: np.ndarray, texts: Sequence[str], language: str | None, prompt: str | None, model_path: Path
+    ) -> list[float]:
+        """The model's log-probability of each text (its tokens and the end of text) forced on ``samples``
+        (at most 30 s), after ``prompt`` as previous text: how well each text explains the audio."""
+        from faster_whisper.audio import pad_or_trim
+        from faster_whisper.tokenizer import Tokenizer
+
+        model = self._model(model_path)
+        multilingual = is_multilingual(model_path)
+        tokenizer = Tokenizer(
+            model.hf_tokenizer, multilingual, task="transcribe", language=(language or "en") if multilingual else "en"
+        )
+        features = model.feature_extractor(samples)
+        frames = min(features.shape[-1], 3000)
+        encoded = model.encode(pad_or_trim(features))
+        start = [*tokenizer.sot_sequence, tokenizer.no_timestamps]
+        if prompt:
+            start = [
+                tokenizer.sot_prev,
+                *tokenizer.encode(" " + prompt.strip())[-(model.max_length // 2 - 1) :],
+                *start,
+            ]
+        scores: list[float] = []
+        for text in texts:
+            tokens = tokenizer.encode(" " + text.strip())
+            result = model.model.align(encoded, start, [tokens], frames)[0]
+            probabilities = np.maximum(np.asarray(result.text_token_probs, dtype=np.float64), 1e-12)
+            scores.append(float(np.log(probabilities).sum()))
+        return scores
 
     def _recheck_numbers(
         self, audio: AudioSource, words: list[RecognizedWord], language: str | None, model_path: Path
