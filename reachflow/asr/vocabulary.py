@@ -21,8 +21,9 @@ Mishearings that are not near misses in spelling ("Moodle" heard as "Google", "O
 run and of the term (:func:`phonemes`) are compared, and a run that sounds close enough
 (``SOUND_ALIKE``) is weighed on the audio (the ``weigh`` callback, which the engine supplies):
 the model's own log-probability of the surrounding text with the term in place of the run,
-forced on that stretch of audio, against the text as heard. The term wins only when it explains
-the audio about as well (within ``MARGIN`` nats); "Google" said clearly stays "Google".
+forced on that stretch of audio (after the dictionary prompt), against the text as heard. The term
+wins only when it explains the audio better by at least ``MIN_GAIN`` nats for every listener the
+engine asks; "Google" said for real stays "Google".
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from dataclasses import dataclass, replace
 from reachflow.asr.base import RecognizedWord
 
 __all__ = [
-    "MARGIN",
+    "MIN_GAIN",
     "ORDINARY_ZIPF",
     "SOUND_ALIKE",
     "UNSURE",
@@ -66,7 +67,7 @@ CONFIRM_SCORE = 0.65  # a word that is no ordinary word and this close is snappe
 MIN_KEY = 4  # shorter terms ("SRT") are only ever fixed in case and spacing
 
 SOUND_ALIKE = 0.55  # phoneme similarity (0–1) from which a run is weighed against a term on the audio
-MARGIN = 1.0  # nats: the term's text may explain the audio this much worse than the heard text and still win
+MIN_GAIN = 1.0  # nats: how much better than the heard text the term's text must explain the audio, for every listener
 WEIGH_BELOW = 0.9  # runs heard at least this confidently are not weighed (a clear "Google" costs nothing)
 MAX_WEIGHS = 60  # sound-alike runs weighed per transcript (each re-encodes a few seconds of audio)
 
@@ -385,11 +386,13 @@ class Weighed:
     term: str
     heard_logprob: float
     term_logprob: float
+    margins: tuple[float, ...] = ()
+    """Each listener's ``term − heard`` log-probability, when several were asked."""
 
     @property
     def accepted(self) -> bool:
-        """The term explains the audio at most ``MARGIN`` nats worse than what was heard."""
-        return self.term_logprob >= self.heard_logprob - MARGIN
+        """The term explains the audio at least ``MIN_GAIN`` nats better than what was heard."""
+        return self.term_logprob - self.heard_logprob >= MIN_GAIN
 
 
 def _sound_alike_runs(
@@ -427,8 +430,8 @@ def weigh_sound_alikes(
     Each run of up to (term length + 1) words whose phonemes are ``SOUND_ALIKE`` to a term, heard
     with probability below ``WEIGH_BELOW`` and not containing a term's word, is weighed: the
     model's log-probability of the surrounding words with the term in its place, forced on the
-    audio, against the words as heard (``weigh``). The term replaces the run when it is within
-    ``MARGIN`` nats (:attr:`Weighed.accepted`); at most ``MAX_WEIGHS`` runs are weighed.
+    audio, against the words as heard (``weigh``). The term replaces the run when it is better by
+    ``MIN_GAIN`` nats (:attr:`Weighed.accepted`); at most ``MAX_WEIGHS`` runs are weighed.
 
     Args:
         words: recognised words in time order.
