@@ -11,7 +11,8 @@ What ``transcribe`` adds to faster-whisper's own decoding, each for a failure me
   a wider window on the fallback model) and spliced in. What no pass covers is reported on the
   transcript (``uncovered``);
 * **dictionary snapping**: near misses of dictionary terms are corrected after recognition
-  (:mod:`reachflow.asr.vocabulary`);
+  (:mod:`reachflow.asr.vocabulary`); words that only sound like a term ("Google" for "Moodle") are
+  weighed on the audio by two listeners (:meth:`FasterWhisperEngine._weigher`);
 * **numbers heard twice**: a number tiny.en was unsure of ("page 40" for "fourteen") is decoded
   again by base, whose hearing wins when it is more confident (:func:`reachflow.asr.cleanup.recheck_numbers`);
 * **quality mode**: ``quality="best"`` decodes English with multilingual base (:mod:`reachflow.asr.quality`).
