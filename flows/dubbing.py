@@ -237,6 +237,8 @@ class DubbedTrack:
     true_peak_dbtp: float
     duration: float
     speech_seconds: float
+    over_cue: int = 0
+    into_pause: int = 0
 
 
 @task(
@@ -246,9 +248,9 @@ class DubbedTrack:
     result_serializer="pickle",
 )
 def mix(active: ActiveJob, cues: list[Cue], utterances: list[Utterance], media: Path, voice_name: str) -> DubbedTrack:
-    """Fit each utterance into its cue, duck the original under it, normalise loudness (MP4 AAC-LC)."""
+    """Fit each utterance into its cue and the pause after it, duck the original under it, normalise loudness."""
     out = job_workdir(active) / f"dubbed-{active.task_id}-{_digest(cues)}.mp4"
-    track = make_track(media, utterances, out)
+    track = make_track(media, utterances, out, into_pauses=True)
     findings = [f.message for f in track.findings]
     for message in findings:
         get_run_logger().warning("Task %s: %s", active.task_id, message)
@@ -261,6 +263,8 @@ def mix(active: ActiveJob, cues: list[Cue], utterances: list[Utterance], media: 
         true_peak_dbtp=track.mix.loudness.true_peak,
         duration=track.mix.duration,
         speech_seconds=sum(u.speech.duration for u in track.placement.utterances),
+        over_cue=track.placement.over_cue,
+        into_pause=track.placement.into_pause,
     )
 
 
@@ -507,6 +511,7 @@ def _report(
 | translation engine | {md_inline(script.engine)} |
 | voice | {md_inline(track.voice)} |
 | lines spoken | {track.lines} ({track.speech_seconds:.1f} s of speech) |
+| fitting | {track.into_pause} ran into the pause after their cue; {track.over_cue} would not fit their cue alone at 1.3×; {len(track.findings)} did not fit even with the pause (below) |
 | dubbed track | flavor `{delivered.produced_flavor_id}` (outputObjectId), {track.duration:.2f} s, {track.integrated_lufs:.1f} LUFS, {track.true_peak_dbtp:.1f} dBTP |
 | clear audio | flavor `{delivered.clear_audio_flavor_id}` ({job.source_language_name}, default track) |
 | accuracy | {accuracy} % |
@@ -535,6 +540,8 @@ def _report(
         "voice": track.voice,
         "lines": track.lines,
         "findings": list(track.findings),
+        "lines_over_cue": track.over_cue,
+        "lines_into_pause": track.into_pause,
         "engine": script.engine,
         "script": [line.text for line in script_lines(script.cues)],
         "job_seconds": round(job_seconds, 2),

@@ -69,14 +69,18 @@ def make_track(
     *,
     bitrate: Bitrate = 128,
     duration: float | None = None,
+    into_pauses: bool = False,
 ) -> Track:
     """Fit the utterances into their slots and mix them over the (ducked) original.
+
+    With ``into_pauses`` (dubbing) a line may run into the silence after its slot before it is
+    sped up (see :func:`reachflow.audio.fit.place_utterances`).
 
     Raises:
         MediaError: no audio track, silent or undecodable original.
     """
     length = duration or probe(original).duration
-    placement = place_utterances(utterances, length)
+    placement = place_utterances(utterances, length, into_pauses=into_pauses)
     mix = voice_over_mix(original, placement.utterances, out, bitrate=bitrate, duration=length)
     return Track(mix, placement)
 
