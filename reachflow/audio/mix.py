@@ -1,6 +1,10 @@
 """The voice-over mix (dubbing, audio description) and clear audio, as Kaltura audio flavors.
 
 Both outputs are MP4 with AAC-LC at 64 or 128 kbps, 48 kHz, and exactly the original's duration.
+ffmpeg's AAC encoder is average-bitrate (few bits over silence), so it encodes at 98 % of the
+nominal rate and the frames are then padded with AAC fill elements to exactly the nominal rate
+(:mod:`reachflow.audio.cbr`): ffprobe reads 64 or 128 kbps whatever the content, the sound
+unchanged.
 
 The mix, in bounded memory (10-minute blocks are never loaded whole):
 
@@ -32,6 +36,7 @@ from typing import Literal
 
 import numpy as np
 
+from reachflow.audio.cbr import pad_to_constant_bitrate
 from reachflow.audio.ffmpeg import Loudness, measure_loudness, probe, run_ffmpeg
 from reachflow.audio.fit import PlacedUtterance
 from reachflow.errors import MediaError
@@ -44,6 +49,9 @@ MAX_TRUE_PEAK = -1.0
 _ENCODE_TRUE_PEAK = -2.0
 _BLOCK_SECONDS = 10.0
 Bitrate = Literal[64, 128]
+# The encoder's share of the nominal rate: it overspends by up to ~0.5 % on dense content, and the
+# fill elements make up the rest, so the delivered stream is exactly the nominal rate.
+_ENCODER_SHARE = 0.98
 
 
 @dataclass(frozen=True)
@@ -70,7 +78,7 @@ def _aac_args(bitrate: Bitrate, channels: int, duration: float) -> list[str]:
         raise ValueError("bitrate must be 64 or 128 kbps")
     return [
         "-ar", str(MIX_RATE), "-ac", str(channels), "-c:a", "aac", "-profile:a", "aac_low",
-        "-b:a", f"{bitrate}k", "-t", f"{duration:.6f}", "-movflags", "+faststart", "-f", "mp4",
+        "-b:a", str(round(bitrate * 1000 * _ENCODER_SHARE)), "-t", f"{duration:.6f}", "-movflags", "+faststart", "-f", "mp4",
     ]  # fmt: skip
 
 
@@ -95,9 +103,13 @@ def clear_audio(
     src, dst = Path(original), Path(out)
     media_duration, channels = _audio_layout(src)
     length = duration or media_duration
-    run_ffmpeg(
-        ["-i", str(src), "-vn", "-af", f"apad=whole_dur={length:.6f}", *_aac_args(bitrate, channels, length), str(dst)]
-    )
+    with tempfile.TemporaryDirectory(prefix="reachflow-clear-") as tmp:
+        encoded = Path(tmp) / "clear.mp4"
+        run_ffmpeg(
+            ["-i", str(src), "-vn", "-af", f"apad=whole_dur={length:.6f}", *_aac_args(bitrate, channels, length),
+             str(encoded)]
+        )  # fmt: skip
+        pad_to_constant_bitrate(encoded, dst, bitrate)
     return dst
 
 
@@ -239,12 +251,15 @@ def voice_over_mix(
         if measured.silent:
             raise MediaError("the mix is silent")
         true_peak = _ENCODE_TRUE_PEAK
+        encoded = Path(tmp) / "mix.mp4"
         for _attempt in range(3):
             run_ffmpeg(
-                ["-i", str(wav), "-af", _loudnorm(measured, true_peak), *_aac_args(bitrate, channels, length), str(dst)]
-            )
-            result = measure_loudness(dst)
+                ["-i", str(wav), "-af", _loudnorm(measured, true_peak), *_aac_args(bitrate, channels, length),
+                 str(encoded)]
+            )  # fmt: skip
+            result = measure_loudness(encoded)
             if result.true_peak <= MAX_TRUE_PEAK - 0.05:
                 break
             true_peak = max(-9.0, true_peak - (result.true_peak - MAX_TRUE_PEAK) - 0.3)
+        pad_to_constant_bitrate(encoded, dst, bitrate)
     return MixResult(dst, probe(dst).duration, result, reference)

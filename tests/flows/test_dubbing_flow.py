@@ -134,7 +134,7 @@ def test_machine_dubbing_delivers_the_dubbed_track_and_the_clear_audio(sandbox: 
         (stream,) = info["streams"]
         assert "mp4" in info["format"]["format_name"]
         assert (stream["codec_type"], stream["codec_name"], stream["profile"]) == ("audio", "aac", "LC")
-        assert 0.85 * 128_000 <= int(stream["bit_rate"]) <= 1.1 * 128_000
+        assert abs(int(stream["bit_rate"]) - 128_000) <= 10  # padded to the rate (reachflow.audio.cbr)
         assert float(info["format"]["duration"]) == pytest.approx(entry_seconds, abs=0.1)
     assert 1 <= task.accuracy <= 60  # Apertium caps a machine dub's accuracy
     assert dubbed["voice"].startswith("kokoro") and dubbed["engine"] == "apertium"
