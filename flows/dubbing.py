@@ -13,9 +13,9 @@ The flow reads top to bottom like the job::
                      the script for synthesis; a track must decode, have sound and last the
                      entry's length ±1 s, else the person is asked again with the reasons
     speak            one utterance per cue in the target voice (persisted: the slow step)
-    mix              each utterance fitted into its cue's time (up to 1.3x; longer text runs on
-                     and is flagged in the job report, never cut mid-word), the original ducked
-                     under the voice, EBU R128 loudness (persisted)
+    mix              each utterance fitted into its cue's time and the pause after it, then sped
+                     up (at most 1.3x; longer text runs on and is flagged in the job report, never
+                     cut mid-word), the original ducked under the voice, EBU R128 (persisted)
     deliver          the dubbed track and the clear audio as audio flavors (tasks/audio_tracks.py),
                      each found before it is added
     finish           READY, outputObjectId = the dubbed track's flavor
