@@ -11,7 +11,7 @@ from typing import Protocol
 
 from reachflow.errors import MediaError
 
-__all__ = ["FlavorLike", "choose_flavor", "has_audio", "is_audio_only", "rank_picture_flavors", "rank_video_flavors"]
+__all__ = ["FlavorLike", "choose_flavor", "has_audio", "is_audio_only", "rank_picture_flavors"]
 
 AUDIO_EXTENSIONS = {"m4a", "mp3", "aac", "wav", "ogg", "oga", "flac", "opus", "wma"}
 
@@ -78,13 +78,22 @@ def rank_flavors(flavors: Sequence[FlavorLike]) -> list[FlavorLike]:
 PICTURE_LINES = 720
 
 
-def rank_picture_flavors(flavors: Sequence[FlavorLike]) -> list[FlavorLike]:
-    """Every ready flavor that may carry a picture and sound, best first (audio description).
+def rank_picture_flavors(flavors: Sequence[FlavorLike], *, sound: bool) -> list[FlavorLike]:
+    """Every ready flavor that may carry a picture, best first, for services that look at the video.
 
     Best: the most lines up to 720 (on-screen text is read from the picture), then the taller
-    ones above it, smallest first; then size. Audio-only and known video-only flavors never count.
+    ones above it, smallest first; then size. Audio-only flavors never count; with ``sound`` (a
+    service that mixes into the sound what it saw) neither do flavors known to be video-only.
+
+    Raises:
+        MediaError: No flavor of the entry is ready, or none that is may carry a picture ("media has
+            no video track").
     """
-    ready = [f for f in flavors if f.status_ready and has_audio(f) and not is_audio_only(f)]
+    if not any(f.status_ready for f in flavors):
+        raise MediaError("no usable flavor: no flavor of the entry is ready")
+    ready = [f for f in flavors if f.status_ready and not is_audio_only(f) and (has_audio(f) or not sound)]
+    if not ready:
+        raise MediaError("media has no video track")
 
     def rank(flavor: FlavorLike) -> tuple[int, int, int, str]:
         lines = flavor.height or 0
@@ -92,25 +101,3 @@ def rank_picture_flavors(flavors: Sequence[FlavorLike]) -> list[FlavorLike]:
         return (1 if over else 0, lines if over else -lines, flavor.size_bytes or 0, flavor.id)
 
     return sorted(ready, key=rank)
-
-
-def rank_video_flavors(flavors: Sequence[FlavorLike]) -> list[FlavorLike]:
-    """Every ready flavor that may carry pictures, best first, for services that look at the video.
-
-    On-screen text needs pixels: flavors at least 360 lines high come first (smallest of those
-    first, to keep the download short), then the smaller ones, largest first. Audio-only flavors
-    are never tried.
-
-    Raises:
-        MediaError: The entry has no ready flavor that may carry video.
-    """
-    ready = [f for f in flavors if f.status_ready]
-    if not ready:
-        raise MediaError("no usable flavor: no flavor of the entry is ready")
-    video = [f for f in ready if not is_audio_only(f)]
-    if not video:
-        raise MediaError("media has no video track")
-    return sorted(
-        video,
-        key=lambda f: (0, f.size_bytes or 0, f.id) if (f.height or 0) >= 360 else (1, -(f.size_bytes or 0), f.id),
-    )

@@ -303,21 +303,22 @@ def fetch_media(
     Kaltura does not say which flavors have an audio track, so candidates are tried in order
     (audio-only first, then smallest); the errDescription names what was wrong with each.
     ``track="video"``: the best flavor that really carries pictures instead
-    (:func:`reachflow.media.rank_video_flavors`), for services that look at the video;
-    ``track="picture and sound"``: one that carries both (:func:`reachflow.media.rank_picture_flavors`),
-    for services that mix into the sound what they saw in the picture.
+    (:func:`reachflow.media.rank_picture_flavors`), for services that look at the video;
+    ``track="picture and sound"``: one that carries both, for services that mix into the sound
+    what they saw in the picture.
     """
-    from reachflow.media import rank_flavors, rank_picture_flavors, rank_video_flavors
+    from reachflow.media import rank_flavors, rank_picture_flavors
 
     settings = get_settings()
     logger = get_run_logger()
     api = active.api()
     entry_id = active.job.task.entry_id
-    ranking = {"audio": rank_flavors, "video": rank_video_flavors, "picture and sound": rank_picture_flavors}[track]
     needs = {"audio": ("audio",), "video": ("video",), "picture and sound": ("video", "audio")}[track]
-    candidates = ranking(api.list_flavors(entry_id))
-    if not candidates and track == "picture and sound":
-        raise MediaError("media has no video track")
+    flavors = api.list_flavors(entry_id)
+    if track == "audio":
+        candidates = rank_flavors(flavors)
+    else:
+        candidates = rank_picture_flavors(flavors, sound=track == "picture and sound")
     problems: list[str] = []
     hls_sources: list[Any] | None = None
     max_bytes, timeout = settings.max_media_bytes, settings.media_download_timeout_seconds

@@ -7,10 +7,11 @@ import io
 import itertools
 from pathlib import Path
 
+import pytest
 import webvtt
 
 from reachflow.errors import MediaError
-from reachflow.media import rank_video_flavors
+from reachflow.media import rank_picture_flavors
 from reachflow.models import FlavorInfo
 from reachflow.visual.describe import ShotSignals
 from reachflow.visual.extended import (
@@ -105,18 +106,26 @@ def flavor(flavor_id: str, *, ext: str, height: int, size: int, tags: str = "web
     )
 
 
-def test_video_flavors_big_enough_to_read_come_first_and_audio_only_never() -> None:
+def test_the_sharpest_picture_up_to_720_lines_comes_first_and_audio_only_never() -> None:
     flavors = [
         flavor("0_audio", ext="m4a", height=0, size=100, tags="audio_only"),
         flavor("0_small", ext="mp4", height=180, size=200),
         flavor("0_tiny", ext="mp4", height=144, size=150),
+        flavor("0_full", ext="mp4", height=1080, size=2000),
         flavor("0_hd", ext="mp4", height=720, size=900),
         flavor("0_sd", ext="mp4", height=360, size=500),
+        flavor("0_mute", ext="mp4", height=480, size=400, tags="video_only"),
     ]
-    assert [f.id for f in rank_video_flavors(flavors)] == ["0_sd", "0_hd", "0_small", "0_tiny"]
-    try:
-        rank_video_flavors([flavors[0]])
-    except MediaError as exc:
-        assert exc.err_description == "media has no video track"
-    else:
-        raise AssertionError("an audio-only entry has no video to describe")
+    assert [f.id for f in rank_picture_flavors(flavors, sound=False)] == [
+        "0_hd",
+        "0_mute",
+        "0_sd",
+        "0_small",
+        "0_tiny",
+        "0_full",
+    ]
+    # A service that mixes into the sound what it saw never takes a flavor known to be silent.
+    assert "0_mute" not in [f.id for f in rank_picture_flavors(flavors, sound=True)]
+    with pytest.raises(MediaError) as caught:
+        rank_picture_flavors([flavors[0]], sound=False)
+    assert caught.value.err_description == "media has no video track"
