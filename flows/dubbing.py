@@ -210,8 +210,8 @@ def _digest(cues: list[Cue]) -> str:
     result_serializer="pickle",
 )
 def speak(active: ActiveJob, cues: list[Cue]) -> list[Utterance]:
-    """One utterance per cue in the target language's voice (the slow step), with progress logged."""
-    from reachflow.voices import require_voice
+    """One utterance per cue in the target language's voice at its dialogue pace (the slow step)."""
+    from reachflow.voices import dubbing_speed, require_voice
 
     job = active.job
     voice = require_voice(job.target_language_code or "", job.target_language_name)
@@ -222,7 +222,9 @@ def speak(active: ActiveJob, cues: list[Cue]) -> list[Utterance]:
         if done == total or done % 20 == 0:
             logger.info("Spoke %s of %s lines (%.0f s)", done, total, time.monotonic() - started)
 
-    return synthesize_script(script_lines(cues), voice, on_progress=progress)
+    speed = dubbing_speed(voice)
+    logger.info("Speaking %s at pace %.2f", voice.name, speed)
+    return synthesize_script(script_lines(cues), voice, speed=speed, on_progress=progress)
 
 
 @dataclass(frozen=True)

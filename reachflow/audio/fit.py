@@ -114,8 +114,9 @@ def room_ends(
 ) -> list[float]:
     """Where each slot's room ends: its own end, or (``into_pauses``) the next slot's start less ``gap``.
 
-    The room never ends before the slot does (overlapping slots keep their own end) and, from the
-    pause, never past ``media_duration``.
+    The room never ends before the slot does (overlapping slots keep their own end) nor past
+    ``media_duration`` (a recognised cue may end a little after the media does: its line is then
+    sped up to end with the media rather than cut there).
 
     Args:
         slots: ``(start, end)`` of each utterance, in any order; the result is in the same order.
@@ -134,7 +135,7 @@ def room_ends(
     for position, index in enumerate(order):
         following = order[position + 1] if position + 1 < len(order) else None
         limit = media_duration if following is None else min(slots[following][0] - gap, media_duration)
-        ends[index] = max(ends[index], round(limit, 6))
+        ends[index] = min(max(ends[index], round(limit, 6)), media_duration)
     return ends
 
 

@@ -50,13 +50,14 @@ def synthesize_script(
     lines: Sequence[ScriptLine],
     voice: Voice,
     *,
+    speed: float = 1.0,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> list[Utterance]:
-    """Speak every non-empty line with ``voice``; ``on_progress(done, total)`` after each."""
+    """Speak every non-empty line with ``voice`` at ``speed``; ``on_progress(done, total)`` after each."""
     spoken = [line for line in lines if line.text.strip()]
     utterances = []
     for done, line in enumerate(spoken, start=1):
-        utterances.append(Utterance(line.start, line.end, line.text, voice.synthesize(line.text)))
+        utterances.append(Utterance(line.start, line.end, line.text, voice.synthesize(line.text, speed=speed)))
         if on_progress is not None:
             on_progress(done, len(spoken))
     return utterances

@@ -95,7 +95,7 @@ def test_a_room_runs_to_the_next_slot_less_the_gap_never_shorter_than_the_slot()
     slots = [(3.0, 4.0), (0.0, 2.0), (4.02, 6.0), (5.0, 7.0)]  # any order; the last two overlap
     assert room_ends(slots, 10.0, gap=0.05) == [4.0, 2.95, 6.0, 10.0]  # 4.02 - 0.05 < 4.0: its own end
     assert room_ends(slots, 10.0, into_pauses=False) == [4.0, 2.0, 6.0, 7.0]
-    assert room_ends([(8.0, 9.0)], 8.5) == [9.0]  # past the media's end only by its own slot
+    assert room_ends([(8.0, 9.0)], 8.5) == [8.5]  # never past the media's end
     assert room_ends([], 10.0) == []
 
 

@@ -32,9 +32,9 @@ SPEECH = [
     {"text": "The team will answer your questions at the open meeting on Thursday."},
 ]
 # Measured on this machine (2026-12-01): Whisper base heard the Kokoro Spanish dub of the two
-# sentences' Apertium translation with a WER of 0.05-0.2 against the script; the bound leaves room
-# for recognition of the English source varying by a word.
-DUB_WER_BOUND = 0.35
+# sentences' Apertium translation with a WER of 0.04-0.26 against the script (pace 1.0 and 1.3, with
+# and without a cut at the media's end); the bound leaves room for recognition varying by a word.
+DUB_WER_BOUND = 0.30
 
 
 def scenario() -> dict[str, Any]:
@@ -159,6 +159,8 @@ def test_the_dubbed_track_says_the_script_in_spanish(sandbox: tuple[Any, str], d
     measured = wer(script, heard)
     print(f"dub WER {measured:.3f}\n script: {script}\n heard:  {heard}")
     assert measured <= DUB_WER_BOUND, (script, heard)
+    # Both lines fit: the first runs into the pause after its cue, the second ends with the media.
+    assert dubbed["findings"] == [], dubbed["findings"]
 
 
 def test_the_clear_audio_is_the_original_sound(sandbox: tuple[Any, str], dubbed: Any) -> None:
