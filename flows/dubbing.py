@@ -12,7 +12,8 @@ The flow reads top to bottom like the job::
                      go to a person, who uploads a recorded track (a file path or URL) or corrects
                      the script for synthesis; a track must decode, have sound and last the
                      entry's length ±1 s, else the person is asked again with the reasons
-    speak            one utterance per cue in the target voice (persisted: the slow step)
+    speak            one utterance per cue in the target voice at its dialogue pace (Kokoro
+                     Spanish 1.3: reachflow.voices.dubbing_speed; persisted: the slow step)
     mix              each utterance fitted into its cue's time and the pause after it, then sped
                      up (at most 1.3x; longer text runs on and is flagged in the job report, never
                      cut mid-word), the original ducked under the voice, EBU R128 (persisted)
