@@ -90,7 +90,10 @@ with prefect_test_harness(server_startup_timeout=180):
     seconds = time.monotonic() - started
 print("BENCH-RESULT " + json.dumps({
     "job_seconds": round(seconds, 1),
+    "job_cpu_seconds": round(sum(resource.getrusage(resource.RUSAGE_SELF)[:2]), 1),
+    "subprocess_cpu_seconds": round(sum(resource.getrusage(resource.RUSAGE_CHILDREN)[:2]), 1),
     "media_seconds": result["media_seconds"],
+    "findings": len(result.get("findings") or []),
     "descriptions": len(result["descriptions"]),
     "pauses": result["pauses"],
     "shots": result["shots"],

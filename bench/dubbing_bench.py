@@ -101,8 +101,11 @@ def child(credentials: dict[str, Any]) -> None:
                 "job_cpu_seconds": round(own.ru_utime + own.ru_stime, 1),
                 "peak_rss_mb": round(own.ru_maxrss / 1024),
                 "largest_subprocess_rss_mb": round(children.ru_maxrss / 1024),
+                "subprocess_cpu_seconds": round(children.ru_utime + children.ru_stime, 1),
                 "lines": summary.get("lines"),
                 "findings": len(summary.get("findings") or []),
+                "lines_over_cue_alone": summary.get("lines_over_cue"),
+                "lines_into_pause": summary.get("lines_into_pause"),
                 "integrated_lufs": summary.get("integrated_lufs"),
                 "voice": summary.get("voice"),
             }
@@ -129,7 +132,7 @@ def main() -> None:
         "PREFECT_HOME": str(home / "prefect"),
         "REACHFLOW_HOME": str(home / "reachflow"),
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "PREFECT_LOGGING_LEVEL": "WARNING",
+        "PREFECT_LOGGING_LEVEL": "INFO",  # the phase timings below come from the flow's log
         "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
     }
     env.pop("PREFECT_API_URL", None)
@@ -151,6 +154,10 @@ def main() -> None:
         print(out.stdout[-3000:], out.stderr[-3000:], sep="\n")
         raise SystemExit("the job did not report")
     measured = json.loads(line[len("BENCH ") :])
+    phases = ("Recogni", "Script:", "Spoke ", "Voice for", "Finished in state")
+    for logged in (out.stdout + out.stderr).splitlines():
+        if any(p in logged for p in phases):
+            print("  log:", logged.strip()[-160:])
     load = os.getloadavg()
     print(json.dumps({"media_seconds": round(media_seconds, 1), **measured}, indent=2))
     print(

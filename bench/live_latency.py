@@ -6,12 +6,14 @@ for one event (``tasks.live``: the ffmpeg RTMP listener, the sliding-window reco
 websocket); this process pushes N real-time RTMP streams (``ffmpeg -re``) of an espeak-ng talk and
 reads the captions as Kaltura would (a websocket client with the token). A word's latency is the
 arrival time of the first final that contains it minus the moment it was spoken: the push's start
-plus the word's end time in the stream (the recogniser's word timestamp).
+plus the word's end time in the stream (the recogniser's word timestamp). The finals of each stream
+are also compared with the spoken text (word error rate, as the live end-to-end test counts it).
 
     .venv/bin/python bench/live_latency.py                 # 1 and 2 streams, 30 s of speech each
     .venv/bin/python bench/live_latency.py --streams 1 2 3 --seconds 45
 
-Prints p50/p95 per stream count and the machine's load average (the target is p95 ≤ 3 s).
+Prints p50/p95/max per stream count, the WER of the finals (mean over the streams) and the
+machine's 1-minute load average before and after (the target is p95 ≤ 3 s).
 """
 
 from __future__ import annotations
@@ -48,8 +50,8 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def synthesize(seconds: float, folder: Path) -> Path:
-    """An espeak-ng talk of at least ``seconds`` seconds (the talk repeated), as a WAV file."""
+def synthesize(seconds: float, folder: Path) -> tuple[Path, str]:
+    """An espeak-ng talk of at least ``seconds`` seconds (the talk repeated), as a WAV file, and its text."""
     text = TALK
     wav = folder / "talk.wav"
     while True:
@@ -61,7 +63,7 @@ def synthesize(seconds: float, folder: Path) -> Path:
             check=True,
         )
         if float(probe.stdout.strip()) >= seconds:
-            return wav
+            return wav, text
         text += " " + TALK
 
 
@@ -91,11 +93,12 @@ async def vendor_side(rtmp_port: int, ws_port: int, key: str, token: str, second
     await server.close()
 
 
-async def kaltura_side(wav: Path, rtmp_port: int, ws_port: int, key: str, token: str) -> list[float]:
-    """Push the talk in real time and read the captions: one latency per final word."""
+async def kaltura_side(wav: Path, rtmp_port: int, ws_port: int, key: str, token: str) -> tuple[list[float], str]:
+    """Push the talk in real time and read the captions: one latency per final word, and the finals' text."""
     from websockets.asyncio.client import connect
 
     latencies: list[float] = []
+    finals: list[str] = []
     async with connect(f"ws://127.0.0.1:{ws_port}/captions/bench?token={token}") as ws:
         for _ in range(30):  # the vendor's listener may not be up yet: push again, as Kaltura's relay does
             pushed_at = time.time()
@@ -121,14 +124,15 @@ async def kaltura_side(wav: Path, rtmp_port: int, ws_port: int, key: str, token:
                 break
             if not response["is_final"]:
                 continue
+            finals.append(response["alternatives"][0]["transcript"])
             for item in response["alternatives"][0]["items"]:
                 if item["kind"] == "text":
                     latencies.append(arrived - (pushed_at + float(item["end"])))
         await asyncio.to_thread(push.wait)
-    return latencies
+    return latencies, " ".join(finals)
 
 
-async def run(count: int, wav: Path, seconds: float) -> tuple[list[float], float]:
+async def run(count: int, wav: Path, seconds: float) -> tuple[list[float], list[str], float]:
     sides = []
     for _ in range(count):
         rtmp_port, ws_port = _free_port(), _free_port()
@@ -148,7 +152,7 @@ async def run(count: int, wav: Path, seconds: float) -> tuple[list[float], float
     results = await asyncio.gather(*(kaltura_side(wav, r, w, k, t) for _, r, w, k, t in sides))
     for proc, *_ in sides:
         await proc.wait()
-    return [x for r in results for x in r], load_before
+    return [x for r, _ in results for x in r], [text for _, text in results], load_before
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -166,17 +170,28 @@ def main() -> None:
         rtmp_port, ws_port, key, token, seconds = json.loads(args.vendor)
         asyncio.run(vendor_side(rtmp_port, ws_port, key, token, seconds))
         return
+    import jiwer
+
+    from reachflow.asr.synthetic import normalize_for_wer
+
     with tempfile.TemporaryDirectory() as folder:
-        wav = synthesize(args.seconds, Path(folder))
-        print(f"{'streams':>7} {'words':>6} {'p50 s':>7} {'p95 s':>7} {'max s':>7} {'load (1 min)':>13}")
+        wav, spoken = synthesize(args.seconds, Path(folder))
+        print(
+            f"{'streams':>7} {'words':>6} {'p50 s':>7} {'p95 s':>7} {'max s':>7} {'WER':>6} {'load before/after':>18}"
+        )
         for count in args.streams:
-            latencies, load = asyncio.run(run(count, wav, args.seconds))
+            latencies, texts, load = asyncio.run(run(count, wav, args.seconds))
+            load_after = os.getloadavg()[0]
             if not latencies:
                 print(f"{count:>7} {0:>6}  no captions")
                 continue
+            wer = statistics.mean(
+                float(jiwer.wer(normalize_for_wer(spoken), normalize_for_wer(text))) for text in texts
+            )
             print(
                 f"{count:>7} {len(latencies):>6} {statistics.median(latencies):>7.2f} "
-                f"{percentile(latencies, 0.95):>7.2f} {max(latencies):>7.2f} {load:>13.1f}",
+                f"{percentile(latencies, 0.95):>7.2f} {max(latencies):>7.2f} {wer:>6.3f} "
+                f"{load:>8.1f} / {load_after:<8.1f}",
                 flush=True,
             )
 

@@ -470,6 +470,7 @@ def _report(
         ],
         "pauses": len(work.pauses),
         "shots": len(work.signals),
+        "findings": list(track.findings),
         "job_seconds": round(job_seconds, 2),
         "media_seconds": round(work.media_seconds, 2),
     }

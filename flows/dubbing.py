@@ -12,10 +12,11 @@ The flow reads top to bottom like the job::
                      go to a person, who uploads a recorded track (a file path or URL) or corrects
                      the script for synthesis; a track must decode, have sound and last the
                      entry's length ±1 s, else the person is asked again with the reasons
-    speak            one utterance per cue in the target voice (persisted: the slow step)
-    mix              each utterance fitted into its cue's time (up to 1.3x; longer text runs on
-                     and is flagged in the job report, never cut mid-word), the original ducked
-                     under the voice, EBU R128 loudness (persisted)
+    speak            one utterance per cue in the target voice at its dialogue pace (Kokoro
+                     Spanish 1.3: reachflow.voices.dubbing_speed; persisted: the slow step)
+    mix              each utterance fitted into its cue's time and the pause after it, then sped
+                     up (at most 1.3x; longer text runs on and is flagged in the job report, never
+                     cut mid-word), the original ducked under the voice, EBU R128 (persisted)
     deliver          the dubbed track and the clear audio as audio flavors (tasks/audio_tracks.py),
                      each found before it is added
     finish           READY, outputObjectId = the dubbed track's flavor
@@ -210,8 +211,8 @@ def _digest(cues: list[Cue]) -> str:
     result_serializer="pickle",
 )
 def speak(active: ActiveJob, cues: list[Cue]) -> list[Utterance]:
-    """One utterance per cue in the target language's voice (the slow step), with progress logged."""
-    from reachflow.voices import require_voice
+    """One utterance per cue in the target language's voice at its dialogue pace (the slow step)."""
+    from reachflow.voices import dubbing_speed, require_voice
 
     job = active.job
     voice = require_voice(job.target_language_code or "", job.target_language_name)
@@ -222,7 +223,9 @@ def speak(active: ActiveJob, cues: list[Cue]) -> list[Utterance]:
         if done == total or done % 20 == 0:
             logger.info("Spoke %s of %s lines (%.0f s)", done, total, time.monotonic() - started)
 
-    return synthesize_script(script_lines(cues), voice, on_progress=progress)
+    speed = dubbing_speed(voice)
+    logger.info("Speaking %s at pace %.2f", voice.name, speed)
+    return synthesize_script(script_lines(cues), voice, speed=speed, on_progress=progress)
 
 
 @dataclass(frozen=True)
@@ -237,6 +240,8 @@ class DubbedTrack:
     true_peak_dbtp: float
     duration: float
     speech_seconds: float
+    over_cue: int = 0
+    into_pause: int = 0
 
 
 @task(
@@ -246,9 +251,9 @@ class DubbedTrack:
     result_serializer="pickle",
 )
 def mix(active: ActiveJob, cues: list[Cue], utterances: list[Utterance], media: Path, voice_name: str) -> DubbedTrack:
-    """Fit each utterance into its cue, duck the original under it, normalise loudness (MP4 AAC-LC)."""
+    """Fit each utterance into its cue and the pause after it, duck the original under it, normalise loudness."""
     out = job_workdir(active) / f"dubbed-{active.task_id}-{_digest(cues)}.mp4"
-    track = make_track(media, utterances, out)
+    track = make_track(media, utterances, out, into_pauses=True)
     findings = [f.message for f in track.findings]
     for message in findings:
         get_run_logger().warning("Task %s: %s", active.task_id, message)
@@ -261,6 +266,8 @@ def mix(active: ActiveJob, cues: list[Cue], utterances: list[Utterance], media: 
         true_peak_dbtp=track.mix.loudness.true_peak,
         duration=track.mix.duration,
         speech_seconds=sum(u.speech.duration for u in track.placement.utterances),
+        over_cue=track.placement.over_cue,
+        into_pause=track.placement.into_pause,
     )
 
 
@@ -507,6 +514,7 @@ def _report(
 | translation engine | {md_inline(script.engine)} |
 | voice | {md_inline(track.voice)} |
 | lines spoken | {track.lines} ({track.speech_seconds:.1f} s of speech) |
+| fitting | {track.into_pause} ran into the pause after their cue; {track.over_cue} would not fit their cue alone at 1.3×; {len(track.findings)} did not fit even with the pause (below) |
 | dubbed track | flavor `{delivered.produced_flavor_id}` (outputObjectId), {track.duration:.2f} s, {track.integrated_lufs:.1f} LUFS, {track.true_peak_dbtp:.1f} dBTP |
 | clear audio | flavor `{delivered.clear_audio_flavor_id}` ({job.source_language_name}, default track) |
 | accuracy | {accuracy} % |
@@ -535,6 +543,8 @@ def _report(
         "voice": track.voice,
         "lines": track.lines,
         "findings": list(track.findings),
+        "lines_over_cue": track.over_cue,
+        "lines_into_pause": track.into_pause,
         "engine": script.engine,
         "script": [line.text for line in script_lines(script.cues)],
         "job_seconds": round(job_seconds, 2),

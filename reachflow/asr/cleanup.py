@@ -139,6 +139,30 @@ _DIGITS = re.compile(r"\d")
 _NUMBER = re.compile(r"\d(?:[\d,]*\d)?(?:\.\d+)?")
 
 
+SENTENCE_REACH = 8.0  # seconds: how far a number's re-check window reaches for its sentence's ends
+_SENTENCE_END = (".", "?", "!")
+
+
+def _sentence(words: Sequence[_TimedText], k: int) -> tuple[int, int]:
+    """Indices of the first and last word of the sentence around ``words[k]``, at most
+    ``SENTENCE_REACH`` seconds away from it."""
+    first = k
+    while (
+        first > 0
+        and not words[first - 1].text.rstrip("\"')»”").endswith(_SENTENCE_END)
+        and words[k].start - words[first - 1].start <= SENTENCE_REACH
+    ):
+        first -= 1
+    last = k
+    while (
+        last + 1 < len(words)
+        and not words[last].text.rstrip("\"')»”").endswith(_SENTENCE_END)
+        and words[last + 1].end - words[k].end <= SENTENCE_REACH
+    ):
+        last += 1
+    return first, last
+
+
 def recheck_numbers(
     words: Sequence[T], hear: Hear, *, unsure: float = NUMBER_UNSURE, context: float = 2.0
 ) -> tuple[list[T], list[tuple[str, str]]]:
@@ -146,7 +170,9 @@ def recheck_numbers(
 
     tiny.en confuses "-teen" and "-ty" ("fourteen" → "40", p 0.57 on the bench's Piper voice,
     where base hears "14"). Every word with a digit heard with probability below ``unsure`` is
-    heard again (``context`` seconds each side, by ``hear``); when the second hearing has exactly
+    heard again (its whole sentence and at least ``context`` seconds each side, by ``hear``: on
+    espeak en+f3 base heard "$37 per lecture" from the sentence's start, "$0.37" from 2 s before
+    the number); when the second hearing has exactly
     one number there, other digits and no more of them, heard with more confidence, its digits
     replace ours (our "$", "%" and punctuation kept). Numbers heard confidently, and words
     without digits, are never touched.
@@ -169,9 +195,12 @@ def recheck_numbers(
         if checked >= MAX_NUMBER_CHECKS:
             break
         checked += 1
+        first, last = _sentence(words, k)
+        lo = min(word.start - context, words[first].start - 0.5)
+        hi = max(word.end + context, words[last].end + 0.5)
         heard = [
             w
-            for w in hear(max(0.0, word.start - context), word.end + context)
+            for w in hear(max(0.0, lo), hi)
             if w.end > word.start - 0.3 and w.start < word.end + 0.3 and _DIGITS.search(w.text)
         ]
         if len(heard) != 1:

@@ -15,27 +15,61 @@ only where the audio evidence allows it:
   engine itself was unsure of it (probability below ``UNSURE``) or the audio, decoded again with
   the dictionary as prompt, says the term there (the ``confirm`` callback, which the engine
   supplies): "the new model" said clearly stays.
+
+Mishearings that are not near misses in spelling ("Moodle" heard as "Google", "Okafor" as
+"Rockefeller", "WebVTT" as "web media") are found by sound: espeak-ng's phonemes of the heard
+run and of the term (:func:`phonemes`) are compared, and a run that sounds close enough
+(``SOUND_ALIKE``) is weighed on the audio (the ``weigh`` callback, which the engine supplies):
+the model's own log-probability of the surrounding text with the term in place of the run,
+forced on that stretch of audio (after the dictionary prompt), against the text as heard. The term
+wins only when it explains the audio better by at least ``MIN_GAIN`` nats for every listener the
+engine asks; "Google" said for real stays "Google".
 """
 
 from __future__ import annotations
 
 import functools
 import re
+import shutil
+import subprocess
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from reachflow.asr.base import RecognizedWord
 
-__all__ = ["ORDINARY_ZIPF", "UNSURE", "Confirm", "dictionary_terms", "snap_to_dictionary"]
+__all__ = [
+    "MIN_GAIN",
+    "ORDINARY_ZIPF",
+    "SOUND_ALIKE",
+    "UNSURE",
+    "WEIGH_BELOW",
+    "Confirm",
+    "Weigh",
+    "Weighed",
+    "dictionary_terms",
+    "phonemes",
+    "snap_to_dictionary",
+    "sound_alike",
+    "weigh_sound_alikes",
+]
 
 Confirm = Callable[[Sequence[RecognizedWord], str], bool]
 """``confirm(run, term)``: does the audio under ``run`` (recognised words) say ``term``?"""
+
+Weigh = Callable[[Sequence[RecognizedWord], int, int, str], tuple[float, float]]
+"""``weigh(words, i, n, text)``: log-probabilities (as heard, with ``text`` in place of
+``words[i:i + n]``) of the words around the run, forced on their audio by the recognition model."""
 
 ORDINARY_ZIPF = 3.0  # wordfreq Zipf scale: 3 = once per million words ("muddle" 2.8, "culture" 5.0)
 UNSURE = 0.5  # an ordinary word heard with less confidence than this may be a term
 MIN_SCORE = 0.75  # mean of spelling and sound similarity needed for a near miss
 CONFIRM_SCORE = 0.65  # a word that is no ordinary word and this close is snapped only if the audio says the term
 MIN_KEY = 4  # shorter terms ("SRT") are only ever fixed in case and spacing
+
+SOUND_ALIKE = 0.55  # phoneme similarity (0–1) from which a run is weighed against a term on the audio
+MIN_GAIN = 1.0  # nats: how much better than the heard text the term's text must explain the audio, for every listener
+WEIGH_BELOW = 0.9  # runs heard at least this confidently are not weighed (a clear "Google" costs nothing)
+MAX_WEIGHS = 60  # sound-alike runs weighed per transcript (each re-encodes a few seconds of audio)
 
 _EDGE = re.compile(r"^(\W*)(.*?)(\W*)$", re.UNICODE | re.DOTALL)
 _INNER_STOP = (".", "?", "!", ",", ";", ":")
@@ -108,6 +142,70 @@ def _similarity(a: str, b: str) -> float:
     return 1.0 - jellyfish.levenshtein_distance(a, b) / max(len(a), len(b))
 
 
+_PHONEMES: dict[tuple[str, str], str] = {}
+_MARKS = str.maketrans("", "", "ˈˌː‿͡-_' ")
+
+
+def phonemes(texts: Sequence[str], language: str = "en") -> list[str]:
+    """espeak-ng's phonemes (IPA, stress and length marks dropped) of each text, ``""`` when
+    espeak-ng is missing or does not speak ``language``. One espeak-ng call for all new texts.
+
+    Example:
+        >>> phonemes(["Moodle", "Google"])  # doctest: +SKIP
+        ['muddəl', 'ɡuɡəl']
+    """
+    todo = sorted({t for t in texts if (t, language) not in _PHONEMES})
+    if todo:
+        out = _espeak(todo, language)
+        for text, ipa in zip(todo, out if len(out) == len(todo) else [""] * len(todo), strict=True):
+            _PHONEMES[(text, language)] = ipa.translate(_MARKS)
+    return [_PHONEMES[(t, language)] for t in texts]
+
+
+def _espeak(texts: Sequence[str], language: str) -> list[str]:
+    """One espeak-ng run, one line of IPA per line of input (``[]`` on any failure)."""
+    exe = shutil.which("espeak-ng")
+    if exe is None or any("\n" in t for t in texts):
+        return []
+    try:
+        done = subprocess.run(
+            [exe, "-q", "--ipa", "-v", language],
+            input="\n".join(texts) + "\n",
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return []
+    return [line.strip() for line in done.stdout.splitlines() if line.strip()]
+
+
+def sound_alike(heard: str, term: str, language: str = "en") -> float:
+    """How alike ``heard`` and ``term`` sound, 0–1: phoneme edit distance (espeak-ng), or the
+    metaphone keys' when espeak-ng cannot say them. "Google" / "Moodle" 0.6, "Rockefeller" /
+    "Okafor" 0.57, "model" / "Moodle" 0.67, "lecture" / "Moodle" 0.14."""
+    a, b = phonemes([heard, term], language)
+    if not a or not b:
+        return _similarity(_sound(_key(heard)), _sound(_key(term)))
+    return 1.0 - _phoneme_distance(a, b) / max(len(a), len(b))
+
+
+_VOWELS = frozenset("aeiouyæɐɑɒɔəɘɚɛɜɞɤɨɪɯɵøœʉʊʌʏ")
+
+
+def _phoneme_distance(a: str, b: str) -> float:
+    """Edit distance over phoneme symbols, a vowel for another vowel costing 0.4 (accents and
+    reduced vowels vary far more than consonants between a voice and a dictionary)."""
+    row = [float(j) for j in range(len(b) + 1)]
+    for i, ca in enumerate(a, 1):
+        prev, row[0] = row[0], float(i)
+        for j, cb in enumerate(b, 1):
+            cost = 0.0 if ca == cb else 0.4 if ca in _VOWELS and cb in _VOWELS else 1.0
+            prev, row[j] = row[j], min(row[j] + 1.0, row[j - 1] + 1.0, prev + cost)
+    return row[-1]
+
+
 @dataclass(frozen=True)
 class _Term:
     text: str
@@ -170,6 +268,7 @@ def snap_to_dictionary(
     language: str | None = "en",
     *,
     confirm: Confirm | None = None,
+    weigh: Weigh | None = None,
 ) -> tuple[list[RecognizedWord], list[tuple[str, str]]]:
     """Replace near misses of dictionary terms by the terms, where the audio evidence allows.
 
@@ -180,6 +279,8 @@ def snap_to_dictionary(
         confirm: asked ``confirm(run, term)`` before an ordinary word heard with confidence is
             snapped ("reach" → "REACH", "culture" → "Kaltura"); the engine listens to the run's
             audio again, steered by the dictionary. ``None``: such words are never snapped.
+        weigh: the audio's verdict on a run that only sounds like a term ("Google" for "Moodle"):
+            see :data:`Weigh` and :func:`weigh_sound_alikes`. ``None``: such runs stay as heard.
 
     Returns:
         The corrected words (a snapped run becomes one word spanning the run's time, its lowest
@@ -271,4 +372,109 @@ def snap_to_dictionary(
         if heard != text:
             snapped.append((heard, text))
         i += n
+    if weigh is not None:
+        out, more = weigh_sound_alikes(out, [t for t in terms if len(t.key) >= MIN_KEY], code, weigh)
+        snapped.extend(more)
+    return out, snapped
+
+
+@dataclass(frozen=True)
+class Weighed:
+    """One sound-alike run weighed on the audio: what was heard, the term, and both log-probabilities."""
+
+    heard: str
+    term: str
+    heard_logprob: float
+    term_logprob: float
+    margins: tuple[float, ...] = ()
+    """Each listener's ``term − heard`` log-probability, when several were asked."""
+
+    @property
+    def accepted(self) -> bool:
+        """The term explains the audio at least ``MIN_GAIN`` nats better than what was heard."""
+        return self.term_logprob - self.heard_logprob >= MIN_GAIN
+
+
+def _sound_alike_runs(
+    words: Sequence[RecognizedWord], i: int, terms: Sequence[_Term], language: str, term_words: set[str]
+) -> list[tuple[float, int, _Term]]:
+    """Runs starting at ``words[i]`` that sound like a term (best first): ``(similarity, length, term)``."""
+    found: list[tuple[float, int, _Term]] = []
+    for term in terms:
+        for n in range(1, term.words + 2):
+            span = words[i : i + n]
+            if len(span) < n or any(w.text.endswith(_INNER_STOP) for w in span[:-1]):
+                break
+            cores = [_parts(w.text)[1] for w in span]
+            if any(c in term_words for c in cores) or min(w.probability for w in span) >= WEIGH_BELOW:
+                continue
+            similarity = sound_alike(" ".join(cores), term.text, language)
+            if similarity < SOUND_ALIKE:
+                continue
+            if n > 1 and any(
+                sound_alike(" ".join(part), term.text, language) >= similarity for part in (cores[1:], cores[:-1])
+            ):
+                continue  # the run without its first or last word sounds as close: never swallow a neighbour
+            found.append((similarity, n, term))
+    return sorted(found, key=lambda c: -c[0])
+
+
+def weigh_sound_alikes(
+    words: Sequence[RecognizedWord],
+    terms: Sequence[str] | Sequence[_Term],
+    language: str,
+    weigh: Weigh,
+) -> tuple[list[RecognizedWord], list[tuple[str, str]]]:
+    """Runs that sound like a dictionary term ("Google" / "Moodle"), replaced where the audio agrees.
+
+    Each run of up to (term length + 1) words whose phonemes are ``SOUND_ALIKE`` to a term, heard
+    with probability below ``WEIGH_BELOW`` and not containing a term's word, is weighed: the
+    model's log-probability of the surrounding words with the term in its place, forced on the
+    audio, against the words as heard (``weigh``). The term replaces the run when it is better by
+    ``MIN_GAIN`` nats (:attr:`Weighed.accepted`); at most ``MAX_WEIGHS`` runs are weighed.
+
+    Args:
+        words: recognised words in time order.
+        terms: the dictionary's terms.
+        language: ISO 639-1 code (espeak-ng's voice for the phonemes).
+        weigh: the audio's log-probabilities, see :data:`Weigh`.
+
+    Returns:
+        The words and the ``(heard, term)`` replacements made.
+    """
+    entries = [t if isinstance(t, _Term) else _term(t, language) for t in terms]
+    entries = [t for t in entries if len(t.key) >= MIN_KEY]
+    term_words = {p for t in entries for p in t.text.split()} | {t.text for t in entries}
+    longest = max((t.words for t in entries), default=0) + 1
+    cores = [_parts(w.text)[1] for w in words]
+    # Every run's phonemes in one espeak-ng call, not one call per run.
+    phonemes(
+        [t.text for t in entries]
+        + [" ".join(cores[i : i + n]) for i in range(len(cores)) for n in range(1, longest + 1) if i + n <= len(cores)],
+        language,
+    )
+    out = list(words)
+    snapped: list[tuple[str, str]] = []
+    weighed = 0
+    i = 0
+    while i < len(out) and entries and weighed < MAX_WEIGHS:
+        taken = 0
+        for _similarity_value, n, term in _sound_alike_runs(out, i, entries, language, term_words)[:2]:
+            if weighed >= MAX_WEIGHS:
+                break
+            weighed += 1
+            span = out[i : i + n]
+            text = _snap_text(span, term)
+            heard_lp, term_lp = weigh(out, i, n, text)
+            verdict = Weighed(" ".join(w.text for w in span), text, heard_lp, term_lp)
+            if verdict.accepted:
+                out[i : i + n] = [
+                    replace(
+                        span[0], end=max(w.end for w in span), text=text, probability=min(w.probability for w in span)
+                    )
+                ]
+                snapped.append((verdict.heard, text))
+                taken = 1
+                break
+        i += taken or 1
     return out, snapped

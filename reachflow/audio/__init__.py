@@ -1,8 +1,10 @@
 """Media processing for new audio tracks (dubbing, audio description): pure, ffmpeg subprocesses only.
 
-* :mod:`reachflow.audio.fit`: fit utterances into their slots (atempo up to 1.3x) and place them.
+* :mod:`reachflow.audio.fit`: fit utterances into their slots (dubbing: and the pause after; atempo
+  up to 1.3x) and place them.
 * :mod:`reachflow.audio.mix`: the voice-over mix (ducking, EBU R128 -23 LUFS / -1 dBTP) and clear
   audio, both MP4 AAC-LC at 64 or 128 kbps with the original's exact duration.
+* :mod:`reachflow.audio.cbr`: AAC frames padded with fill elements to exactly 64 or 128 kbps.
 * :mod:`reachflow.audio.pauses`: speech pauses (>= 2 s) from voice activity, where descriptions go.
 * :mod:`reachflow.audio.tracks`: whole tracks from a script (what the flows call), and the checks
   of a track a person recorded.

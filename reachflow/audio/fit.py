@@ -1,11 +1,14 @@
 """Fitting synthesised utterances into their time slots, and placing them on the timeline.
 
-An utterance longer than its slot is sped up with ffmpeg ``atempo`` (pitch kept) up to
-``max_tempo`` (1.3x by default: faster than that stops sounding natural). Text that still does not
-fit is never cut: it runs on past its slot (pushing later utterances back) and is reported as a
-:class:`FitFinding` for the job report. Only the media's end is a hard limit; an utterance that
-would cross it is cut at the last pause between words before the end (never inside a word), or
-dropped when it has none, and that is reported too.
+An utterance's room is its slot (the cue's time) and, when the caller allows it (dubbing), the
+silence after the slot up to the next utterance's start less a small gap: a dubbed line may run
+into a pause before it is sped up, as dubbing studios let it (:func:`room_ends`). An utterance
+longer than its room is then sped up with ffmpeg ``atempo`` (pitch kept) up to ``max_tempo`` (1.3x
+by default: faster than that stops sounding natural). Text that still does not fit is never cut:
+it runs on past its room (pushing later utterances back) and is reported as a :class:`FitFinding`
+for the job report. Only the media's end is a hard limit; an utterance that would cross it is cut
+at the last pause between words before the end (never inside a word), or dropped when it has
+none, and that is reported too.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ __all__ = [
     "cut_at_pause",
     "fit_to_slot",
     "place_utterances",
+    "room_ends",
 ]
 
 MAX_TEMPO = 1.3
@@ -65,7 +69,10 @@ class PlacedUtterance:
 
 @dataclass(frozen=True)
 class FitFinding:
-    """An utterance that did not fit its slot (text too long), for the job report."""
+    """An utterance that did not fit its room (text too long), for the job report.
+
+    ``slot_seconds`` is the room it had: its slot, plus the pause after it where that was allowed.
+    """
 
     index: int
     text: str
@@ -84,17 +91,52 @@ class FitFinding:
             return f"{head}; no room before the media ends and no pause to cut at: not spoken"
         if self.cut:
             return f"{head}; cut at a pause between words {self.overflow_seconds:.1f} s early at the media's end"
-        return (
-            f"{head}; spoken at {MAX_TEMPO:g}x, running {self.overflow_seconds:.1f} s past its slot (shorten the text)"
-        )
+        return f"{head}; spoken at {MAX_TEMPO:g}x, running {self.overflow_seconds:.1f} s past that (shorten the text)"
 
 
 @dataclass
 class Placement:
-    """Every placed utterance, in time order, and what did not fit."""
+    """Every placed utterance, in time order, and what did not fit.
+
+    ``over_cue`` counts the utterances that would not have fitted their cue alone even at the
+    fastest tempo (what was flagged before lines could run into the pause after their cue);
+    ``into_pause`` counts those that used some of that pause.
+    """
 
     utterances: list[PlacedUtterance] = field(default_factory=list)
     findings: list[FitFinding] = field(default_factory=list)
+    over_cue: int = 0
+    into_pause: int = 0
+
+
+def room_ends(
+    slots: Sequence[tuple[float, float]], media_duration: float, *, gap: float = 0.05, into_pauses: bool = True
+) -> list[float]:
+    """Where each slot's room ends: its own end, or (``into_pauses``) the next slot's start less ``gap``.
+
+    The room never ends before the slot does (overlapping slots keep their own end) nor past
+    ``media_duration`` (a recognised cue may end a little after the media does: its line is then
+    sped up to end with the media rather than cut there).
+
+    Args:
+        slots: ``(start, end)`` of each utterance, in any order; the result is in the same order.
+        media_duration: the media's length in seconds.
+        gap: the least silence left before the next slot's start.
+        into_pauses: whether a slot may use the silence after it.
+
+    Example:
+        >>> room_ends([(0.0, 2.0), (3.0, 4.0), (4.02, 6.0)], 10.0)
+        [2.95, 4.0, 10.0]
+    """
+    ends = [end for _, end in slots]
+    if not into_pauses:
+        return ends
+    order = sorted(range(len(slots)), key=lambda i: (slots[i][0], i))
+    for position, index in enumerate(order):
+        following = order[position + 1] if position + 1 < len(order) else None
+        limit = media_duration if following is None else min(slots[following][0] - gap, media_duration)
+        ends[index] = min(max(ends[index], round(limit, 6)), media_duration)
+    return ends
 
 
 def change_tempo(speech: Speech, tempo: float) -> Speech:
@@ -165,40 +207,40 @@ def place_utterances(
     *,
     max_tempo: float = MAX_TEMPO,
     gap: float = 0.05,
+    into_pauses: bool = False,
 ) -> Placement:
-    """Fit each utterance into its slot and put it on the timeline, in time order.
+    """Fit each utterance into its room and put it on the timeline, in time order.
 
     An utterance starts at its slot's start, or just after the previous one when that one ran
-    over. Its slot ends at its own end (the cue's end); overflow is reported, not cut. Nothing
-    goes past ``media_duration``.
+    over. Its room ends at its slot's end or, with ``into_pauses``, at the next utterance's start
+    less ``gap`` (:func:`room_ends`): it is sped up only when its natural length does not fit the
+    room. Overflow is reported, not cut. Nothing goes past ``media_duration``.
 
     Args:
         utterances: the slots and their synthesised speech.
         media_duration: the media's length in seconds (the mix keeps it exactly).
         max_tempo: the fastest speed-up allowed.
         gap: the least silence between two utterances.
+        into_pauses: let an utterance run into the silence after its slot before speeding it up
+            (dubbing: yes; audio description, whose slots are the pauses themselves: no).
     """
     plan = Placement()
     cursor = 0.0
+    rooms = room_ends([(u.start, u.end) for u in utterances], media_duration, gap=gap, into_pauses=into_pauses)
     ordered = sorted(enumerate(utterances), key=lambda item: (item[1].start, item[0]))
     for index, utterance in ordered:
         start = max(utterance.start, cursor + gap if plan.utterances else 0.0, 0.0)
-        if start >= media_duration:
-            plan.findings.append(
-                FitFinding(
-                    index,
-                    utterance.text,
-                    0.0,
-                    utterance.speech.duration,
-                    float("inf"),
-                    utterance.speech.duration,
-                    dropped=True,
-                )
-            )
-            continue
-        slot = max(0.0, utterance.end - start)
         natural = trim_silence(utterance.speech.samples, utterance.speech.sample_rate)
         natural_seconds = len(natural) / utterance.speech.sample_rate
+        cue = utterance.end - utterance.start
+        if natural_seconds > cue * max_tempo + 1e-3:
+            plan.over_cue += 1
+        if start >= media_duration:
+            plan.findings.append(
+                FitFinding(index, utterance.text, 0.0, natural_seconds, float("inf"), natural_seconds, dropped=True)
+            )
+            continue
+        slot = max(0.0, rooms[index] - start)
         fitted, tempo = fit_to_slot(utterance.speech, slot, max_tempo=max_tempo)
         needed = natural_seconds / slot if slot > 0 else float("inf")
         if start + fitted.duration > media_duration:
@@ -218,6 +260,8 @@ def place_utterances(
             plan.findings.append(
                 FitFinding(index, utterance.text, slot, natural_seconds, needed, fitted.duration - slot)
             )
+        if start + fitted.duration > utterance.end + 1e-3:
+            plan.into_pause += 1
         placed = PlacedUtterance(index, utterance.text, start, fitted, tempo, utterance.start, utterance.end)
         plan.utterances.append(placed)
         cursor = placed.end

@@ -50,13 +50,14 @@ def synthesize_script(
     lines: Sequence[ScriptLine],
     voice: Voice,
     *,
+    speed: float = 1.0,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> list[Utterance]:
-    """Speak every non-empty line with ``voice``; ``on_progress(done, total)`` after each."""
+    """Speak every non-empty line with ``voice`` at ``speed``; ``on_progress(done, total)`` after each."""
     spoken = [line for line in lines if line.text.strip()]
     utterances = []
     for done, line in enumerate(spoken, start=1):
-        utterances.append(Utterance(line.start, line.end, line.text, voice.synthesize(line.text)))
+        utterances.append(Utterance(line.start, line.end, line.text, voice.synthesize(line.text, speed=speed)))
         if on_progress is not None:
             on_progress(done, len(spoken))
     return utterances
@@ -69,14 +70,18 @@ def make_track(
     *,
     bitrate: Bitrate = 128,
     duration: float | None = None,
+    into_pauses: bool = False,
 ) -> Track:
     """Fit the utterances into their slots and mix them over the (ducked) original.
+
+    With ``into_pauses`` (dubbing) a line may run into the silence after its slot before it is
+    sped up (see :func:`reachflow.audio.fit.place_utterances`).
 
     Raises:
         MediaError: no audio track, silent or undecodable original.
     """
     length = duration or probe(original).duration
-    placement = place_utterances(utterances, length)
+    placement = place_utterances(utterances, length, into_pauses=into_pauses)
     mix = voice_over_mix(original, placement.utterances, out, bitrate=bitrate, duration=length)
     return Track(mix, placement)
 

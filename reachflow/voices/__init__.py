@@ -9,6 +9,15 @@ samples, trimmed of leading and trailing silence).
 from __future__ import annotations
 
 from reachflow.voices.base import Speech, Voice, split_sentences
-from reachflow.voices.registry import normalize_language, require_voice, served_voices, voice_for
+from reachflow.voices.registry import dubbing_speed, normalize_language, require_voice, served_voices, voice_for
 
-__all__ = ["Speech", "Voice", "normalize_language", "require_voice", "served_voices", "split_sentences", "voice_for"]
+__all__ = [
+    "Speech",
+    "Voice",
+    "dubbing_speed",
+    "normalize_language",
+    "require_voice",
+    "served_voices",
+    "split_sentences",
+    "voice_for",
+]

@@ -5,7 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from reachflow.asr.base import RecognizedWord
-from reachflow.asr.vocabulary import Confirm, dictionary_terms, snap_to_dictionary
+from reachflow.asr.vocabulary import (
+    MIN_GAIN,
+    SOUND_ALIKE,
+    WEIGH_BELOW,
+    Confirm,
+    Weigh,
+    dictionary_terms,
+    snap_to_dictionary,
+    sound_alike,
+)
 
 DICTIONARY = ["Kaltura", "REACH", "WebVTT", "turnaround time", "Moodle", "Okafor", "Priya Raman"]
 
@@ -117,3 +126,68 @@ def test_words_already_right_are_not_heard_again() -> None:
     text = "the turnaround time of Kaltura REACH in Moodle"
     words, _ = snap_to_dictionary(_words(text), DICTIONARY, "en", confirm=confirm)
     assert " ".join(w.text for w in words) == text and asked == []
+
+
+# --------------------------------------------------------------------------------------------
+# Sound-alikes weighed on the audio: "Google" for "Moodle", "Rockefeller" for "Okafor"
+
+
+def _audio_prefers(margins: dict[str, float]) -> tuple[list[tuple[str, str]], Weigh]:
+    """A stand-in for the engine's forced scoring: ``margins[heard]`` is how many nats better the
+    term's text explains the audio than the heard text (missing: the heard text is 10 nats better)."""
+    asked: list[tuple[str, str]] = []
+
+    def weigh(words: Sequence[RecognizedWord], i: int, n: int, text: str) -> tuple[float, float]:
+        heard = " ".join(w.text for w in words[i : i + n])
+        asked.append((heard, text))
+        return -20.0, -20.0 + margins.get(heard, -10.0)
+
+    return asked, weigh
+
+
+def _weigh(text: str, margins: dict[str, float], probability: float = 0.4) -> tuple[str, list[tuple[str, str]]]:
+    asked, weigh = _audio_prefers(margins)
+    words, _ = snap_to_dictionary(_words(text, probability), DICTIONARY, "en", weigh=weigh)
+    return " ".join(w.text for w in words), asked
+
+
+def test_mishearings_that_only_sound_like_a_term_are_replaced_where_the_audio_prefers_the_term() -> None:
+    # The bench's espeak misses: far apart in spelling, near in sound, and the term's text
+    # explains the audio better (+5 to +8 nats on tiny.en).
+    text, asked = _weigh("publish the transcript in Google next to the slides.", {"Google": 7.7})
+    assert text == "publish the transcript in Moodle next to the slides."
+    assert ("Google", "Moodle") in asked
+    assert _weigh("guests. Dr. Rockefeller votes at", {"Rockefeller": 5.0})[0] == "guests. Dr. Okafor votes at"
+    assert _weigh("about the web media format", {"web media": 7.1})[0] == "about the WebVTT format"
+
+
+def test_a_real_word_that_sounds_like_a_term_stays_where_the_audio_says_it() -> None:
+    # "Google" said for real (the heard text explains the audio better): kept, though it was weighed.
+    text, asked = _weigh("She searched Google for the paper.", {})
+    assert text == "She searched Google for the paper." and ("Google", "Moodle") in asked
+    assert _weigh("John Rockefeller founded it.", {"Rockefeller": -5.7})[0] == "John Rockefeller founded it."
+    assert _weigh("The web media team publishes", {"web media": -3.8})[0] == "The web media team publishes"
+
+
+def test_the_term_wins_only_where_it_explains_the_audio_clearly_better() -> None:
+    assert _weigh("in Google next", {"Google": MIN_GAIN + 0.1})[0] == "in Moodle next"
+    assert _weigh("in Google next", {"Google": MIN_GAIN - 0.1})[0] == "in Google next"
+    # base's "We ate noodles soup": the term was only +0.9 nats ahead, a minimal pair (n / m).
+    assert _weigh("We ate noodles soup", {"noodles": 0.9})[0] == "We ate noodles soup"
+
+
+def test_clear_words_far_sounds_and_terms_are_not_weighed() -> None:
+    # Heard confidently: the weighing (a re-encode of the audio) is not spent on it.
+    text, asked = _weigh("She searched Google for the paper.", {"Google": 9.0}, probability=WEIGH_BELOW)
+    assert text == "She searched Google for the paper." and asked == []
+    # Sounds nothing like a term, or already is one.
+    _, asked = _weigh("the lecture hall in Moodle with Kaltura", {})
+    assert {heard for heard, _ in asked}.isdisjoint({"lecture", "hall", "Moodle", "Kaltura", "in Moodle"})
+
+
+def test_sound_alike_compares_phonemes() -> None:
+    assert sound_alike("Google", "Moodle") >= SOUND_ALIKE
+    assert sound_alike("Rockefeller", "Okafor") >= SOUND_ALIKE
+    assert sound_alike("web media", "WebVTT") >= SOUND_ALIKE
+    assert sound_alike("lecture", "Moodle") < SOUND_ALIKE
+    assert sound_alike("slides", "Okafor") < SOUND_ALIKE

@@ -32,9 +32,9 @@ SPEECH = [
     {"text": "The team will answer your questions at the open meeting on Thursday."},
 ]
 # Measured on this machine (2026-12-01): Whisper base heard the Kokoro Spanish dub of the two
-# sentences' Apertium translation with a WER of 0.05-0.2 against the script; the bound leaves room
-# for recognition of the English source varying by a word.
-DUB_WER_BOUND = 0.35
+# sentences' Apertium translation with a WER of 0.04-0.26 against the script (pace 1.0 and 1.3, with
+# and without a cut at the media's end); the bound leaves room for recognition varying by a word.
+DUB_WER_BOUND = 0.30
 
 
 def scenario() -> dict[str, Any]:
@@ -134,7 +134,7 @@ def test_machine_dubbing_delivers_the_dubbed_track_and_the_clear_audio(sandbox: 
         (stream,) = info["streams"]
         assert "mp4" in info["format"]["format_name"]
         assert (stream["codec_type"], stream["codec_name"], stream["profile"]) == ("audio", "aac", "LC")
-        assert 0.85 * 128_000 <= int(stream["bit_rate"]) <= 1.1 * 128_000
+        assert abs(int(stream["bit_rate"]) - 128_000) <= 10  # padded to the rate (reachflow.audio.cbr)
         assert float(info["format"]["duration"]) == pytest.approx(entry_seconds, abs=0.1)
     assert 1 <= task.accuracy <= 60  # Apertium caps a machine dub's accuracy
     assert dubbed["voice"].startswith("kokoro") and dubbed["engine"] == "apertium"
@@ -159,6 +159,8 @@ def test_the_dubbed_track_says_the_script_in_spanish(sandbox: tuple[Any, str], d
     measured = wer(script, heard)
     print(f"dub WER {measured:.3f}\n script: {script}\n heard:  {heard}")
     assert measured <= DUB_WER_BOUND, (script, heard)
+    # Both lines fit: the first runs into the pause after its cue, the second ends with the media.
+    assert dubbed["findings"] == [], dubbed["findings"]
 
 
 def test_the_clear_audio_is_the_original_sound(sandbox: tuple[Any, str], dubbed: Any) -> None:

@@ -4,9 +4,10 @@ window over). Kaltura's side is the sandbox: it relays the entry's media in real
 RTMP ingest at the event's start, connects to the caption websocket with the token, and turns what
 it received into a WebVTT caption asset on the live entry, read here with the customer's KS.
 
-Speech is espeak-ng's English voice. The bound on the captions' word error rate (40 %) is looser
-than the file captions' (35 %): the stream is decoded in pieces as it arrives, so words cut at a
-window's edge may be misheard; it still fails when a sentence is lost.
+Speech is espeak-ng's English voice. The bound on the captions' word error rate is 25 % (the
+stream is decoded in pieces as it arrives, so a word cut at a window's edge may be misheard; 6 of
+these 24 words): measured 0 % with the 3 s context window, 12.5 % before it; it fails
+when a sentence is lost.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from tasks.kaltura import VendorApi
 from tasks.live import CLOSE_INVALID_TOKEN, Allocation, CaptionServer, port_is_open, release_aborted_live_tasks
 from tests.flows.conftest import VENDOR, customer_client, vendor_sandbox, vendor_task
 
-WER_BOUND = 0.40
+WER_BOUND = 0.25
 SPOKEN = (
     "Good morning and welcome to the clinic briefing. Please wash your hands before every patient visit. "
     "The clinic will check the wards every week."
