@@ -166,6 +166,7 @@ async def discover(max_in_flight: int = 50, account_block: str | None = None) ->
                 now,
                 grace_seconds=settings.restart_grace_seconds,
                 max_restarts=settings.max_restarts,
+                stuck_pending_seconds=settings.stuck_pending_seconds,
             )
             if decision.action == "start":
                 await crash_stuck_runs(client, decision.stuck)

@@ -96,7 +96,11 @@ async def reconcile(account_block: str | None = None, as_of: datetime | None = N
                 continue
             records = [_record(run) for run in runs]
             decision = decide(
-                records, now, grace_seconds=settings.restart_grace_seconds, max_restarts=settings.max_restarts
+                records,
+                now,
+                grace_seconds=settings.restart_grace_seconds,
+                max_restarts=settings.max_restarts,
+                stuck_pending_seconds=settings.stuck_pending_seconds,
             )
             if decision.action == "running":
                 alive += 1

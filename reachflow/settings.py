@@ -46,6 +46,14 @@ class Settings(BaseSettings):
     restart_grace_seconds: int = Field(
         default=60, ge=0, description="Reconcile leaves a task alone this long after its last run ended."
     )
+    stuck_pending_seconds: int = Field(
+        default=300,
+        ge=0,
+        description=(
+            "A run still Pending this long (a worker took it and died before its process began) is crashed and"
+            " its task started again; a run normally leaves Pending within seconds."
+        ),
+    )
     at_risk_threshold: float = Field(
         default=0.8, gt=0.0, lt=1.0, description="Share of a job's window after which it is at risk."
     )

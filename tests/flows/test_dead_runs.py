@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterTags
-from prefect.states import Crashed
+from prefect.states import Crashed, Pending
 
 from flows.captions import captions_flow
 from flows.discovery import discovery_flow
@@ -101,6 +101,32 @@ def test_a_run_that_died_before_processing_is_started_again(media_cache: Path, q
         task = vendor_task(sandbox, 8101)
         assert task.status.getValue() == 6
         assert task.errDescription == "Processing stopped after 3 attempts: flow-run process killed (SIGKILL)"
+
+
+def test_a_run_left_pending_by_a_dead_worker_is_crashed_and_started_again(
+    media_cache: Path, quick_restarts: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with vendor_sandbox(scenario(), media_cache) as (sandbox, block):
+        asyncio.run(discovery_flow(max_in_flight=50, account_block=block))
+        [run] = asyncio.run(runs_of(8101))
+
+        async def taken_by_a_worker_that_died() -> None:
+            async with get_client() as client:
+                await client.set_flow_run_state(run.id, Pending(), force=True)
+
+        asyncio.run(taken_by_a_worker_that_died())
+        # Within stuck_pending_seconds the Pending run is alive: nothing is started twice.
+        report = asyncio.run(discovery_flow(max_in_flight=50, account_block=block))
+        assert report["started"] == 0 and report["already_running"] == 2
+        monkeypatch.setenv("REACHFLOW_STUCK_PENDING_SECONDS", "0")
+        get_settings.cache_clear()
+        report = asyncio.run(discovery_flow(max_in_flight=50, account_block=block))
+        assert report["started"] == 1
+        runs = {r.id: r for r in asyncio.run(runs_of(8101))}
+        assert runs[run.id].state_type.value == "CRASHED"
+        [restarted] = [r for r in runs.values() if r.id != run.id]
+        assert restarted.idempotency_key.endswith("-restart-1")
+        assert vendor_task(sandbox, 8101).status.getValue() == 1  # still PENDING: the new run will take it
 
 
 def test_a_pending_task_whose_access_key_expired_is_taken(media_cache: Path, quick_restarts: None) -> None:
