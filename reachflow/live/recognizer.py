@@ -233,7 +233,7 @@ class StreamingRecognizer:
     step: float = 1.0
     max_window: float = 10.0
     pause: float = 0.6
-    settle: float = 1.5
+    settle: float = 1.0
     context: float = 3.0
     _audio: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
     _offset: float = 0.0  # stream time of _audio[0]
