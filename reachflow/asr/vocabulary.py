@@ -144,6 +144,8 @@ def _similarity(a: str, b: str) -> float:
 
 _PHONEMES: dict[tuple[str, str], str] = {}
 _MARKS = str.maketrans("", "", "ˈˌː‿͡-_' ")
+# Punctuation that is not inside a word or a number ("end. Next", "well, yes", ","), where espeak-ng breaks.
+_CLAUSE_BREAK = re.compile(r"[.,;:!?()\[\]\"…—–]+(?!\w)|(?<!\w)[.,;:!?()\[\]\"…—–]+")
 
 
 def phonemes(texts: Sequence[str], language: str = "en") -> list[str]:
@@ -155,9 +157,18 @@ def phonemes(texts: Sequence[str], language: str = "en") -> list[str]:
         ['muddəl', 'ɡuɡəl']
     """
     todo = sorted({t for t in texts if (t, language) not in _PHONEMES})
+    # espeak-ng starts a new line at a clause break ("end. Next" → two lines) and prints none for bare
+    # punctuation, which would shift every later text onto another's phonemes: break-free texts only.
+    said = {t: _CLAUSE_BREAK.sub(" ", t).strip() for t in todo}
+    for text in todo:
+        if not said[text]:
+            _PHONEMES[(text, language)] = ""
+    todo = [t for t in todo if said[t]]
     if todo:
-        out = _espeak(todo, language)
-        for text, ipa in zip(todo, out if len(out) == len(todo) else [""] * len(todo), strict=True):
+        out = _espeak([said[t] for t in todo], language)
+        if len(out) != len(todo):  # still not one line each: say each text alone
+            out = [" ".join(_espeak([said[t]], language)) for t in todo]
+        for text, ipa in zip(todo, out, strict=True):
             _PHONEMES[(text, language)] = ipa.translate(_MARKS)
     return [_PHONEMES[(t, language)] for t in texts]
 
