@@ -15,11 +15,14 @@ import wave
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Protocol, TypeAlias, runtime_checkable
-
-import numpy as np
+from typing import TYPE_CHECKING, Literal, Protocol, TypeAlias, runtime_checkable
 
 from reachflow.errors import MediaError
+
+if TYPE_CHECKING:
+    # numpy is imported where samples are read, not at import: a flow-run process imports this
+    # module (through tasks/asr.py) before it sets its task PROCESSING.
+    import numpy as np
 
 __all__ = [
     "SAMPLE_RATE",
@@ -180,6 +183,8 @@ def wav_info(path: AudioSource) -> WavInfo:
 
 def read_wav(path: AudioSource, start: float = 0.0, end: float | None = None) -> np.ndarray:
     """Samples ``[start, end)`` seconds of a 16 kHz mono WAV as float32 in [-1, 1]."""
+    import numpy as np
+
     info = wav_info(path)
     first = max(0, round(start * SAMPLE_RATE))
     last = info.frames if end is None else min(info.frames, round(end * SAMPLE_RATE))
@@ -193,6 +198,8 @@ def read_wav(path: AudioSource, start: float = 0.0, end: float | None = None) ->
 
 def iter_wav_blocks(path: AudioSource, block_seconds: float = 60.0) -> Iterator[tuple[float, np.ndarray]]:
     """Yield ``(start_seconds, samples)`` blocks of at most ``block_seconds`` each."""
+    import numpy as np
+
     info = wav_info(path)
     block = max(1, int(block_seconds * SAMPLE_RATE))
     with wave.open(str(info.path), "rb") as w:
@@ -226,6 +233,8 @@ class Window:
 
 def _quietest_point(path: AudioSource, start: float, end: float) -> float:
     """The centre of the quietest ~0.3 s in ``[start, end]``: most likely a pause between words."""
+    import numpy as np
+
     samples = read_wav(path, start, end)
     hop = int(0.05 * SAMPLE_RATE)
     n = len(samples) // hop
