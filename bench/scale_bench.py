@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import os
 import signal
 import socket
@@ -242,6 +243,33 @@ def watch_statuses(box: Any, stop: threading.Event) -> dict[int, dict[int, float
     return seen
 
 
+async def run_marks(started_by: float) -> dict[int, dict[str, float]]:
+    """For each service flow run (by REACH task id), on this process's monotonic clock: when the
+    run was created (discovery), when it went Pending (the worker took it and starts its process)
+    and Running (the engine in that process began the flow)."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterTags
+
+    to_monotonic = time.monotonic() - time.time()
+    marks: dict[int, dict[str, float]] = {}
+    async with get_client() as client:
+        runs = await client.read_flow_runs(
+            flow_run_filter=FlowRunFilter(tags=FlowRunFilterTags(all_=["reachflow"])), limit=200
+        )
+        for run in runs:
+            task_id = run.parameters.get("task_id")
+            if not isinstance(task_id, int) or run.created is None:
+                continue
+            mark = {"created": run.created.timestamp() + to_monotonic}
+            for state in await client.read_flow_run_states(run.id):
+                key = state.type.value.lower()
+                if key in ("pending", "running") and key not in mark:
+                    mark[key] = state.timestamp.timestamp() + to_monotonic
+            if mark["created"] >= started_by:
+                marks[task_id] = mark
+    return marks
+
+
 def run_jobs(
     postgres: bool,
     jobs: int,
@@ -250,10 +278,10 @@ def run_jobs(
     interval: float,
     timeout: float,
     until_processing: float | None = None,
-) -> tuple[float, dict[int, dict[int, float]]]:
-    """Q jobs appear at once; discovery every ``interval`` s; returns t0 and per-task status times.
-    With ``until_processing``, stops after that many seconds (the queue behind the slots is then
-    measured over the jobs that started by then)."""
+) -> tuple[float, dict[int, dict[int, float]], dict[int, dict[str, float]]]:
+    """Q jobs appear at once; discovery every ``interval`` s; returns t0, per-task status times
+    and per-task run marks (:func:`run_marks`). With ``until_processing``, stops after that many
+    seconds (the queue behind the slots is then measured over the jobs that started by then)."""
     from flows.discovery import discovery_flow
 
     customers = min(jobs, 5)
@@ -275,7 +303,8 @@ def run_jobs(
                 time.sleep(max(0.0, interval - (time.monotonic() - cycle)))
         finally:
             stop.set()
-    return t0, seen
+        marks = asyncio.run(run_marks(t0))
+    return t0, seen, marks
 
 
 def pct(values: list[float], q: float) -> float:
@@ -296,7 +325,7 @@ def slot_gaps(t0: float, starts: list[float], ends: list[float], slots: int) -> 
 
 def overhead(args: argparse.Namespace) -> None:
     for queued in [int(q) for q in args.queued.split(",")]:
-        t0, seen = run_jobs(
+        t0, seen, marks = run_jobs(
             args.postgres, queued, args.workers, args.limit, args.interval, args.timeout, until_processing=args.cap
         )
         starts = [times[3] for times in seen.values() if 3 in times]
@@ -314,6 +343,51 @@ def overhead(args: argparse.Namespace) -> None:
             f"{f' (stopped at {args.cap:.0f} s)' if args.cap and len(waits) < queued else ''}; "
             f"job time (PROCESSING -> final) p50 {pct([e - s for s, e in _pairs(seen)], 0.5):.1f} s"
         )
+        order = sorted((times[3], tid) for tid, times in seen.items() if 3 in times)
+        log(
+            f"{queued} queued, where the free-slot jobs' time went: "
+            f"{phases({tid: t0 for _, tid in order[:slots]}, seen, marks, from_appearance=True)}"
+        )
+        ends_sorted = sorted(ends)
+        behind = {
+            tid: max(t0, ends_sorted[k - slots]) for k, (_, tid) in enumerate(order) if slots <= k < len(ends) + slots
+        }
+        if behind:
+            log(f"{queued} queued, the jobs behind the slots, from a slot coming free: {phases(behind, seen, marks)}")
+
+
+def phases(
+    since: dict[int, float],
+    seen: dict[int, dict[int, float]],
+    marks: dict[int, dict[str, float]],
+    from_appearance: bool = False,
+) -> str:
+    """p50/p95 of each leg to PROCESSING, from ``since`` (per task: its appearance in getJobs, or
+    the moment a slot came free for it): discovery creates the run (from appearance only: behind
+    the slots the run already waits); the worker polls, takes it (Pending) and starts its process;
+    the engine imports the flow and begins it (Running); the flow reads the task and sets it
+    PROCESSING."""
+    names = ["run created", "worker took it", "flow began", "PROCESSING"][0 if from_appearance else 1 :]
+    legs: dict[str, list[float]] = {name: [] for name in names}
+    for tid, start in since.items():
+        mark = marks.get(tid, {})
+        if not {"created", "pending", "running"} <= mark.keys():
+            continue
+        points = [
+            start,
+            *([mark["created"]] if from_appearance else []),
+            mark["pending"],
+            mark["running"],
+            seen[tid][3],
+        ]
+        for name, (a, b) in zip(names, itertools.pairwise(points), strict=True):
+            legs[name].append(b - a)
+    return (
+        "; ".join(
+            f"-> {name} p50 {pct(values, 0.5):.1f} s / p95 {pct(values, 0.95):.1f} s" for name, values in legs.items()
+        )
+        + f" (over {len(legs['PROCESSING'])} runs)"
+    )
 
 
 def _pairs(seen: dict[int, dict[int, float]]) -> list[tuple[float, float]]:
@@ -322,7 +396,7 @@ def _pairs(seen: dict[int, dict[int, float]]) -> list[tuple[float, float]]:
 
 def throughput(args: argparse.Namespace) -> None:
     for workers in [int(w) for w in args.workers.split(",")]:
-        _, seen = run_jobs(args.postgres, args.jobs, workers, args.limit, args.interval, args.timeout)
+        _, seen, _ = run_jobs(args.postgres, args.jobs, workers, args.limit, args.interval, args.timeout)
         starts = [times[3] for times in seen.values() if 3 in times]
         ends = [times[2] for times in seen.values() if 2 in times]
         if not ends:
