@@ -296,7 +296,7 @@ def confusable_numbers(text: str, language: str | None = "en") -> list[str]:
 @dataclass(frozen=True)
 class NumberVerdict:
     """One confusable number weighed on the audio: as heard, the alternative, and the
-    ``alternative − heard`` log-probability margin of the listener least in favour of the alternative."""
+    ``alternative − heard`` log-probability margin (of the listener least in favour, if several)."""
 
     heard: str
     alternative: str
@@ -316,9 +316,10 @@ def weigh_confusable_numbers(
     Every number heard with probability below ``WEIGH_BELOW`` that has a confusable alternative
     (:func:`confusable_numbers`) is weighed the way a dictionary sound-alike is
     (:func:`reachflow.asr.vocabulary.weigh_sound_alikes`): ``weigh`` forces the words around it,
-    as heard and with the alternative in its place, on their audio, and reports the least
-    favourable of its listeners. The alternative replaces the number only when it is better by
-    ``MIN_GAIN`` nats; otherwise what was heard stays. At most ``MAX_NUMBER_WEIGHS`` are weighed.
+    as heard and with the alternative in its place, on their audio (the engine's listener here is
+    base alone, see ``FasterWhisperEngine._weigher``). The alternative replaces the number only
+    when it is better by ``MIN_GAIN`` nats; otherwise what was heard stays. At most
+    ``MAX_NUMBER_WEIGHS`` are weighed.
 
     Args:
         words: recognised words in time order (pieces joined).
