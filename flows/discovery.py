@@ -58,6 +58,7 @@ from reachflow.fairness import fair_order
 from reachflow.models import EntryVendorTask
 from reachflow.recovery import RunRecord, decide
 from reachflow.routing import (
+    LIVE_CAPTIONS,
     TAG_PREFIX_TASK,
     ServiceRoute,
     feature_label,
@@ -193,6 +194,7 @@ async def discover(max_in_flight: int = 50, account_block: str | None = None) ->
             partner=lambda tr: tr[0].partner_id,
             created_at=lambda tr: tr[0].created_at,
             task_id=lambda tr: tr[0].id,
+            urgent=lambda tr: tr[1] == LIVE_CAPTIONS,
         )
         busy = await client.count_flow_runs(
             flow_run_filter=FlowRunFilter(

@@ -123,9 +123,9 @@ class VisualDraft:
 )
 def prepare_descriptions(active: ActiveJob) -> VisualDraft:
     """Fetch the video, find its shots, keyframes, on-screen text and faces, and describe them."""
+    from reachflow.audio.ffmpeg import probe
     from reachflow.visual.describe import analyse_shots
     from reachflow.visual.sheet import contact_sheet
-    from tasks.media import probe_media
 
     logger = get_run_logger()
     job = active.job
@@ -133,7 +133,7 @@ def prepare_descriptions(active: ActiveJob) -> VisualDraft:
     workdir = job_workdir(active)
     checkpoint(active, "fetch video")
     media = fetch_media(active, workdir, track="video")
-    duration = probe_media(media).duration
+    duration = probe(media).duration
     checkpoint(active, "look at the video")
     started = time.monotonic()
     # Keyframes sit in the job folder itself, so a published jobs folder serves them to reviewers.

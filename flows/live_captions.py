@@ -48,7 +48,7 @@ from reachflow.models import EntryVendorTask, Job
 from reachflow.routing import LIVE_CAPTIONS, LIVE_CAPTIONS_RUN, run_name, run_tags
 from reachflow.settings import get_settings
 from tasks.kaltura import VendorApi
-from tasks.live import Allocation, CaptionFeed, CaptionServer, LiveTaskApi, RtmpIngest, caption_stream, free_ports
+from tasks.live import Allocation, CaptionFeed, CaptionServer, LiveTaskApi, RtmpIngest, caption_stream
 
 __all__ = ["live_captions_flow", "live_provision_flow"]
 
@@ -116,8 +116,11 @@ async def live_provision_flow(task_id: int, partner_id: int, account_block: str 
 
     allocation = await Allocation.load(task_id)
     if allocation is None:
-        used = await Allocation.ports_in_use()
-        rtmp_port, ws_port = free_ports(settings.live_port_range(), used)
+        try:
+            rtmp_port, ws_port = await Allocation.claim_ports(task_id, settings.live_port_range())
+        except PermanentError as exc:
+            await _error(vendor, task_id, exc.err_description)
+            return {"task": task_id, "status": "ERROR", "errDescription": exc.err_description}
         allocation = Allocation.new(task_id, settings.live_host, rtmp_port, ws_port)
         await allocation.save()
     try:

@@ -9,6 +9,10 @@ rule, so that one customer's 500 tasks never starve another customer's single ta
    partner, and so on. Partners take turns in the order of their oldest waiting job, so the
    customer who has waited longest goes first in each round.
 
+Jobs that cannot wait go first: a live event starts at a fixed time whatever the queue, so its
+task (``urgent``) is ordered by the same rule but ahead of every file job; a live task provisioned
+after its event has ended can no longer be served at all.
+
 The result is deterministic for the same input.
 """
 
@@ -30,8 +34,16 @@ def fair_order(
     partner: Callable[[T], Hashable],
     created_at: Callable[[T], datetime | int | float],
     task_id: Callable[[T], int],
+    urgent: Callable[[T], bool] | None = None,
 ) -> list[T]:
     """Jobs interleaved by partner, oldest first within each partner (see module docstring).
+
+    Args:
+        jobs: The jobs to order.
+        partner: The customer partner of a job.
+        created_at: When a job was ordered.
+        task_id: The job's task id (tie-break).
+        urgent: True for a job with a fixed start time; such jobs come first, in the same fair order.
 
     Example:
         >>> jobs = [("A", 1, 1), ("A", 2, 2), ("A", 3, 3), ("B", 9, 4)]
@@ -39,6 +51,14 @@ def fair_order(
         ...                              created_at=lambda j: j[1], task_id=lambda j: j[2])]
         [1, 4, 2, 3]
     """
+    if urgent is not None:
+        items = list(jobs)
+        now = [job for job in items if urgent(job)]
+        later = [job for job in items if not urgent(job)]
+        return [
+            *fair_order(now, partner=partner, created_at=created_at, task_id=task_id),
+            *fair_order(later, partner=partner, created_at=created_at, task_id=task_id),
+        ]
     queues: dict[Hashable, list[T]] = {}
     for job in jobs:
         queues.setdefault(partner(job), []).append(job)

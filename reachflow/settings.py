@@ -76,10 +76,13 @@ class Settings(BaseSettings):
         "it, a work package gives the media file's path on the vendor's storage.",
     )
     quality_mode: Literal["auto", "fast", "best"] = Field(
-        default="auto",
-        description="Speech recognition quality for English: 'best' decodes with multilingual base "
-        "(fewer errors on hard voices, about twice the recognition time), 'fast' with tiny.en, 'auto' "
-        "picks 'best' when the job's deadline leaves room for it (reachflow/asr/quality.py).",
+        default="fast",
+        description="Speech recognition quality for English: 'fast' decodes with tiny.en (with base as "
+        "the second listener for dictionary terms and unsure numbers), 'best' with multilingual base "
+        "(lower WER on two of the bench's three voices, but fewer dictionary terms and amounts kept, "
+        "about twice the recognition time: README, caption quality), 'auto' picks 'best' when the "
+        "job's deadline leaves room for it (reachflow/asr/quality.py). 'fast' is the default because "
+        "it is the mode that meets every caption-quality target.",
     )
     retry_delay_scale: float = Field(
         default=1.0,

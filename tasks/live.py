@@ -58,6 +58,7 @@ log = logging.getLogger("reachflow.live")
 CLOSE_INVALID_TOKEN = 4401
 TOKEN_WAIT_SECONDS = 5.0
 ALLOCATION_PREFIX = "live-caption-"
+PORT_CLAIM_PREFIX = "live-port-"  # one Prefect variable per port in use, its value the task id
 
 
 def feature_name(task_id: int) -> str:
@@ -206,33 +207,106 @@ class Allocation:
         with contextlib.suppress(ValueError):
             await Secret.adelete(name)
             released = True
-        if await Variable.aget(name, default=None) is not None:  # type: ignore[func-returns-value]
+        ports = await Variable.aget(name, default=None)  # type: ignore[func-returns-value]
+        if ports is not None:
             await Variable.aunset(name)
             released = True
+        if isinstance(ports, dict):
+            await _drop_claims(task_id, [int(ports[k]) for k in ("rtmp_port", "ws_port") if k in ports])
         return released
 
     @staticmethod
-    async def ports_in_use() -> set[int]:
-        """Ports given to tasks that still hold an allocation."""
-        from prefect.client.orchestration import get_client
+    async def claim_ports(task_id: int, candidates: range, count: int = 2) -> list[int]:
+        """Claim ``count`` free ports of ``candidates`` for a task, safely against concurrent claims.
 
-        used: set[int] = set()
-        found: list[dict[str, Any]] = []
+        Each port is claimed by creating the Prefect variable ``live-port-<port>`` (value: the task
+        id); the server refuses a second variable of the same name, so two provisioning runs at once
+        never get the same port. A port already claimed for this same task (a retried run) is
+        taken back.
+
+        Raises:
+            PermanentError: fewer than ``count`` ports are free.
+        """
+        from prefect.client.orchestration import get_client
+        from prefect.client.schemas.actions import VariableCreate
+        from prefect.exceptions import ObjectAlreadyExists
+
+        used = await Allocation.ports_in_use(exclude_task=task_id)
+        chosen: list[int] = []
         async with get_client() as client:
-            while True:  # the server pages by 200 at most
-                response = await client._client.post(
-                    "/variables/filter",
-                    json={"limit": 200, "offset": len(found), "variables": {"name": {"like_": ALLOCATION_PREFIX}}},
-                )
-                page = response.json()
-                found.extend(page)
-                if len(page) < 200:
-                    break
-        for variable in found:
-            value = variable.get("value")
-            if str(variable.get("name", "")).startswith(ALLOCATION_PREFIX) and isinstance(value, dict):
-                used.update(int(value[k]) for k in ("rtmp_port", "ws_port") if k in value)
+            for port in candidates:
+                if port in used or not _bindable(port):
+                    continue
+                name = f"{PORT_CLAIM_PREFIX}{port}"
+                try:
+                    await client.create_variable(VariableCreate(name=name, value=task_id))
+                except ObjectAlreadyExists:
+                    existing = await client.read_variable_by_name(name)
+                    if existing is None or existing.value != task_id:
+                        continue
+                chosen.append(port)
+                if len(chosen) == count:
+                    return chosen
+        await _drop_claims(task_id, chosen)
+        raise PermanentError(
+            f"no free live-caption port in {candidates.start}-{candidates.stop - 1} (all taken by other live tasks)"
+        )
+
+    @staticmethod
+    async def ports_in_use(exclude_task: int | None = None) -> set[int]:
+        """Ports given to tasks that still hold an allocation or a port claim (but ``exclude_task``)."""
+        used: set[int] = set()
+        for variable in await _variables_like(ALLOCATION_PREFIX):
+            value, name = variable.get("value"), str(variable.get("name", ""))
+            if name.startswith(ALLOCATION_PREFIX) and isinstance(value, dict):
+                if name != f"{ALLOCATION_PREFIX}{exclude_task}":
+                    used.update(int(value[k]) for k in ("rtmp_port", "ws_port") if k in value)
+        for variable in await _variables_like(PORT_CLAIM_PREFIX):
+            name = str(variable.get("name", ""))
+            if name.startswith(PORT_CLAIM_PREFIX) and variable.get("value") != exclude_task:
+                with contextlib.suppress(ValueError):
+                    used.add(int(name.removeprefix(PORT_CLAIM_PREFIX)))
         return used
+
+
+async def _variables_like(prefix: str) -> list[dict[str, Any]]:
+    """Every Prefect variable whose name starts with ``prefix`` (the server pages by 200 at most)."""
+    from prefect.client.orchestration import get_client
+
+    found: list[dict[str, Any]] = []
+    async with get_client() as client:
+        while True:
+            response = await client._client.post(
+                "/variables/filter",
+                json={"limit": 200, "offset": len(found), "variables": {"name": {"like_": prefix}}},
+            )
+            page = response.json()
+            found.extend(page)
+            if len(page) < 200:
+                return found
+
+
+async def _drop_claims(task_id: int, ports: list[int]) -> None:
+    """Remove this task's claims on ``ports`` (a claim held by another task is left alone)."""
+    from prefect.client.orchestration import get_client
+    from prefect.exceptions import ObjectNotFound
+
+    async with get_client() as client:
+        for port in ports:
+            name = f"{PORT_CLAIM_PREFIX}{port}"
+            existing = await client.read_variable_by_name(name)
+            if existing is not None and existing.value == task_id:
+                with contextlib.suppress(ObjectNotFound):
+                    await client.delete_variable_by_name(name)
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("0.0.0.0", port))
+        except OSError:
+            return False
+    return True
 
 
 def port_is_open(port: int, host: str = "127.0.0.1") -> bool:
@@ -240,25 +314,6 @@ def port_is_open(port: int, host: str = "127.0.0.1") -> bool:
     with socket.socket() as sock:
         sock.settimeout(0.5)
         return sock.connect_ex((host, port)) == 0
-
-
-def free_ports(candidates: range, used: set[int], count: int = 2) -> list[int]:
-    """The first ``count`` ports of ``candidates`` not given to a task and bindable now."""
-    chosen: list[int] = []
-    for port in candidates:
-        if port in used:
-            continue
-        with socket.socket() as sock:
-            try:
-                sock.bind(("0.0.0.0", port))
-            except OSError:
-                continue
-        chosen.append(port)
-        if len(chosen) == count:
-            return chosen
-    raise PermanentError(
-        f"no free live-caption port in {candidates.start}-{candidates.stop - 1} (all taken by other live tasks)"
-    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ The steps under them:
   resumes with an HTTP Range request; 5xx is transient, 4xx permanent.
 * :func:`download_hls`: the m3u8 is parsed with ``m3u8``, the segments of one rendition fetched
   to disk, then repackaged into one file by ffmpeg (stream copy).
-* :func:`probe_media` / :func:`decode_to_wav`: ffprobe/ffmpeg; 16 kHz mono 16-bit WAV for
+* :func:`decode_to_wav` (probing with :func:`reachflow.audio.ffmpeg.probe`): 16 kHz mono 16-bit WAV for
   recognition (ffmpeg streams, so a 3-hour entry never sits in memory).
 * :func:`apply_content_deletion_policy`: local copies follow the REACH profile's policy.
 
@@ -20,7 +20,6 @@ Every message is redacted: a KS in a delivery URL never reaches a log or an errD
 
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess
 import time
@@ -35,6 +34,7 @@ import m3u8
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
+from reachflow.audio.ffmpeg import ffmpeg_reason, probe
 from reachflow.enums import ReachProfileContentDeletionPolicy as Policy
 from reachflow.errors import MediaError, PermanentError, TransientError, redact
 from reachflow.settings import get_settings
@@ -44,14 +44,12 @@ from tasks.job import KALTURA_RETRIES, ActiveJob
 __all__ = [
     "AudioInfo",
     "AudioTrack",
-    "MediaProbe",
     "apply_content_deletion_policy",
     "decode_audio",
     "decode_to_wav",
     "download_hls",
     "download_progressive",
     "fetch_media",
-    "probe_media",
     "purge_expired",
 ]
 
@@ -175,40 +173,8 @@ def download_hls(playlist_url: str, dest: Path, *, max_bytes: int, timeout_secon
     )
     shutil.rmtree(folder, ignore_errors=True)
     if result.returncode != 0:
-        raise MediaError(f"media could not be decoded: {_ffmpeg_reason(result.stderr)}")
+        raise MediaError(f"media could not be decoded: {ffmpeg_reason(result.stderr)}")
     return dest
-
-
-@dataclass(frozen=True)
-class MediaProbe:
-    has_audio: bool
-    has_video: bool
-    duration: float
-
-
-def _ffmpeg_reason(stderr: str) -> str:
-    lines = [line.strip() for line in stderr.strip().splitlines() if line.strip()]
-    reason = lines[-1] if lines else "unknown error"
-    return redact(reason.split(": ", 1)[-1])[:120]
-
-
-def probe_media(path: Path) -> MediaProbe:
-    """What the file holds; an unreadable file is ``MediaError('media could not be decoded: …')``."""
-    result = subprocess.run(
-        ["ffprobe", "-v", "error", "-show_streams", "-show_format", "-of", "json", str(path)],
-        capture_output=True,
-        text=True,
-    )
-    if result.returncode != 0:
-        raise MediaError(f"media could not be decoded: {_ffmpeg_reason(result.stderr)}")
-    info = json.loads(result.stdout or "{}")
-    streams = info.get("streams", [])
-    duration = float(info.get("format", {}).get("duration") or 0.0)
-    return MediaProbe(
-        has_audio=any(s.get("codec_type") == "audio" for s in streams),
-        has_video=any(s.get("codec_type") == "video" for s in streams),
-        duration=duration,
-    )
 
 
 @dataclass(frozen=True)
@@ -220,8 +186,7 @@ class AudioInfo:
 
 def decode_to_wav(src: Path, dest: Path, sample_rate: int = 16000) -> AudioInfo:
     """16 kHz mono 16-bit WAV of ``src``'s first audio stream (ffmpeg streams; memory stays flat)."""
-    probe = probe_media(src)
-    if not probe.has_audio:
+    if not probe(src).has_audio:
         raise MediaError("media has no audio track")
     result = subprocess.run(
         [
@@ -246,7 +211,7 @@ def decode_to_wav(src: Path, dest: Path, sample_rate: int = 16000) -> AudioInfo:
         text=True,
     )
     if result.returncode != 0 or not dest.exists() or dest.stat().st_size <= 44:
-        raise MediaError(f"media could not be decoded: {_ffmpeg_reason(result.stderr)}")
+        raise MediaError(f"media could not be decoded: {ffmpeg_reason(result.stderr)}")
     duration = (dest.stat().st_size - 44) / (2 * sample_rate)
     return AudioInfo(path=dest, duration=duration, sample_rate=sample_rate)
 
@@ -341,16 +306,16 @@ def fetch_media(
                 target = download_hls(
                     source.url, workdir / f"source-{flavor.id}-hls.ts", max_bytes=max_bytes, timeout_seconds=timeout
                 )
-            probe = probe_media(target)
+            info = probe(target)
         except MediaError as exc:
             reason = "undecodable" if "could not be decoded" in exc.message else exc.message
             problems.append(f"{flavor.id} {reason}")
             continue
-        missing = [need for need in needs if not (probe.has_video if need == "video" else probe.has_audio)]
+        missing = [need for need in needs if not (info.has_video if need == "video" else info.has_audio)]
         if missing:
             problems.append(f"{flavor.id} has no {missing[0]} track")
             continue
-        logger.info("Fetched flavor %s (%s bytes, %.1f s)", flavor.id, target.stat().st_size, probe.duration)
+        logger.info("Fetched flavor %s (%s bytes, %.1f s)", flavor.id, target.stat().st_size, info.duration)
         return target
     for need in needs:
         if problems and all(p.endswith(f"no {need} track") for p in problems):

@@ -68,3 +68,24 @@ def test_invariants(raw: list[tuple[int, int]]) -> None:
         for other, total in remaining.items():
             if counts.get(other, 0) < total:  # other still has work waiting
                 assert counts[job.partner] <= counts.get(other, 0) + 1
+
+
+def test_urgent_jobs_go_first_in_the_same_fair_order() -> None:
+    # A live event starts at a fixed time: its task goes ahead of older file jobs, and two urgent
+    # tasks keep the fair order among themselves.
+    jobs = [J(1, 0, 1), J(1, 1, 2), J(2, 2, 3), J(2, 9, 40), J(1, 8, 41)]
+
+    def urgent(job: J) -> bool:
+        return job.id >= 40
+
+    ordered = fair_order(
+        jobs, partner=lambda j: j.partner, created_at=lambda j: j.created, task_id=lambda j: j.id, urgent=urgent
+    )
+    assert [j.id for j in ordered] == [41, 40, 1, 3, 2]
+    assert fair_order(
+        jobs,
+        partner=lambda j: j.partner,
+        created_at=lambda j: j.created,
+        task_id=lambda j: j.id,
+        urgent=lambda j: False,
+    ) == order(jobs)

@@ -153,6 +153,10 @@ def _run_demo(
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "PREFECT_WORKER_QUERY_SECONDS": "2",
         "PREFECT_RUNNER_POLL_FREQUENCY": "2",
+        # Prefect on SQLite answers 503 ("database is locked") while a dozen runs start at once on
+        # two cores; Prefect's client retries 5 times (2+4+...+32 s) and a worker then drops the run
+        # it was submitting ("Failed to submit flow run"). Seven retries wait up to ~4 minutes.
+        "PREFECT_CLIENT_MAX_RETRIES": "7",
         "PREFECT_UI_API_URL": api_url,
         "REACHFLOW_PROJECT_DIR": str(project),
         "REACHFLOW_HOME": str(root / "work"),

@@ -6,7 +6,8 @@ lecture speech, three voices, 2 threads; see the README's caption-quality table)
 the hard voices, about twice the recognition time. Other languages already use base, so for them
 ``best`` changes nothing and costs nothing.
 
-:func:`choose_quality` is the rule the captions flow applies: ``best`` when the time left before
+:func:`choose_quality` is the rule the captions flow applies under ``REACHFLOW_QUALITY_MODE=auto``
+(the default is ``fast``: best mode keeps fewer dictionary terms and amounts): ``best`` when the time left before
 the job's deadline covers everything queued ahead of it plus ``safety`` times the best mode's
 expected recognition time plus the fixed work of a job (download, decode, delivery).
 """

@@ -9,9 +9,16 @@ import re
 import subprocess
 from dataclasses import dataclass
 
-from reachflow.errors import MediaError
+from reachflow.errors import MediaError, redact
 
-__all__ = ["Loudness", "MediaInfo", "measure_loudness", "probe", "run_ffmpeg"]
+__all__ = ["Loudness", "MediaInfo", "ffmpeg_reason", "measure_loudness", "probe", "run_ffmpeg"]
+
+
+def ffmpeg_reason(stderr: str) -> str:
+    """The last line ffmpeg/ffprobe logged, without its source prefix, redacted, at most 120 characters."""
+    lines = [line.strip() for line in stderr.strip().splitlines() if line.strip()]
+    reason = lines[-1] if lines else "unknown error"
+    return redact(reason.split(": ", 1)[-1])[:120]
 
 
 def run_ffmpeg(args: list[str], *, timeout: float = 3600.0) -> str:
@@ -45,10 +52,10 @@ class MediaInfo:
 
 
 def probe(path: str | os.PathLike[str]) -> MediaInfo:
-    """ffprobe ``path``.
+    """ffprobe ``path`` (a cover picture attached to audio is not a video track).
 
     Raises:
-        MediaError: the file cannot be read as media.
+        MediaError: ``media could not be decoded: <ffprobe's reason>``.
     """
     result = subprocess.run(
         ["ffprobe", "-v", "error", "-show_format", "-show_streams", "-of", "json", os.fspath(path)],
@@ -57,7 +64,7 @@ def probe(path: str | os.PathLike[str]) -> MediaInfo:
         timeout=120,
     )
     if result.returncode != 0:
-        raise MediaError(f"the media cannot be decoded: {result.stderr.strip()[:120]}")
+        raise MediaError(f"media could not be decoded: {ffmpeg_reason(result.stderr)}")
     data = json.loads(result.stdout or "{}")
     streams = data.get("streams", [])
     audio = next((s for s in streams if s.get("codec_type") == "audio"), None)

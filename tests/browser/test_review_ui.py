@@ -65,6 +65,9 @@ def test_resume_from_the_prefect_ui_form(
         wait_for_run(run.id, suspended("review-1"), what="the question")
         with headless_chromium() as browser:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            # The UI renders slowly while the rest of the suite loads both cores: wait up to 90 s per
+            # step (Playwright's 30 s made this test flaky under load), never less.
+            page.set_default_timeout(90_000)
             # Find the waiting run the way an operator does: the runs list, then the run's page.
             page.goto(f"{prefect_ui}/runs")
             page.get_by_text("captions-2001-8101").first.click()

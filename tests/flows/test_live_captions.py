@@ -303,3 +303,30 @@ def test_caption_socket_refuses_a_wrong_token_and_resends_after_a_reconnect() ->
         assert not port_is_open(port)
 
     asyncio.run(scenario_())
+
+
+def test_provisioning_runs_at_once_never_share_a_port() -> None:
+    # Four live tasks provisioned at the same moment (discovery starts them together): each port is
+    # claimed through a Prefect variable the server creates once, so no two tasks get the same port.
+    ports = range(19620, 19640)
+    tasks = (9101, 9102, 9103, 9104)
+
+    async def claim_all() -> list[list[int]]:
+        return list(await asyncio.gather(*(Allocation.claim_ports(t, ports) for t in tasks)))
+
+    claims = asyncio.run(claim_all())
+    flat = [p for claim in claims for p in claim]
+    assert len(flat) == 8 and len(set(flat)) == 8, claims
+    assert asyncio.run(Allocation.ports_in_use()) >= set(flat)
+    # A retried provisioning run of the same task takes its own ports back, not new ones.
+    assert asyncio.run(Allocation.claim_ports(9101, ports)) == claims[0]
+    # Releasing a task frees its ports (and only its ports) for the next task.
+    first = Allocation.new(9101, "127.0.0.1", *claims[0])
+    asyncio.run(first.save())
+    assert asyncio.run(Allocation.release(9101))
+    in_use = asyncio.run(Allocation.ports_in_use())
+    assert not in_use & set(claims[0]) and in_use >= set(flat) - set(claims[0])
+    for task_id, claim in zip(tasks[1:], claims[1:], strict=True):
+        asyncio.run(Allocation(task_id, "127.0.0.1", *claim, "k", "t").save())
+        asyncio.run(Allocation.release(task_id))
+    assert not asyncio.run(Allocation.ports_in_use()) & set(flat)
