@@ -17,10 +17,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Protocol, TypeVar
 
-__all__ = ["Hear", "recheck_numbers", "tidy_numbers", "trim_trailing_hallucination"]
+from reachflow.asr.base import RecognizedWord
+from reachflow.asr.vocabulary import MIN_GAIN, WEIGH_BELOW, Weigh
+
+__all__ = [
+    "Hear",
+    "NumberVerdict",
+    "confusable_numbers",
+    "recheck_numbers",
+    "tidy_numbers",
+    "trim_trailing_hallucination",
+    "weigh_confusable_numbers",
+]
 
 
 class _Timed(Protocol):
@@ -217,3 +228,119 @@ def recheck_numbers(
         out[k] = replace(word, text=text, probability=heard[0].probability)  # type: ignore[type-var]
         changed.append((word.text, text))
     return out, changed
+
+
+# --------------------------------------------------------------------------------------------
+# "-teen" / "-ty": numbers that sound alike, settled on the audio.
+
+MAX_NUMBER_WEIGHS = 20  # confusable numbers weighed per transcript (each re-encodes a few seconds, once or twice)
+_PLAIN_NUMBER = re.compile(
+    r"^([^\w]*?)(\d{1,3}(?:,\d{3})+|\d+)([^\w]*)$"
+)  # "$14", "40.", "14,000", "2014," (no decimals)
+
+
+def _teen_ty(value: int) -> int | None:
+    """13–19 ↔ 30–90 in the last two digits of ``value`` ("fourteen" / "forty", "one hundred
+    fourteen" / "one hundred forty", "twenty fourteen" / "twenty forty"), else ``None``."""
+    last = value % 100
+    if 13 <= last <= 19:
+        return value - last + (last - 10) * 10
+    if last in (30, 40, 50, 60, 70, 80, 90):
+        return value - last + last // 10 + 10
+    return None
+
+
+def confusable_numbers(text: str, language: str | None = "en") -> list[str]:
+    """The written forms of the numbers an English listener confuses with the number in ``text``.
+
+    Only the "-teen" / "-ty" pairs (13 ↔ 30 … 19 ↔ 90), where they are the number's last spoken
+    word: its last two digits ("14" ↔ "40", "114" ↔ "140", "2014" ↔ "2040"), or the thousands of
+    a round thousand ("14,000" ↔ "40,000"). The word's sign, percent and punctuation are kept,
+    and thousands separators where the word had them. Numbers with decimals, ordinals ("14th"),
+    times ("14:30"), words with letters, and other languages have none.
+
+    Args:
+        text: one recognised word.
+        language: ISO 639-1 code of the words.
+
+    Returns:
+        The alternatives (at most two), empty when there are none.
+
+    Example:
+        >>> confusable_numbers("$14."), confusable_numbers("40%"), confusable_numbers("12.5%")
+        (['$40.'], ['14%'], [])
+    """
+    if (language or "en").replace("_", "-").split("-")[0].lower() != "en":
+        return []
+    m = _PLAIN_NUMBER.match(text.strip())
+    if m is None or "." in m.group(1) or (m.group(3) and m.group(3)[0] in ":/-"):
+        return []
+    lead, digits, trail = m.groups()
+    value = int(digits.replace(",", ""))
+    if digits.startswith("0"):
+        return []
+    candidates = [_teen_ty(value)]
+    if value >= 1000 and value % 1000 == 0:
+        thousands = _teen_ty(value // 1000)
+        candidates.append(None if thousands is None else thousands * 1000)
+    out: list[str] = []
+    for alternative in candidates:
+        if alternative is None:
+            continue
+        written = f"{alternative:,}" if "," in digits else str(alternative)
+        if f"{lead}{written}{trail}" not in out:
+            out.append(f"{lead}{written}{trail}")
+    return out
+
+
+@dataclass(frozen=True)
+class NumberVerdict:
+    """One confusable number weighed on the audio: as heard, the alternative, and the
+    ``alternative − heard`` log-probability margin (of the listener least in favour, if several)."""
+
+    heard: str
+    alternative: str
+    margin: float
+
+    @property
+    def accepted(self) -> bool:
+        """The alternative explains the audio at least ``MIN_GAIN`` nats better than what was heard."""
+        return self.margin >= MIN_GAIN
+
+
+def weigh_confusable_numbers(
+    words: Sequence[RecognizedWord], weigh: Weigh, language: str | None = "en"
+) -> tuple[list[RecognizedWord], list[NumberVerdict]]:
+    """Numbers heard as their "-teen" / "-ty" twin ("40" for a spoken "fourteen"), settled on the audio.
+
+    Every number heard with probability below ``WEIGH_BELOW`` that has a confusable alternative
+    (:func:`confusable_numbers`) is weighed the way a dictionary sound-alike is
+    (:func:`reachflow.asr.vocabulary.weigh_sound_alikes`): ``weigh`` forces the words around it,
+    as heard and with the alternative in its place, on their audio (the engine's listener here is
+    base alone, see ``FasterWhisperEngine._weigher``). The alternative replaces the number only
+    when it is better by ``MIN_GAIN`` nats; otherwise what was heard stays. At most
+    ``MAX_NUMBER_WEIGHS`` are weighed.
+
+    Args:
+        words: recognised words in time order (pieces joined).
+        weigh: the audio's log-probabilities, see :data:`reachflow.asr.vocabulary.Weigh`.
+        language: ISO 639-1 code of the words (only English has these pairs).
+
+    Returns:
+        The words (a replaced number keeps its time and probability) and every verdict, in order.
+    """
+    out = list(words)
+    verdicts: list[NumberVerdict] = []
+    for i, word in enumerate(words):
+        if len(verdicts) >= MAX_NUMBER_WEIGHS:
+            break
+        if word.probability >= WEIGH_BELOW:
+            continue
+        for alternative in confusable_numbers(word.text, language)[: MAX_NUMBER_WEIGHS - len(verdicts)]:
+            heard_lp, alternative_lp = weigh(out, i, 1, alternative)
+            verdict = NumberVerdict(word.text, alternative, alternative_lp - heard_lp)
+            verdicts.append(verdict)
+            if verdict.accepted:
+                out[i] = replace(word, text=alternative)
+                break
+    return out, verdicts

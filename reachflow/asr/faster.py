@@ -15,6 +15,9 @@ What ``transcribe`` adds to faster-whisper's own decoding, each for a failure me
   weighed on the audio by two listeners (:meth:`FasterWhisperEngine._weigher`);
 * **numbers heard twice**: a number tiny.en was unsure of ("page 40" for "fourteen") is decoded
   again by base, whose hearing wins when it is more confident (:func:`reachflow.asr.cleanup.recheck_numbers`);
+* **"-teen" / "-ty"**: a number below 0.9 confidence with a confusable twin ("40" / "14") is weighed on
+  the audio the way a sound-alike term is, by base (tiny.en's own score repeats its mishearing), and
+  the twin is taken only when it is ``MIN_GAIN`` more likely (:func:`reachflow.asr.cleanup.weigh_confusable_numbers`);
 * **quality mode**: ``quality="best"`` decodes English with multilingual base (:mod:`reachflow.asr.quality`).
 """
 
@@ -49,7 +52,7 @@ from reachflow.asr.base import (
     read_wav,
     wav_info,
 )
-from reachflow.asr.cleanup import recheck_numbers
+from reachflow.asr.cleanup import recheck_numbers, weigh_confusable_numbers
 from reachflow.asr.models import ModelUnavailable, is_multilingual, resolve_model
 from reachflow.asr.vocabulary import Confirm, Weigh, Weighed, snap_to_dictionary
 from reachflow.errors import UnsupportedJob
@@ -536,7 +539,9 @@ class FasterWhisperEngine:
         confirm = self._confirmer(audio, info.duration, code, dictionary, model_path, checks)
         weighed: list[Weighed] = []
         weigh = self._weigher(audio, info.duration, code, prompt, model_path, weighed)
-        merged, snapped = snap_to_dictionary(merged, dictionary, code or "en", confirm=confirm, weigh=weigh)
+        merged, snapped = snap_to_dictionary(
+            merged, dictionary, code or "en", confirm=confirm, weigh=weigh if prompt is not None else None
+        )
         if checks[0]:
             passes.append(f"dictionary check: {checks[0]} word(s) heard again with the prompt, {checks[1]} confirmed")
         if weighed:
@@ -548,6 +553,16 @@ class FasterWhisperEngine:
         merged, note = self._recheck_numbers(audio, merged, code, model_path)
         if note:
             passes.append(note)
+        try:
+            hear = self._weigher(audio, info.duration, code, prompt, model_path, [], strongest_only=True)
+            merged, verdicts = weigh_confusable_numbers(merged, hear, code)
+        finally:
+            self._release_fallback()
+        if verdicts:
+            shown = ", ".join(
+                f"{v.heard} → {v.alternative} {'taken' if v.accepted else 'kept'} ({v.margin:+.1f})" for v in verdicts
+            )
+            passes.append(f"teen/ty check: {len(verdicts)} number(s) weighed on the audio: {shown}")
         return Transcript(
             words=merged,
             language=code or "",
@@ -611,7 +626,9 @@ class FasterWhisperEngine:
         prompt: str | None,
         model_path: Path,
         log: list[Weighed],
-    ) -> Weigh | None:
+        *,
+        strongest_only: bool = False,
+    ) -> Weigh:
         """Audio evidence for a run that only sounds like a term: the words within ``CHECK_CONTEXT``
         seconds of it, as heard and with the term in its place, forced on their audio
         (:meth:`_forced_logprobs`, after the dictionary prompt the decode had) by two listeners, the
@@ -619,11 +636,18 @@ class FasterWhisperEngine:
         verdict is the one less in favour of the term. On the bench's misses both favour the term
         by 1.7–9 nats; one listener alone let false ones through ("doodle" → "Moodle" +4.1 on
         tiny.en, −3.5 on base; a real "web media" +1.3 on base, −3.8 on tiny.en), and base's
-        "noodles" for "noodle" came within +0.9 / +5.8 of "Moodle" (kept: under ``MIN_GAIN``)."""
-        if prompt is None:
-            return None
+        "noodles" for "noodle" came within +0.9 / +5.8 of "Moodle" (kept: under ``MIN_GAIN``).
+
+        ``strongest_only``: one listener, base (the multilingual model, whichever decoded), for a
+        number against its "-teen" / "-ty" twin (:func:`reachflow.asr.cleanup.weigh_confusable_numbers`),
+        with or without a prompt. There tiny.en's score repeats its own mishearing: on the 77 clips
+        of ``bench/number_twins.py`` tiny.en wrote the twin 3 times and scored its twin 2.5 nats
+        above the spoken number each time, where base preferred the spoken one by 2.6–6.5; base
+        never preferred the twin of a number tiny.en heard right (0 of 73)."""
         other = self.model_path if model_path != self.model_path else self._fallback_path(model_path)
         listeners = [model_path] if other == model_path else [model_path, other]
+        if strongest_only:
+            listeners = [model_path if is_multilingual(model_path) else other]
 
         def weigh(words: Sequence[RecognizedWord], i: int, n: int, text: str) -> tuple[float, float]:
             first, last = i, i + n

@@ -1,0 +1,69 @@
+"""A "-teen" / "-ty" number settled on real speech: "40" heard where the speaker said "fourteen" becomes
+"14"; a spoken "forty" stays "40" (espeak-ng audio, tiny.en decoding, base listening)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from reachflow.asr.base import RecognizedWord, read_wav, wav_info
+from reachflow.asr.cleanup import NumberVerdict, weigh_confusable_numbers
+from reachflow.asr.faster import FasterWhisperEngine
+from reachflow.asr.synthetic import LECTURE_DICTIONARY, synthesize
+from reachflow.asr.vocabulary import Weighed
+
+
+def _heard_as(engine: FasterWhisperEngine, wav: Path, heard: str) -> list[RecognizedWord]:
+    """The clip's words as tiny.en times them, with its one number written as ``heard`` (unsure)."""
+    decoded = engine._decode(
+        read_wav(wav), 0.0, language="en", prompt=None, hotwords=None, word_timestamps=True, vad_filter=False
+    )
+    numbers = [k for k, w in enumerate(decoded.words) if any(c.isdigit() for c in w.text)]
+    assert len(numbers) == 1, [w.text for w in decoded.words]
+    words = list(decoded.words)
+    words[numbers[0]] = RecognizedWord(words[numbers[0]].start, words[numbers[0]].end, heard, 0.6)
+    return words
+
+
+def _settle(engine: FasterWhisperEngine, wav: Path, words: list[RecognizedWord]) -> tuple[str, list[NumberVerdict]]:
+    listened: list[Weighed] = []
+    weigh = engine._weigher(
+        str(wav), wav_info(wav).duration, "en", None, engine.model_path, listened, strongest_only=True
+    )
+    out, verdicts = weigh_confusable_numbers(words, weigh, "en")
+    engine._release_fallback()
+    return " ".join(w.text for w in out), verdicts
+
+
+def test_a_number_written_as_its_twin_is_restored_and_a_spoken_forty_stays(
+    tiny: FasterWhisperEngine, speech_dir: Path
+) -> None:
+    fourteen = synthesize("We counted fourteen students in the room this morning.", speech_dir / "n14.wav")
+    forty = synthesize("We counted forty students in the room this morning.", speech_dir / "n40.wav")
+
+    text, verdicts = _settle(tiny, fourteen, _heard_as(tiny, fourteen, "40"))
+    assert "counted 14 students" in text, verdicts
+    assert [(v.heard, v.alternative, v.accepted) for v in verdicts] == [("40", "14", True)]
+
+    text, verdicts = _settle(tiny, forty, _heard_as(tiny, forty, "40"))
+    assert "counted 40 students" in text, verdicts
+    assert [(v.heard, v.alternative, v.accepted) for v in verdicts] == [("40", "14", False)]
+    assert verdicts[0].margin < -1.0  # the audio says "forty", clearly
+
+
+def test_tiny_en_hearing_forty_for_a_spoken_fourteen_is_corrected(tiny: FasterWhisperEngine, speech_dir: Path) -> None:
+    # A real mishearing: tiny.en writes "40." (p 0.85) for espeak en+f3's "page fourteen", and scores
+    # "40." above "14." on the audio itself (−2.5 nats, bench/number_twins.py); base hears "14." (+5.6).
+    clip = synthesize(
+        "The rest of the steps are described in the handbook on page fourteen.", speech_dir / "p14.wav", "en+f3"
+    )
+    transcript = tiny.transcribe(clip, language="en", dictionary=list(LECTURE_DICTIONARY))
+    assert transcript.words[-1].text == "14.", [w.text for w in transcript.words]
+    assert any("40. → 14. taken" in p for p in transcript.passes), transcript.passes
+
+
+def test_a_spoken_forty_heard_unsure_stays_forty(tiny: FasterWhisperEngine, speech_dir: Path) -> None:
+    forty = synthesize("We counted forty students in the room this morning.", speech_dir / "n40.wav")
+    transcript = tiny.transcribe(forty, language="en")
+    assert "40" in [w.text.strip(".,") for w in transcript.words]
+    # tiny.en hears this "40" at p 0.61: base weighs it against "14" on the audio, and keeps it.
+    assert any(p.startswith("teen/ty check") and "40 → 14 kept" in p for p in transcript.passes), transcript.passes
