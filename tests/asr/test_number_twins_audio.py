@@ -5,22 +5,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reachflow.asr.base import RecognizedWord, read_wav, wav_info
+from reachflow.asr.base import RecognizedWord, wav_info
 from reachflow.asr.cleanup import NumberVerdict, weigh_confusable_numbers
 from reachflow.asr.faster import FasterWhisperEngine
 from reachflow.asr.synthetic import LECTURE_DICTIONARY, synthesize
 from reachflow.asr.vocabulary import Weighed
+from tests.asr.heard import words_heard_as
 
 
 def _heard_as(engine: FasterWhisperEngine, wav: Path, heard: str) -> list[RecognizedWord]:
     """The clip's words as tiny.en times them, with its one number written as ``heard`` (unsure)."""
-    decoded = engine._decode(
-        read_wav(wav), 0.0, language="en", prompt=None, hotwords=None, word_timestamps=True, vad_filter=False
-    )
-    numbers = [k for k, w in enumerate(decoded.words) if any(c.isdigit() for c in w.text)]
-    assert len(numbers) == 1, [w.text for w in decoded.words]
-    words = list(decoded.words)
-    words[numbers[0]] = RecognizedWord(words[numbers[0]].start, words[numbers[0]].end, heard, 0.6)
+    words = words_heard_as(engine, wav, lambda text: any(c.isdigit() for c in text), heard, 0.6)
+    assert sum(w.text == heard for w in words) == 1, [w.text for w in words]
     return words
 
 

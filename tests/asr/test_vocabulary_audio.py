@@ -5,22 +5,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reachflow.asr.base import RecognizedWord, dictionary_prompt, read_wav, wav_info
+from reachflow.asr.base import RecognizedWord, dictionary_prompt, wav_info
 from reachflow.asr.faster import FasterWhisperEngine
 from reachflow.asr.synthetic import LECTURE_DICTIONARY, synthesize
 from reachflow.asr.vocabulary import Weighed, snap_to_dictionary
+from tests.asr.heard import words_heard_as
 
 
 def _heard(engine: FasterWhisperEngine, wav: Path, said: str, heard: str) -> list[RecognizedWord]:
     """The clip's words as tiny.en times them, with the word ``said`` written as ``heard`` (unsure)."""
-    decoded = engine._decode(
-        read_wav(wav), 0.0, language="en", prompt=None, hotwords=None, word_timestamps=True, vad_filter=False
-    )
-    words = [
-        RecognizedWord(w.start, w.end, heard, 0.4) if w.text.strip(".,") in (said, heard) else w for w in decoded.words
-    ]
-    assert heard in [w.text for w in words], [w.text for w in decoded.words]
-    return words
+    return words_heard_as(engine, wav, lambda text: text.strip(".,") in (said, heard), heard, 0.4)
 
 
 def _snap(engine: FasterWhisperEngine, wav: Path, words: list[RecognizedWord]) -> tuple[str, list[Weighed]]:
