@@ -123,7 +123,7 @@ class VisualDraft:
 )
 def prepare_descriptions(active: ActiveJob) -> VisualDraft:
     """Fetch the video, find its shots, keyframes, on-screen text and faces, and describe them."""
-    from reachflow.audio.ffmpeg import probe
+    from reachflow.ffmpeg import probe
     from reachflow.visual.describe import analyse_shots
     from reachflow.visual.sheet import contact_sheet
 

@@ -33,9 +33,9 @@ from pathlib import Path
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from reachflow.audio.ffmpeg import probe
 from reachflow.audio.mix import Bitrate, clear_audio
 from reachflow.errors import MediaError, UnsupportedJob
+from reachflow.ffmpeg import probe
 from reachflow.models import FlavorInfo, Job
 from tasks.delivery import task_tag
 from tasks.job import KALTURA_RETRIES, ActiveJob, job_workdir

@@ -64,8 +64,8 @@ class ChapterDraft:
 
 
 def _shot_cuts(media: Path) -> tuple[list[float], str]:
-    from reachflow.audio.ffmpeg import probe
     from reachflow.errors import MediaError
+    from reachflow.ffmpeg import probe
     from reachflow.visual.shots import detect_shots
 
     try:

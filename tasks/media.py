@@ -11,7 +11,7 @@ The steps under them:
   resumes with an HTTP Range request; 5xx is transient, 4xx permanent.
 * :func:`download_hls`: the m3u8 is parsed with ``m3u8``, the segments of one rendition fetched
   to disk, then repackaged into one file by ffmpeg (stream copy).
-* :func:`decode_to_wav` (probing with :func:`reachflow.audio.ffmpeg.probe`): 16 kHz mono 16-bit WAV for
+* :func:`decode_to_wav` (probing with :func:`reachflow.ffmpeg.probe`): 16 kHz mono 16-bit WAV for
   recognition (ffmpeg streams, so a 3-hour entry never sits in memory).
 * :func:`apply_content_deletion_policy`: local copies follow the REACH profile's policy.
 
@@ -34,9 +34,9 @@ import m3u8
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from reachflow.audio.ffmpeg import ffmpeg_reason, probe
 from reachflow.enums import ReachProfileContentDeletionPolicy as Policy
 from reachflow.errors import MediaError, PermanentError, TransientError, redact
+from reachflow.ffmpeg import ffmpeg_reason, probe
 from reachflow.settings import get_settings
 from tasks.http import check_status, is_transport_failure, transport_error
 from tasks.job import KALTURA_RETRIES, ActiveJob

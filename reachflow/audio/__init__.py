@@ -8,51 +8,17 @@
 * :mod:`reachflow.audio.pauses`: speech pauses (>= 2 s) from voice activity, where descriptions go.
 * :mod:`reachflow.audio.tracks`: whole tracks from a script (what the flows call), and the checks
   of a track a person recorded.
-* :mod:`reachflow.audio.ffmpeg`: ffprobe and loudness measurement.
+* ffprobe and loudness measurement: :mod:`reachflow.ffmpeg` (re-exported here; outside this package
+  so that a flow probing media does not import the mixing code and numpy).
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from reachflow.audio.ffmpeg import Loudness, MediaInfo, measure_loudness, probe
-    from reachflow.audio.fit import FitFinding, PlacedUtterance, Placement, Utterance, fit_to_slot, place_utterances
-    from reachflow.audio.mix import MixResult, clear_audio, voice_over_mix
-    from reachflow.audio.pauses import Pause, extract_speech_wav, find_pauses, speech_pauses
-    from reachflow.audio.tracks import (
-        ScriptLine,
-        Track,
-        check_recorded_track,
-        conform_track,
-        make_track,
-        synthesize_script,
-    )
-
-# Each name is imported from its module when first used: the captions flow imports
-# reachflow.audio.ffmpeg (ffprobe) before it sets its task PROCESSING, and must not pay for
-# numpy, the voices and the mixing code it never uses.
-_HOME = {
-    **dict.fromkeys(("Loudness", "MediaInfo", "measure_loudness", "probe"), "ffmpeg"),
-    **dict.fromkeys(
-        ("FitFinding", "PlacedUtterance", "Placement", "Utterance", "fit_to_slot", "place_utterances"), "fit"
-    ),
-    **dict.fromkeys(("MixResult", "clear_audio", "voice_over_mix"), "mix"),
-    **dict.fromkeys(("Pause", "extract_speech_wav", "find_pauses", "speech_pauses"), "pauses"),
-    **dict.fromkeys(
-        ("ScriptLine", "Track", "check_recorded_track", "conform_track", "make_track", "synthesize_script"), "tracks"
-    ),
-}
-
-
-def __getattr__(name: str) -> Any:
-    """The re-exported ``name``, imported from its module on first use (PEP 562)."""
-    home = _HOME.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{home}"), name)
-
+from reachflow.audio.fit import FitFinding, PlacedUtterance, Placement, Utterance, fit_to_slot, place_utterances
+from reachflow.audio.mix import MixResult, clear_audio, voice_over_mix
+from reachflow.audio.pauses import Pause, extract_speech_wav, find_pauses, speech_pauses
+from reachflow.audio.tracks import ScriptLine, Track, check_recorded_track, conform_track, make_track, synthesize_script
+from reachflow.ffmpeg import Loudness, MediaInfo, measure_loudness, probe
 
 __all__ = [
     "FitFinding",

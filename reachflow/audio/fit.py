@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from reachflow.audio.ffmpeg import run_ffmpeg
+from reachflow.ffmpeg import run_ffmpeg
 from reachflow.voices.base import Speech, trim_silence
 
 __all__ = [

@@ -15,7 +15,7 @@ The mix, in bounded memory (10-minute blocks are never loaded whole):
    added, and the sum is written at half scale to a 16-bit WAV (so nothing clips: the original
    peaks at 1.0 and a levelled voice at 0.9).
 4. ``loudnorm`` two-pass: measure the mix (with ``ebur128``, see
-   :func:`~reachflow.audio.ffmpeg.measure_loudness`), then ``loudnorm`` with those measurements
+   :func:`~reachflow.ffmpeg.measure_loudness`), then ``loudnorm`` with those measurements
    normalises it to -23 LUFS integrated with a true peak of at most -2 dBTP (1 dB of margin for
    the AAC encoder) and the result is encoded.
 5. The result is measured; if the encoder pushed the true peak past -1 dBTP the gain is lowered
@@ -37,9 +37,9 @@ from typing import Literal
 import numpy as np
 
 from reachflow.audio.cbr import pad_to_constant_bitrate
-from reachflow.audio.ffmpeg import Loudness, measure_loudness, probe, run_ffmpeg
 from reachflow.audio.fit import PlacedUtterance
 from reachflow.errors import MediaError
+from reachflow.ffmpeg import Loudness, measure_loudness, probe, run_ffmpeg
 
 __all__ = ["MIX_RATE", "MixResult", "clear_audio", "voice_over_mix"]
 

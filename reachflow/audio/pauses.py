@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reachflow.asr.base import SAMPLE_RATE, iter_wav_blocks, wav_info
-from reachflow.audio.ffmpeg import run_ffmpeg
+from reachflow.ffmpeg import run_ffmpeg
 
 __all__ = ["MIN_PAUSE", "Pause", "extract_speech_wav", "find_pauses", "speech_pauses"]
 

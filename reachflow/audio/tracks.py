@@ -15,10 +15,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from reachflow.audio.ffmpeg import measure_loudness, probe
 from reachflow.audio.fit import FitFinding, Placement, Utterance, place_utterances
 from reachflow.audio.mix import Bitrate, MixResult, voice_over_mix
 from reachflow.errors import MediaError
+from reachflow.ffmpeg import measure_loudness, probe
 from reachflow.voices.base import Voice
 
 __all__ = ["ScriptLine", "Track", "check_recorded_track", "conform_track", "make_track", "synthesize_script"]

@@ -7,8 +7,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from reachflow.audio.ffmpeg import probe, run_ffmpeg
 from reachflow.errors import MediaError
+from reachflow.ffmpeg import probe, run_ffmpeg
 
 __all__ = ["SCENE_THRESHOLD", "Shot", "detect_shots", "extract_keyframes"]
 

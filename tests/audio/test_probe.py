@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from reachflow.audio.ffmpeg import probe
 from reachflow.errors import MediaError
+from reachflow.ffmpeg import probe
 
 
 def _ffmpeg(*args: str) -> None:
