@@ -1,6 +1,6 @@
 """The fault soak: the whole system under faults and kills, judged through the Kaltura API only.
 
-    .venv/bin/python bench/soak.py [--jobs 200] [--customers 5] [--seed 7] [--timeout 5400] [--postgres]
+    .venv/bin/python bench/soak.py [--jobs 200] [--customers 5] [--seed 7] [--timeout SECONDS] [--postgres]
     make soak SOAK_ARGS="--jobs 30"      make soak-postgres
 
 1. Generates a scenario of N machine-captions tasks across several customers: good media (short
@@ -76,6 +76,20 @@ WRITES = [
 ]
 CLIENT_TIMEOUT = 8  # the vendor block's request timeout: `delay` faults wait longer than this
 MIN_FAULTS = 100  # faults fired in all, at any size
+SECONDS_PER_JOB = 50  # the default limit, per job: 200 jobs → 2 h 47 min
+
+
+def default_timeout(jobs: int) -> int:
+    """Seconds before the soak judges whatever state the tasks are in, when ``--timeout`` is not given.
+
+    The limit is there to name a stuck run, not to time the machine: the soak ends as soon as every
+    task is final. The 200-job soak on SQLite (2026-12-02, 2 cores, one worker × 2) finished 1.7 tasks
+    a minute and was cut at a fixed 90 minutes with 44 tasks still queued or running; the limit now
+    grows with the jobs (``SECONDS_PER_JOB``), at least 30 minutes.
+    """
+    return max(1800, SECONDS_PER_JOB * jobs)
+
+
 FLOOR_PER_KIND = 4  # each kind fires at least about this often, at any size
 FAULT_KINDS = ("http_error", "delay", "drop", "drop_after", "kaltura_error", "expire_session")
 
@@ -720,12 +734,20 @@ def main() -> None:
     parser.add_argument("--kill-every", type=float, default=45.0, help="seconds between flow-run kills")
     parser.add_argument("--worker-limit", type=int, default=2, help="flow runs at once per worker")
     parser.add_argument("--workers", type=int, default=1, help="worker processes on the pool")
-    parser.add_argument("--timeout", type=int, default=5400, help="seconds before judging whatever state")
+    parser.add_argument(
+        "--timeout",
+        type=int,
+        default=None,
+        help=f"seconds before judging whatever state (default {SECONDS_PER_JOB} a job)",
+    )
     parser.add_argument("--min-faults", type=int, default=None, help=f"default: {MIN_FAULTS} at any size")
     parser.add_argument("--scenario", help="a scenario YAML instead of the generated one (judged loosely)")
     parser.add_argument("--faults", help="a fault plan YAML instead of the generated one")
     parser.add_argument("--postgres", action="store_true", help="Prefect on a throwaway PostgreSQL cluster")
-    sys.exit(soak(parser.parse_args()))
+    args = parser.parse_args()
+    if args.timeout is None:
+        args.timeout = default_timeout(args.jobs)
+    sys.exit(soak(args))
 
 
 if __name__ == "__main__":
