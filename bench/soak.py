@@ -77,6 +77,8 @@ WRITES = [
 CLIENT_TIMEOUT = 8  # the vendor block's request timeout: `delay` faults wait longer than this
 MIN_FAULTS = 100  # faults fired in all, at any size
 SECONDS_PER_JOB = 50  # the default limit, per job: 200 jobs → 2 h 47 min
+FLOOR_PER_KIND = 4  # each kind fires at least about this often, at any size
+FAULT_KINDS = ("http_error", "delay", "drop", "drop_after", "kaltura_error", "expire_session")
 
 
 def default_timeout(jobs: int) -> int:
@@ -88,10 +90,6 @@ def default_timeout(jobs: int) -> int:
     grows with the jobs (``SECONDS_PER_JOB``), at least 30 minutes.
     """
     return max(1800, SECONDS_PER_JOB * jobs)
-
-
-FLOOR_PER_KIND = 4  # each kind fires at least about this often, at any size
-FAULT_KINDS = ("http_error", "delay", "drop", "drop_after", "kaltura_error", "expire_session")
 
 
 def log(message: str) -> None:
