@@ -59,12 +59,27 @@ from reachflow.errors import UnsupportedJob
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-__all__ = ["MAX_WORD_SECONDS", "FasterWhisperEngine", "Quality", "speech_regions", "uncovered_speech"]
+__all__ = [
+    "MAX_WORD_SECONDS",
+    "FasterWhisperEngine",
+    "Quality",
+    "sentence_around",
+    "speech_regions",
+    "splice_hidden_words",
+    "stretched_words",
+    "uncovered_speech",
+]
 
 Quality = Literal["fast", "best"]
 # A recognised word covers at most this much speech when coverage is tested: after a skip,
 # Whisper's aligner stretches the next segment's words over the speech it jumped.
 MAX_WORD_SECONDS = 1.2
+# A word heard below STRETCHED_WORD_P and lasting at least STRETCHED_WORD_SECONDS may hide a skip
+# too short for the coverage test (espeak en+f3: "transcript [as plain text] for students" came
+# out "transcript for students", "for" at p 0.014 over 1.08 s): its sentence is decoded again.
+STRETCHED_WORD_P = 0.05
+STRETCHED_WORD_SECONDS = 0.8
+SENTENCE_PAUSE = 0.5  # a pause this long between words ends a sentence when no punctuation does
 MAX_DICTIONARY_CHECKS = 200  # re-decodes per transcript for "is this ordinary word the term?" (~0.5 s each)
 CHECK_CONTEXT = 2.0  # seconds of audio each side of a word being checked
 
@@ -310,6 +325,92 @@ def uncovered_speech(
     return gaps
 
 
+def stretched_words(words: Sequence[RecognizedWord]) -> list[int]:
+    """Indexes of words the model all but disowns yet stretched over more than a word's time."""
+    return [
+        i for i, w in enumerate(words) if w.probability < STRETCHED_WORD_P and w.end - w.start >= STRETCHED_WORD_SECONDS
+    ]
+
+
+def sentence_around(words: Sequence[RecognizedWord], index: int) -> tuple[int, int]:
+    """``(first, last)`` indexes of the sentence holding ``words[index]``.
+
+    A sentence ends at a word ending in ``.``, ``?`` or ``!``, or before a pause of
+    ``SENTENCE_PAUSE`` seconds.
+    """
+
+    def ends(i: int) -> bool:
+        return words[i].text.rstrip("\"')»”").endswith((".", "?", "!")) or (
+            i + 1 < len(words) and words[i + 1].start - words[i].end >= SENTENCE_PAUSE
+        )
+
+    first = index
+    while first > 0 and not ends(first - 1):
+        first -= 1
+    last = index
+    while last + 1 < len(words) and not ends(last):
+        last += 1
+    return first, last
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"[^\w']+", "", text.lower())
+
+
+def _clamp(word: RecognizedWord, start: float, end: float) -> RecognizedWord:
+    s = min(max(word.start, start), end)
+    return RecognizedWord(s, max(s, min(word.end, end)), word.text, word.probability)
+
+
+def splice_hidden_words(
+    sentence: Sequence[RecognizedWord], index: int, redo: Sequence[RecognizedWord], *, slack: float = 0.2
+) -> list[RecognizedWord] | None:
+    """The sentence with the words an unprompted re-decode heard inside a stretched word, or ``None``.
+
+    ``sentence[index]`` is the stretched, doubtful word; ``redo`` the same sentence's audio decoded
+    again. The two word sequences are aligned by their text; words ``redo`` has and ``sentence``
+    lacks, at least two, next to (or in place of) the stretched word and timed inside it, are
+    spliced in, and the stretched word takes the re-decode's timing. Everything else in the
+    sentence stays as first heard (the prompted decode keeps dictionary terms better).
+    """
+    from difflib import SequenceMatcher
+
+    word = sentence[index]
+    lo, hi = word.start - slack, word.end + slack
+    matcher = SequenceMatcher(None, [_plain(w.text) for w in sentence], [_plain(w.text) for w in redo], autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "insert" and i1 in (index, index + 1):
+            added = list(redo[j1:j2])
+            kept = [word]
+        elif tag == "replace" and i1 <= index < i2 and (j2 - j1) - (i2 - i1) >= 2:
+            added = list(redo[j1:j2])
+            kept = []
+        else:
+            continue
+        if len(added) < 2 or not all(lo <= (w.start + w.end) / 2 <= hi for w in added):
+            continue
+        # Inside the stretched word's time, so the words around keep theirs and nothing overlaps.
+        first_start = sentence[i1].start if tag == "replace" else word.start
+        last_end = sentence[i2 - 1].end if tag == "replace" else word.end
+        added = [_clamp(w, first_start, last_end) for w in added]
+        if tag == "replace":
+            return [*sentence[:i1], *added, *sentence[i2:]]
+        # The stretched word itself: its re-decoded twin's timing (it was stretched over the skip).
+        twin = next(
+            (
+                r
+                for j, r in enumerate(redo)
+                if not j1 <= j < j2 and _plain(r.text) == _plain(word.text) and lo <= r.start <= hi
+            ),
+            None,
+        )
+        if twin is not None:
+            kept = [_clamp(RecognizedWord(twin.start, twin.end, word.text, word.probability), word.start, word.end)]
+        ordered = sorted([*added, *kept], key=lambda w: (w.start, w.end))
+        return [*sentence[:index], *ordered, *sentence[index + 1 :]]
+    return None
+
+
 # --------------------------------------------------------------------------------------------
 
 
@@ -522,6 +623,9 @@ class FasterWhisperEngine:
                 recovered.extend(coverage.recovered)
                 uncovered.extend(coverage.uncovered)
                 passes.extend(f"re-decode at {window.keep_from:.0f} s, {p}" for p in coverage.passes)
+                words, note = self._unstretch(samples, window, words, code, model_path)
+                if note:
+                    passes.append(note)
             per_window.append((window, words))
             segments.extend(
                 s
@@ -879,6 +983,57 @@ class FasterWhisperEngine:
             spans = self._spans(gaps, [s for s in decoded.segments]) if gaps else []
         left = [g for g in gaps if not any(a <= g[0] and g[1] <= b for a, b in silent)]
         return _Coverage(repaired, sorted(recovered), left, passes)
+
+    def _unstretch(
+        self,
+        samples: np.ndarray,
+        window: Window,
+        words: list[RecognizedWord],
+        language: str | None,
+        model_path: Path,
+    ) -> tuple[list[RecognizedWord], str]:
+        """Decode again, without the prompt, each sentence holding a stretched doubtful word.
+
+        The coverage test cannot see a skip shorter than its gap once word timings get their
+        slack; the word the aligner stretched over it is the sign (:func:`stretched_words`). The
+        whole sentence is decoded (a re-decode starting mid-sentence heard the same wrong words
+        again) and only the words found inside the stretched word are spliced in
+        (:func:`splice_hidden_words`).
+        """
+        spliced: list[str] = []
+        tried = 0
+        for index in reversed(stretched_words(words)):  # from the end: earlier indexes stay valid
+            word = words[index]
+            if not window.keep_from <= (word.start + word.end) / 2 < window.keep_to:
+                continue
+            first, last = sentence_around(words, index)
+            lo = max(window.start, words[first].start - 0.3)
+            hi = min(window.end, words[last].end + 0.3)
+            part = samples[int((lo - window.start) * SAMPLE_RATE) : int((hi - window.start) * SAMPLE_RATE)]
+            tried += 1
+            redo = self._decode(
+                part,
+                lo,
+                language=language,
+                prompt=None,
+                hotwords=None,
+                word_timestamps=True,
+                vad_filter=True,
+                model_path=model_path,
+                keep_doubtful=False,
+            )
+            sentence = words[first : last + 1]
+            fixed = splice_hidden_words(sentence, index - first, redo.words)
+            if fixed is not None:
+                heard = " ".join(w.text for w in fixed if w not in sentence)
+                spliced.append(f"{word.text!r} at {word.start:.1f} s: {heard!r}")
+                words = [*words[:first], *fixed, *words[last + 1 :]]
+        if not tried:
+            return words, ""
+        return words, (
+            f"stretched-word check: {tried} sentence(s) decoded again without the prompt"
+            + (f", words restored: {'; '.join(spliced)}" if spliced else ", nothing restored")
+        )
 
     def _gaps(
         self, regions: Sequence[tuple[float, float]], words: Sequence[RecognizedWord]

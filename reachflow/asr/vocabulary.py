@@ -205,14 +205,29 @@ def sound_alike(heard: str, term: str, language: str = "en") -> float:
 _VOWELS = frozenset("aeiouyæɐɑɒɔəɘɚɛɜɞɤɨɪɯɵøœʉʊʌʏ")
 
 
+# Consonants a listener (and Whisper) swaps within a class: "Priya Raman" heard "Pre-alarm and".
+_CONSONANT_CLASSES = (frozenset("lɹrɾɫ"), frozenset("mnŋ"))
+
+
+def _substitution(ca: str, cb: str) -> float:
+    if ca == cb:
+        return 0.0
+    if ca in _VOWELS and cb in _VOWELS:
+        return 0.4
+    if any(ca in c and cb in c for c in _CONSONANT_CLASSES):
+        return 0.5
+    return 1.0
+
+
 def _phoneme_distance(a: str, b: str) -> float:
     """Edit distance over phoneme symbols, a vowel for another vowel costing 0.4 (accents and
-    reduced vowels vary far more than consonants between a voice and a dictionary)."""
+    reduced vowels vary far more than consonants between a voice and a dictionary), a liquid
+    for a liquid or a nasal for a nasal 0.5."""
     row = [float(j) for j in range(len(b) + 1)]
     for i, ca in enumerate(a, 1):
         prev, row[0] = row[0], float(i)
         for j, cb in enumerate(b, 1):
-            cost = 0.0 if ca == cb else 0.4 if ca in _VOWELS and cb in _VOWELS else 1.0
+            cost = _substitution(ca, cb)
             prev, row[j] = row[j], min(row[j] + 1.0, row[j - 1] + 1.0, prev + cost)
     return row[-1]
 
