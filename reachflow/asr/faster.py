@@ -63,9 +63,11 @@ __all__ = [
     "MAX_WORD_SECONDS",
     "FasterWhisperEngine",
     "Quality",
+    "drop_squeezed_words",
     "sentence_around",
     "speech_regions",
     "splice_hidden_words",
+    "squeezed_runs",
     "stretched_words",
     "uncovered_speech",
 ]
@@ -80,6 +82,10 @@ MAX_WORD_SECONDS = 1.2
 STRETCHED_WORD_P = 0.05
 STRETCHED_WORD_SECONDS = 0.8
 SENTENCE_PAUSE = 0.5  # a pause this long between words ends a sentence when no punctuation does
+# Three or more words packed into less than SQUEEZED_WORD_SECONDS each, doubtful on average, are
+# words the audio does not hold: a prompted decode looping back over its own text (Piper: "we plan
+# to [do the handbook. We plan to] caption", six words in 0.26 s at p 0.001–0.9). Decoded again too.
+SQUEEZED_WORD_SECONDS = 0.1
 MAX_DICTIONARY_CHECKS = 200  # re-decodes per transcript for "is this ordinary word the term?" (~0.5 s each)
 CHECK_CONTEXT = 2.0  # seconds of audio each side of a word being checked
 
@@ -332,6 +338,33 @@ def stretched_words(words: Sequence[RecognizedWord]) -> list[int]:
     ]
 
 
+def squeezed_runs(words: Sequence[RecognizedWord]) -> list[tuple[int, int]]:
+    """``(first, last)`` indexes of runs of words the audio has no time for.
+
+    A run: at least three consecutive words each shorter than ``SQUEEZED_WORD_SECONDS`` or below
+    ``STRETCHED_WORD_P``, together shorter than ``SQUEEZED_WORD_SECONDS`` a word, below 0.5 on
+    average and with one word below ``STRETCHED_WORD_P``.
+    """
+    runs: list[tuple[int, int]] = []
+    i = 0
+    while i < len(words):
+        j = i
+        while j < len(words) and (
+            words[j].end - words[j].start < SQUEEZED_WORD_SECONDS or words[j].probability < STRETCHED_WORD_P
+        ):
+            j += 1
+        run = words[i:j]
+        if (
+            len(run) >= 3
+            and run[-1].end - run[0].start < SQUEEZED_WORD_SECONDS * len(run)
+            and sum(w.probability for w in run) / len(run) < 0.5
+            and min(w.probability for w in run) < STRETCHED_WORD_P
+        ):
+            runs.append((i, j - 1))
+        i = max(j, i + 1)
+    return runs
+
+
 def sentence_around(words: Sequence[RecognizedWord], index: int) -> tuple[int, int]:
     """``(first, last)`` indexes of the sentence holding ``words[index]``.
 
@@ -355,6 +388,56 @@ def sentence_around(words: Sequence[RecognizedWord], index: int) -> tuple[int, i
 
 def _plain(text: str) -> str:
     return re.sub(r"[^\w']+", "", text.lower())
+
+
+def drop_squeezed_words(
+    sentence: Sequence[RecognizedWord], first: int, last: int, redo: Sequence[RecognizedWord], *, slack: float = 0.2
+) -> list[RecognizedWord] | None:
+    """The sentence without the words of a squeezed run (``sentence[first:last + 1]``) that the
+    re-decode of its audio does not have, or ``None``.
+
+    Aligned by text like :func:`splice_hidden_words`: where the re-decode has fewer words than the
+    run for a part of it (a deletion, or a shorter replacement timed inside the run), that part is
+    taken from the re-decode. Words outside the run never change.
+    """
+    from difflib import SequenceMatcher
+
+    lo, hi = sentence[first].start - slack, sentence[last].end + slack
+    plain = [_plain(w.text) for w in sentence]
+    matcher = SequenceMatcher(None, plain, [_plain(w.text) for w in redo], autojunk=False)
+    edits: list[tuple[int, int, list[RecognizedWord]]] = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "delete":
+            # A loop repeats words, so where its deletion goes is ambiguous ("we plan to [do the
+            # handbook. We plan to]" = "[we plan to do the handbook.] We plan to"): slide it into the run.
+            while i1 < first and i2 < len(plain) and plain[i1] == plain[i2]:
+                i1, i2 = i1 + 1, i2 + 1
+            while i2 > last + 1 and i1 > 0 and plain[i1 - 1] == plain[i2 - 1]:
+                i1, i2 = i1 - 1, i2 - 1
+        if tag not in ("delete", "replace") or j2 - j1 >= i2 - i1 or i2 <= first or i1 > last:
+            continue
+        kept = list(redo[j1:j2])
+        if first <= i1 and i2 <= last + 1:
+            if not all(lo <= (w.start + w.end) / 2 <= hi for w in kept):
+                continue
+            kept = [_clamp(w, sentence[i1].start, sentence[i2 - 1].end) for w in kept]
+        else:
+            # The change reaches past the run ("to [do the handbook. We plan to] caption" against
+            # "to capture"): when the re-decode has no more words for it than it has outside the
+            # run, the run's part has none; the words outside stay as first heard.
+            inside = min(i2, last + 1) - max(i1, first)
+            if j2 - j1 > (i2 - i1) - inside:
+                continue
+            i1, i2, kept = max(i1, first), min(i2, last + 1), []
+        if edits and i1 < edits[-1][1]:
+            continue  # overlaps the edit before (a slid deletion): keep the first
+        edits.append((i1, i2, kept))
+    if not edits:
+        return None
+    out = list(sentence)
+    for i1, i2, kept in reversed(edits):
+        out[i1:i2] = kept
+    return out
 
 
 def _clamp(word: RecognizedWord, start: float, end: float) -> RecognizedWord:
@@ -992,21 +1075,25 @@ class FasterWhisperEngine:
         language: str | None,
         model_path: Path,
     ) -> tuple[list[RecognizedWord], str]:
-        """Decode again, without the prompt, each sentence holding a stretched doubtful word.
+        """Decode again, without the prompt, each sentence where the words' timing says the decode slipped.
 
-        The coverage test cannot see a skip shorter than its gap once word timings get their
-        slack; the word the aligner stretched over it is the sign (:func:`stretched_words`). The
-        whole sentence is decoded (a re-decode starting mid-sentence heard the same wrong words
-        again) and only the words found inside the stretched word are spliced in
-        (:func:`splice_hidden_words`).
+        Two signs, each measured on the bench: a doubtful word stretched over more than a word's
+        time hides a skip shorter than the coverage test's gap (:func:`stretched_words`); doubtful
+        words squeezed into no time are a decode repeating itself (:func:`squeezed_runs`). The whole
+        sentence is decoded (a re-decode starting mid-sentence heard the same wrong words again),
+        and only the slip is mended from it: words heard inside the stretched word are spliced in
+        (:func:`splice_hidden_words`), words of the squeezed run the re-decode does not have are
+        dropped (:func:`drop_squeezed_words`).
         """
-        spliced: list[str] = []
+        spots = [(i, i, "stretched") for i in stretched_words(words)]
+        spots += [(i, j, "squeezed") for i, j in squeezed_runs(words)]
+        mended: list[str] = []
         tried = 0
-        for index in reversed(stretched_words(words)):  # from the end: earlier indexes stay valid
-            word = words[index]
-            if not window.keep_from <= (word.start + word.end) / 2 < window.keep_to:
+        for start, end, kind in sorted(spots, reverse=True):  # from the end: earlier indexes stay valid
+            if end >= len(words) or not window.keep_from <= words[start].start < window.keep_to:
                 continue
-            first, last = sentence_around(words, index)
+            first = sentence_around(words, start)[0]
+            last = sentence_around(words, end)[1]
             lo = max(window.start, words[first].start - 0.3)
             hi = min(window.end, words[last].end + 0.3)
             part = samples[int((lo - window.start) * SAMPLE_RATE) : int((hi - window.start) * SAMPLE_RATE)]
@@ -1023,16 +1110,24 @@ class FasterWhisperEngine:
                 keep_doubtful=False,
             )
             sentence = words[first : last + 1]
-            fixed = splice_hidden_words(sentence, index - first, redo.words)
-            if fixed is not None:
+            if kind == "stretched":
+                fixed = splice_hidden_words(sentence, start - first, redo.words)
+            else:
+                fixed = drop_squeezed_words(sentence, start - first, end - first, redo.words)
+            if fixed is None:
+                continue
+            if kind == "stretched":
                 heard = " ".join(w.text for w in fixed if w not in sentence)
-                spliced.append(f"{word.text!r} at {word.start:.1f} s: {heard!r}")
-                words = [*words[:first], *fixed, *words[last + 1 :]]
+                mended.append(f"{words[start].text!r} at {words[start].start:.1f} s: {heard!r}")
+            else:
+                gone = " ".join(w.text for w in sentence if w not in fixed)
+                mended.append(f"at {words[start].start:.1f} s dropped {gone!r}")
+            words = [*words[:first], *fixed, *words[last + 1 :]]
         if not tried:
             return words, ""
         return words, (
-            f"stretched-word check: {tried} sentence(s) decoded again without the prompt"
-            + (f", words restored: {'; '.join(spliced)}" if spliced else ", nothing restored")
+            f"timing check: {tried} sentence(s) decoded again without the prompt"
+            + (f": {'; '.join(mended)}" if mended else ", nothing changed")
         )
 
     def _gaps(

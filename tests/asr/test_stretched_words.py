@@ -1,4 +1,8 @@
-"""A short skip hidden under one stretched, doubtful word: found, and only the missing words spliced in.
+"""Where word timings say the decode slipped, the sentence is decoded again and only the slip mended.
+
+A short skip hidden under one stretched, doubtful word: found, and only the missing words spliced
+in. Doubtful words squeezed into no time (a decode repeating itself): dropped where the re-decode
+does not have them.
 
 The timings are those of the bench's espeak en+f3 lecture, where the prompted decode wrote
 "We also export the transcript for students" over "… the transcript as plain text for students …"
@@ -10,7 +14,13 @@ from __future__ import annotations
 import itertools
 
 from reachflow.asr.base import RecognizedWord as W
-from reachflow.asr.faster import sentence_around, splice_hidden_words, stretched_words
+from reachflow.asr.faster import (
+    drop_squeezed_words,
+    sentence_around,
+    splice_hidden_words,
+    squeezed_runs,
+    stretched_words,
+)
 
 PROMPTED = [
     W(202.88, 203.32, "away.", 0.99),
@@ -124,6 +134,109 @@ def test_the_engine_re_decodes_the_sentence_and_restores_the_hidden_words(tiny, 
     words, note = tiny._unstretch(read_wav(clip), window, hidden, "en", tiny.model_path)
 
     assert [w.text.strip(".").lower() for w in words] == spoken
-    assert "1 sentence(s) decoded again" in note and "'for' at 1.8 s: 'as plain text for'" in note
+    assert note == "timing check: 1 sentence(s) decoded again without the prompt: 'for' at 1.8 s: 'as plain text for'"
     # Nothing to do where no word is stretched: no decode, no note.
     assert tiny._unstretch(read_wav(clip), window, heard, "en", tiny.model_path) == (heard, "")
+
+
+# Piper joe, the bench lecture: "In the spring term we plan to caption 600 more hours of archive
+# video." decoded with the prompt (measured): six words in 0.26 s, repeating the sentence before.
+LOOPED = [
+    W(146.28 - 0.4, 146.28, "40.", 0.71),
+    W(147.00, 147.22, "In", 0.98),
+    W(147.22, 147.42, "the", 0.99),
+    W(147.42, 147.66, "spring", 0.93),
+    W(147.66, 147.86, "term,", 0.99),
+    W(147.92, 148.04, "we", 0.99),
+    W(148.04, 148.20, "plan", 0.93),
+    W(148.20, 148.20, "to", 0.61),
+    W(148.20, 148.20, "do", 0.047),
+    W(148.20, 148.20, "the", 0.21),
+    W(148.20, 148.46, "handbook.", 0.003),
+    W(148.46, 148.46, "We", 0.013),
+    W(148.46, 148.46, "plan", 0.001),
+    W(148.46, 148.46, "to", 0.9),
+    W(148.46, 148.86, "caption", 0.4),
+    W(148.86, 149.44, "600", 0.95),
+    W(149.44, 149.82, "more", 0.96),
+    W(149.82, 150.04, "hours", 0.96),
+    W(150.04, 150.42, "of", 0.99),
+    W(150.42, 150.66, "archive", 0.6),
+    W(150.66, 151.14, "video.", 0.98),
+]
+
+
+def _redo(text: str, start: float, end: float) -> list[W]:
+    parts = text.split()
+    step = (end - start) / len(parts)
+    return [W(start + k * step, start + (k + 1) * step, t, 0.9) for k, t in enumerate(parts)]
+
+
+def test_words_squeezed_into_no_time_are_found() -> None:
+    assert squeezed_runs(LOOPED) == [(7, 13)]  # "to do the handbook. We plan to"
+    # The sentence runs from after "40." to "video.", across the "." inside the run.
+    assert sentence_around(LOOPED, 7)[0] == 1 and sentence_around(LOOPED, 13)[1] == 20
+    # Fast but believed words, or two squeezed words, are not a loop.
+    quick = [W(0.0, 0.08, "a", 0.9), W(0.08, 0.16, "of", 0.8), W(0.16, 0.24, "the", 0.9), W(0.24, 0.6, "end", 0.9)]
+    assert squeezed_runs(quick) == []
+    assert squeezed_runs([W(0.0, 0.0, "do", 0.01), W(0.0, 0.0, "the", 0.01), W(0.0, 0.5, "end", 0.9)]) == []
+    # Stretched, not squeezed.
+    assert squeezed_runs(PROMPTED) == []
+
+
+def test_the_loop_is_dropped_where_the_re_decode_does_not_have_it() -> None:
+    sentence = LOOPED[1:]
+    redo = _redo("In the spring term we plan to caption 600 more hours of archive video.", 147.0, 151.1)
+    fixed = drop_squeezed_words(sentence, 6, 12, redo)
+    assert fixed is not None
+    assert texts(fixed) == "In the spring term, we plan to caption 600 more hours of archive video."
+    # Everything outside the run is the prompted decode's, untouched; the "to" kept is one of the run's.
+    assert fixed[:6] == sentence[:6] and fixed[-7:] == sentence[-7:]
+    assert fixed[6] in sentence[6:13]
+
+    # What tiny.en wrote for it, measured: "… we plan to capture 600 …". The change reaches past the
+    # run ("caption" → "capture"): the run's words go, "caption" stays as first heard.
+    measured = _redo("In the spring term we plan to capture 600 more hours of archive video.", 147.0, 151.1)
+    fixed = drop_squeezed_words(sentence, 6, 12, measured)
+    assert fixed is not None
+    assert texts(fixed) == "In the spring term, we plan to caption 600 more hours of archive video."
+
+
+def test_a_squeezed_run_the_re_decode_confirms_stays() -> None:
+    sentence = LOOPED[1:]
+    same = _redo(texts(sentence), 147.0, 151.1)
+    assert drop_squeezed_words(sentence, 6, 12, same) is None
+    # Words the re-decode lacks outside the run are not the run's business.
+    shorter = _redo(
+        "the spring term, we plan to do the handbook. We plan to caption 600 hours of archive video.", 147.0, 151.1
+    )
+    assert drop_squeezed_words(sentence, 6, 12, shorter) is None
+
+
+def test_the_engine_drops_a_loop_the_re_decode_of_its_sentence_does_not_hear(tiny, speech_dir) -> None:
+    from reachflow.asr.base import Window, read_wav, wav_info
+    from reachflow.asr.synthetic import synthesize
+
+    clip = synthesize("In the spring term we plan to caption six hundred more hours.", speech_dir / "looped.wav", "en")
+    duration = wav_info(clip).duration
+    heard = tiny._decode(
+        read_wav(clip), 0.0, language="en", prompt=None, hotwords=None, word_timestamps=True, vad_filter=True
+    ).words
+    at = next(i for i, w in enumerate(heard) if w.text == "to") + 1
+    t = heard[at].start
+    loop = [
+        W(t, t, "do", 0.04),
+        W(t, t, "the", 0.2),
+        W(t, t, "handbook.", 0.003),
+        W(t, t, "We", 0.01),
+        W(t, t, "plan", 0.001),
+        W(t, t, "to", 0.9),
+    ]
+    looped = [*heard[:at], *loop, *heard[at:]]
+    window = Window(0.0, duration, 0.0, duration)
+
+    words, note = tiny._unstretch(read_wav(clip), window, looped, "en", tiny.model_path)
+
+    assert texts(words) == texts(heard)
+    assert note.startswith("timing check: 1 sentence(s) decoded again without the prompt: at ")
+    assert "dropped 'do the handbook. We plan to'" in note or "dropped 'to do the handbook. We plan'" in note
