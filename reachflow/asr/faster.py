@@ -1089,8 +1089,11 @@ class FasterWhisperEngine:
         spots += [(i, j, "squeezed") for i, j in squeezed_runs(words)]
         mended: list[str] = []
         tried = 0
-        for start, end, kind in sorted(spots, reverse=True):  # from the end: earlier indexes stay valid
-            if end >= len(words) or not window.keep_from <= words[start].start < window.keep_to:
+        marks = {(i, j): (words[i], words[j]) for i, j, _ in spots}
+        for start, end, kind in sorted(spots, reverse=True):  # from the end: earlier indexes stay valid …
+            if end >= len(words) or (words[start], words[end]) != marks[start, end]:
+                continue  # … unless a mend of the same sentence moved them: leave that spot alone
+            if not window.keep_from <= words[start].start < window.keep_to:
                 continue
             first = sentence_around(words, start)[0]
             last = sentence_around(words, end)[1]
