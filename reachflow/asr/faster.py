@@ -987,6 +987,25 @@ class FasterWhisperEngine:
         words = join_word_pieces(pieces, language or info.language)
         return _Decoded(words, segments, info.language, float(info.language_probability))
 
+    def _redecode(
+        self, samples: np.ndarray, window: Window, lo: float, hi: float, language: str | None, model_path: Path
+    ) -> _Decoded:
+        """The window's audio from ``lo`` to ``hi`` (clipped to the window) decoded again without
+        the prompt or hotwords, doubtful non-speech segments left out."""
+        lo, hi = max(window.start, lo), min(window.end, hi)
+        part = samples[int((lo - window.start) * SAMPLE_RATE) : int((hi - window.start) * SAMPLE_RATE)]
+        return self._decode(
+            part,
+            lo,
+            language=language,
+            prompt=None,
+            hotwords=None,
+            word_timestamps=True,
+            vad_filter=True,
+            model_path=model_path,
+            keep_doubtful=False,
+        )
+
     def _guard(
         self,
         samples: np.ndarray,
@@ -1041,19 +1060,7 @@ class FasterWhisperEngine:
             passes.append(f"{label}: {len(spans)} stretch(es), {sum(e - s for s, e in spans):.1f} s")
             silent = []
             for s_start, s_end in spans:
-                lo, hi = max(window.start, s_start - context), min(window.end, s_end + context)
-                part = samples[int((lo - window.start) * SAMPLE_RATE) : int((hi - window.start) * SAMPLE_RATE)]
-                redo = self._decode(
-                    part,
-                    lo,
-                    language=language,
-                    prompt=None,
-                    hotwords=None,
-                    word_timestamps=True,
-                    vad_filter=True,
-                    model_path=path,
-                    keep_doubtful=False,
-                )
+                redo = self._redecode(samples, window, s_start - context, s_end + context, language, path)
                 inside = [w for w in redo.words if s_start <= (w.start + w.end) / 2 <= s_end]
                 before = [w for w in repaired if s_start <= (w.start + w.end) / 2 <= s_end]
                 if len(inside) > len(before):
@@ -1097,20 +1104,9 @@ class FasterWhisperEngine:
                 continue
             first = sentence_around(words, start)[0]
             last = sentence_around(words, end)[1]
-            lo = max(window.start, words[first].start - 0.3)
-            hi = min(window.end, words[last].end + 0.3)
-            part = samples[int((lo - window.start) * SAMPLE_RATE) : int((hi - window.start) * SAMPLE_RATE)]
             tried += 1
-            redo = self._decode(
-                part,
-                lo,
-                language=language,
-                prompt=None,
-                hotwords=None,
-                word_timestamps=True,
-                vad_filter=True,
-                model_path=model_path,
-                keep_doubtful=False,
+            redo = self._redecode(
+                samples, window, words[first].start - 0.3, words[last].end + 0.3, language, model_path
             )
             sentence = words[first : last + 1]
             if kind == "stretched":
