@@ -5,10 +5,12 @@ two carrier sentences ("… on page N." at the end of a sentence, "We counted N 
 one clip says each number. tiny.en decodes it (with the lecture dictionary as prompt, as a captions job
 does), and each listener (tiny.en, base) forces the decoded words on the clip twice, with the spoken
 number and with its twin in that place (``FasterWhisperEngine._forced_logprobs``). Printed per clip:
-what tiny.en wrote and each listener's ``spoken − twin`` margin in nats. Summary: the clips tiny.en
-got wrong, the false corrections the rule of ``weigh_confusable_numbers`` (both listeners prefer the
-twin by ``MIN_GAIN``) would make on a correct hearing, and the clips a misheard number would be
-restored on (both prefer the spoken number by ``MIN_GAIN``); the same for base alone.
+what tiny.en wrote, each listener's ``spoken − twin`` margin in nats and, where base's margin is under
+``NUMBER_GAIN`` either way, the engine's hearings of the number (``FasterWhisperEngine._hearings``).
+Summary: the clips tiny.en got wrong, then for each rule (both listeners, base alone, each at
+``MIN_GAIN`` and at ``NUMBER_GAIN``, and the engine's: base at ``NUMBER_GAIN``, the hearings where
+that leaves it open) the false corrections it would make on a right hearing, and the twins of
+tiny.en it corrects.
 
 Run: ``PYTHONPATH=. .venv/bin/python bench/number_twins.py [cache_dir]`` (about 5 min on two cores).
 """
@@ -16,9 +18,11 @@ Run: ``PYTHONPATH=. .venv/bin/python bench/number_twins.py [cache_dir]`` (about 
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
-from reachflow.asr.base import dictionary_prompt, read_wav
+from reachflow.asr.base import RecognizedWord, dictionary_prompt, read_wav, wav_info
+from reachflow.asr.cleanup import NUMBER_GAIN, NumberVerdict
 from reachflow.asr.faster import FasterWhisperEngine
 from reachflow.asr.models import resolve_model
 from reachflow.asr.synthetic import LECTURE_DICTIONARY, piper_available, synthesize
@@ -41,7 +45,7 @@ def main(argv: list[str]) -> None:
     base = resolve_model("base")
     engine._load_guard_model(base, engine.model_path)
     prompt = dictionary_prompt(list(LECTURE_DICTIONARY))
-    rows: list[tuple[str, int, int, str, float, float]] = []
+    rows: list[tuple[str, int, int, str, float, float, bool]] = []
     for voice in voices:
         for teen in range(13, 20):
             for said, twin in ((teen, (teen - 10) * 10), ((teen - 10) * 10, teen)):
@@ -73,26 +77,59 @@ def main(argv: list[str]) -> None:
                     for path in (engine.model_path, base):
                         s, t = engine._forced_logprobs(samples, [as_said, as_twin], "en", prompt, path)
                         margins.append(s - t)
-                    rows.append((voice, said, twin, core, margins[0], margins[1]))
+                    # The engine's verdict on what tiny.en wrote: base's margin, the hearings where it is open.
+                    base_margin = margins[1] if core == str(twin) else -margins[1]
+                    verdict = NumberVerdict(words[k].text, f"{said if core == str(twin) else twin}{trail}", base_margin)
+                    shown = ""
+                    if abs(base_margin) < NUMBER_GAIN:
+                        heard = engine._hearings(str(wav), wav_info(wav).duration, "en", engine.model_path)(words, k)
+                        verdict = _voted(verdict, words[k], heard)
+                        shown = f"; {verdict.describe()}"
+                    rows.append((voice, said, twin, core, margins[0], margins[1], verdict.accepted))
                     print(
                         f"{voice:9} said {said:2} carrier {c}: tiny.en wrote {words[k].text!r} "
-                        f"(p {words[k].probability:.2f}); spoken − twin: tiny.en {margins[0]:+.2f}, base {margins[1]:+.2f}",
+                        f"(p {words[k].probability:.2f}); spoken − twin: tiny.en {margins[0]:+.2f}, base {margins[1]:+.2f}"
+                        + shown,
                         flush=True,
                     )
     right = [r for r in rows if r[3] == str(r[1])]
     twins = [r for r in rows if r[3] == str(r[2])]
     print(
         f"\n{len(rows)} clips: tiny.en wrote the spoken number on {len(right)}, its twin on {len(twins)} "
-        f"{[(v, s, h) for v, s, _, h, _, _ in twins]}, something else on {len(rows) - len(right) - len(twins)}"
+        f"{[(r[0], r[1], r[3]) for r in twins]}, something else on {len(rows) - len(right) - len(twins)}"
     )
-    for label, pick in (("both listeners", min), ("base alone", lambda t, b: b)):
-        false = sum(1 for r in right if -pick(r[4], r[5]) >= MIN_GAIN)
-        restored = sum(1 for r in rows if pick(r[4], r[5]) >= MIN_GAIN)
-        fixed = sum(1 for r in twins if pick(r[4], r[5]) >= MIN_GAIN)
-        print(
-            f"{label}: twin taken over a right hearing {false}/{len(right)}; spoken number restored if it "
-            f"had been written as its twin {restored}/{len(rows)}; tiny.en's twins corrected {fixed}/{len(twins)}"
-        )
+    for gain in (MIN_GAIN, NUMBER_GAIN):
+        # spoken − twin margins: the twin is preferred by a listener when its margin is ≤ −gain.
+        for label, prefers_twin, prefers_spoken in (
+            ("both listeners", lambda r, g=gain: max(r[4], r[5]) <= -g, lambda r, g=gain: min(r[4], r[5]) >= g),
+            ("base alone", lambda r, g=gain: r[5] <= -g, lambda r, g=gain: r[5] >= g),
+        ):
+            false = sum(1 for r in right if prefers_twin(r))
+            fixed = sum(1 for r in twins if prefers_spoken(r))
+            print(
+                f"{label} at {gain:.1f} nats: twin taken over a right hearing {false}/{len(right)}; "
+                f"tiny.en's twins corrected {fixed}/{len(twins)}"
+            )
+    false = sum(1 for r in right if r[6])
+    fixed = sum(1 for r in twins if r[6])
+    print(
+        f"the engine (base at {NUMBER_GAIN:.1f} nats, hearings where that leaves it open): twin taken over a "
+        f"right hearing {false}/{len(right)}; tiny.en's twins corrected {fixed}/{len(twins)}"
+    )
+
+
+def _voted(verdict: NumberVerdict, word: RecognizedWord, heard: Sequence[tuple[str, float]]) -> NumberVerdict:
+    """``verdict`` with the hearings' votes, as :func:`reachflow.asr.cleanup.weigh_confusable_numbers` counts them."""
+    from dataclasses import replace
+
+    from reachflow.asr.cleanup import _digits
+
+    ours, theirs = _digits(word.text), _digits(verdict.alternative)
+    votes = (
+        word.probability + sum(p for text, p in heard if _digits(text) == ours),
+        sum(p for text, p in heard if _digits(text) == theirs),
+    )
+    return replace(verdict, votes=votes, hearings=len(heard))
 
 
 if __name__ == "__main__":

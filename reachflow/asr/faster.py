@@ -17,7 +17,9 @@ What ``transcribe`` adds to faster-whisper's own decoding, each for a failure me
   again by base, whose hearing wins when it is more confident (:func:`reachflow.asr.cleanup.recheck_numbers`);
 * **"-teen" / "-ty"**: a number below 0.9 confidence with a confusable twin ("40" / "14") is weighed on
   the audio the way a sound-alike term is, by base (tiny.en's own score repeats its mishearing), and
-  the twin is taken only when it is ``MIN_GAIN`` more likely (:func:`reachflow.asr.cleanup.weigh_confusable_numbers`);
+  the twin is taken when it is ``NUMBER_GAIN`` more likely; where the audio leaves it open, the number
+  is heard again around its sentence by both models and the more confident hearing wins
+  (:func:`reachflow.asr.cleanup.weigh_confusable_numbers`, :meth:`FasterWhisperEngine._hearings`);
 * **quality mode**: ``quality="best"`` decodes English with multilingual base (:mod:`reachflow.asr.quality`).
 """
 
@@ -52,7 +54,7 @@ from reachflow.asr.base import (
     read_wav,
     wav_info,
 )
-from reachflow.asr.cleanup import recheck_numbers, weigh_confusable_numbers
+from reachflow.asr.cleanup import Hearings, recheck_numbers, weigh_confusable_numbers
 from reachflow.asr.models import ModelUnavailable, is_multilingual, resolve_model
 from reachflow.asr.vocabulary import Confirm, Weigh, Weighed, snap_to_dictionary
 from reachflow.errors import UnsupportedJob
@@ -742,13 +744,12 @@ class FasterWhisperEngine:
             passes.append(note)
         try:
             hear = self._weigher(audio, info.duration, code, prompt, model_path, [], strongest_only=True)
-            merged, verdicts = weigh_confusable_numbers(merged, hear, code)
+            again = self._hearings(audio, info.duration, code, model_path)
+            merged, verdicts = weigh_confusable_numbers(merged, hear, code, again)
         finally:
             self._release_fallback()
         if verdicts:
-            shown = ", ".join(
-                f"{v.heard} → {v.alternative} {'taken' if v.accepted else 'kept'} ({v.margin:+.1f})" for v in verdicts
-            )
+            shown = ", ".join(v.describe() for v in verdicts)
             passes.append(f"teen/ty check: {len(verdicts)} number(s) weighed on the audio: {shown}")
         return Transcript(
             words=merged,
@@ -861,6 +862,49 @@ class FasterWhisperEngine:
             return worst
 
         return weigh
+
+    def _hearings(self, audio: AudioSource, duration: float, language: str | None, model_path: Path) -> Hearings:
+        """A number the audio left open, heard again: its sentence alone, with the sentence before,
+        with the one after, and with both (each stretch once), each decoded without the prompt by
+        the model that decoded it and by the other one of tiny.en / base. One decode's context
+        tips an ambiguous number either way: Piper's "page fourteen" came out "40." in the
+        lecture's window, "14." from the sentence alone (tiny.en, p 0.47) and, over those four
+        stretches and two models, "14." five times (confidence 3.3 in all) and "40." three (1.7)."""
+        other = self.model_path if model_path != self.model_path else self._fallback_path(model_path)
+        listeners = [model_path] if other == model_path else [model_path, other]
+
+        def hearings(words: Sequence[RecognizedWord], i: int) -> list[tuple[str, float]]:
+            first, last = sentence_around(words, i)
+            before = sentence_around(words, first - 1)[0] if first > 0 else first
+            after = sentence_around(words, last + 1)[1] if last + 1 < len(words) else last
+            stretches = dict.fromkeys(
+                (max(0.0, words[a].start - 0.3), min(duration, words[b].end + 0.3))
+                for a, b in ((first, last), (before, last), (first, after), (before, after))
+            )
+            heard: list[tuple[str, float]] = []
+            for lo, hi in stretches:
+                samples = read_wav(audio, lo, hi)
+                for path in listeners:
+                    self._load_guard_model(path, model_path)
+                    found = [
+                        w
+                        for w in self._decode(
+                            samples,
+                            lo,
+                            language=language,
+                            prompt=None,
+                            hotwords=None,
+                            word_timestamps=True,
+                            vad_filter=False,
+                            model_path=path,
+                        ).words
+                        if w.end > words[i].start - 0.3 and w.start < words[i].end + 0.3 and re.search(r"\d", w.text)
+                    ]
+                    if len(found) == 1:
+                        heard.append((found[0].text, found[0].probability))
+            return heard
+
+        return hearings
 
     def _forced_logprobs(
         self, samples: np.ndarray, texts: Sequence[str], language: str | None, prompt: str | None, model_path: Path
