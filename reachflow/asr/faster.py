@@ -830,8 +830,9 @@ class FasterWhisperEngine:
         number against its "-teen" / "-ty" twin (:func:`reachflow.asr.cleanup.weigh_confusable_numbers`),
         with or without a prompt. There tiny.en's score repeats its own mishearing: on the 77 clips
         of ``bench/number_twins.py`` tiny.en wrote the twin 3 times and scored its twin 2.5 nats
-        above the spoken number each time, where base preferred the spoken one by 2.6–6.5; base
-        never preferred the twin of a number tiny.en heard right (0 of 73)."""
+        above the spoken number each time, where base preferred the spoken one by 2.6–6.5; of the
+        numbers tiny.en heard right (71 on the deterministic audio), base preferred the twin of one,
+        Piper's sentence-final "seventy", by 1.5 nats: hence ``NUMBER_GAIN`` (2 nats) for base alone."""
         other = self.model_path if model_path != self.model_path else self._fallback_path(model_path)
         listeners = [model_path] if other == model_path else [model_path, other]
         if strongest_only:
