@@ -30,7 +30,7 @@ import functools
 import os
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -66,6 +66,7 @@ __all__ = [
     "FasterWhisperEngine",
     "Quality",
     "drop_squeezed_words",
+    "mend_timing_slips",
     "sentence_around",
     "speech_regions",
     "splice_hidden_words",
@@ -494,6 +495,56 @@ def splice_hidden_words(
         ordered = sorted([*added, *kept], key=lambda w: (w.start, w.end))
         return [*sentence[:index], *ordered, *sentence[index + 1 :]]
     return None
+
+
+def mend_timing_slips(
+    words: list[RecognizedWord],
+    keep_from: float,
+    keep_to: float,
+    redecode: Callable[[float, float], Sequence[RecognizedWord]],
+) -> tuple[list[RecognizedWord], int, list[str]]:
+    """Every sentence where the words' timing says the decode slipped, decoded again and mended.
+
+    The spots are :func:`stretched_words` and :func:`squeezed_runs` that start inside
+    ``[keep_from, keep_to)`` (the window's own part). Each one's whole sentence (from the sentence
+    around its first word to the one around its last) is decoded again by ``redecode(lo, hi)``
+    (0.3 s either side) and only the slip is mended: :func:`splice_hidden_words` for a stretched
+    word, :func:`drop_squeezed_words` for a squeezed run. Spots are mended from the last one back,
+    so earlier indexes stay valid; a spot whose words a later mend already replaced (a splice that
+    took in the run before the stretched word) is left alone.
+
+    Returns:
+        The words, how many sentences were decoded again, and a note per mend.
+    """
+    spots = [(i, i, "stretched") for i in stretched_words(words)]
+    spots += [(i, j, "squeezed") for i, j in squeezed_runs(words)]
+    mended: list[str] = []
+    tried = 0
+    marks = {(i, j): (words[i], words[j]) for i, j, _ in spots}
+    for start, end, kind in sorted(spots, reverse=True):
+        if end >= len(words) or (words[start], words[end]) != marks[start, end]:
+            continue
+        if not keep_from <= words[start].start < keep_to:
+            continue
+        first = sentence_around(words, start)[0]
+        last = sentence_around(words, end)[1]
+        tried += 1
+        redo = redecode(words[first].start - 0.3, words[last].end + 0.3)
+        sentence = words[first : last + 1]
+        if kind == "stretched":
+            fixed = splice_hidden_words(sentence, start - first, redo)
+        else:
+            fixed = drop_squeezed_words(sentence, start - first, end - first, redo)
+        if fixed is None:
+            continue
+        if kind == "stretched":
+            heard = " ".join(w.text for w in fixed if w not in sentence)
+            mended.append(f"{words[start].text!r} at {words[start].start:.1f} s: {heard!r}")
+        else:
+            gone = " ".join(w.text for w in sentence if w not in fixed)
+            mended.append(f"at {words[start].start:.1f} s dropped {gone!r}")
+        words = [*words[:first], *fixed, *words[last + 1 :]]
+    return words, tried, mended
 
 
 # --------------------------------------------------------------------------------------------
@@ -1137,36 +1188,12 @@ class FasterWhisperEngine:
         (:func:`splice_hidden_words`), words of the squeezed run the re-decode does not have are
         dropped (:func:`drop_squeezed_words`).
         """
-        spots = [(i, i, "stretched") for i in stretched_words(words)]
-        spots += [(i, j, "squeezed") for i, j in squeezed_runs(words)]
-        mended: list[str] = []
-        tried = 0
-        marks = {(i, j): (words[i], words[j]) for i, j, _ in spots}
-        for start, end, kind in sorted(spots, reverse=True):  # from the end: earlier indexes stay valid …
-            if end >= len(words) or (words[start], words[end]) != marks[start, end]:
-                continue  # … unless a mend of the same sentence moved them: leave that spot alone
-            if not window.keep_from <= words[start].start < window.keep_to:
-                continue
-            first = sentence_around(words, start)[0]
-            last = sentence_around(words, end)[1]
-            tried += 1
-            redo = self._redecode(
-                samples, window, words[first].start - 0.3, words[last].end + 0.3, language, model_path
-            )
-            sentence = words[first : last + 1]
-            if kind == "stretched":
-                fixed = splice_hidden_words(sentence, start - first, redo.words)
-            else:
-                fixed = drop_squeezed_words(sentence, start - first, end - first, redo.words)
-            if fixed is None:
-                continue
-            if kind == "stretched":
-                heard = " ".join(w.text for w in fixed if w not in sentence)
-                mended.append(f"{words[start].text!r} at {words[start].start:.1f} s: {heard!r}")
-            else:
-                gone = " ".join(w.text for w in sentence if w not in fixed)
-                mended.append(f"at {words[start].start:.1f} s dropped {gone!r}")
-            words = [*words[:first], *fixed, *words[last + 1 :]]
+        words, tried, mended = mend_timing_slips(
+            words,
+            window.keep_from,
+            window.keep_to,
+            lambda lo, hi: self._redecode(samples, window, lo, hi, language, model_path).words,
+        )
         if not tried:
             return words, ""
         return words, (

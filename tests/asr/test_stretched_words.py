@@ -16,6 +16,7 @@ import itertools
 from reachflow.asr.base import RecognizedWord as W
 from reachflow.asr.faster import (
     drop_squeezed_words,
+    mend_timing_slips,
     sentence_around,
     splice_hidden_words,
     squeezed_runs,
@@ -240,3 +241,59 @@ def test_the_engine_drops_a_loop_the_re_decode_of_its_sentence_does_not_hear(tin
     assert texts(words) == texts(heard)
     assert note.startswith("timing check: 1 sentence(s) decoded again without the prompt: at ")
     assert "dropped 'do the handbook. We plan to'" in note or "dropped 'to do the handbook. We plan'" in note
+
+
+def test_both_sentences_are_mended_each_from_its_own_re_decode() -> None:
+    # The en+f3 skip and the Piper loop in one transcript: each sentence decoded again on its own
+    # stretch (0.3 s either side), the later one first.
+    words = [*LOOPED[1:], *PROMPTED]
+    asked: list[tuple[float, float]] = []
+
+    def redecode(lo: float, hi: float) -> list[W]:
+        asked.append((round(lo, 2), round(hi, 2)))
+        if lo > 200.0:
+            return UNPROMPTED
+        return _redo("In the spring term we plan to caption 600 more hours of archive video.", 147.0, 151.1)
+
+    out, tried, notes = mend_timing_slips(words, 140.0, 260.0, redecode)
+    assert tried == 2 and len(notes) == 2
+    assert asked == [(203.88, 209.8), (146.7, 151.44)]
+    assert texts(out) == (
+        "In the spring term, we plan to caption 600 more hours of archive video. away. "
+        "We also export the transcript as plain text for students who prefer to read. Reading"
+    )
+
+    # Only spots starting in the window's own part are decoded again.
+    asked.clear()
+    out, tried, _ = mend_timing_slips(words, 200.0, 260.0, redecode)
+    assert tried == 1 and asked == [(203.88, 209.8)] and out[: len(LOOPED) - 1] == LOOPED[1:]
+
+
+def test_a_spot_a_later_mend_already_replaced_is_left_alone() -> None:
+    # A squeezed run ("x y z") right before a stretched word ("over"): the re-decode replaces both
+    # with the words it heard under "over", so the run's indexes no longer hold the run.
+    words = [
+        W(0.0, 0.3, "We", 0.9),
+        W(0.3, 0.6, "saw", 0.9),
+        W(0.60, 0.63, "x", 0.01),
+        W(0.63, 0.66, "y", 0.02),
+        W(0.66, 0.69, "z", 0.03),
+        W(0.69, 0.89, "and", 0.9),
+        W(0.89, 2.0, "over", 0.01),
+        W(2.0, 2.4, "there.", 0.9),
+    ]
+    assert squeezed_runs(words) == [(2, 4)] and stretched_words(words) == [6]
+    calls: list[tuple[float, float]] = []
+
+    def redecode(lo: float, hi: float) -> list[W]:
+        calls.append((lo, hi))
+        return [
+            W(0.0, 0.3, "We", 0.9),
+            W(0.3, 0.6, "saw", 0.9),
+            *_redo("the bright red kite that flew so high", 0.9, 2.0),
+            W(2.0, 2.4, "there.", 0.9),
+        ]
+
+    out, tried, notes = mend_timing_slips(words, 0.0, 60.0, redecode)
+    assert texts(out) == "We saw the bright red kite that flew so high there."
+    assert tried == 1 and len(calls) == 1 and len(notes) == 1  # the run was not tried on the new words
