@@ -238,7 +238,8 @@ MAX_NUMBER_WEIGHS = 20  # confusable numbers weighed per transcript (each re-enc
 MAX_NUMBER_VOTES = 5  # of those, how many the audio leaves open may be heard again (up to 8 short decodes each)
 # nats: how much better base must find the twin, alone. On bench/number_twins.py (76 clips) the twins of
 # tiny.en's misheard numbers scored +2.6 / +6.4 / +6.5; the one right hearing base preferred the
-# twin of was Piper's sentence-final "seventy" (+1.5), which MIN_GAIN (1.0) let through as "17".
+# twin of was Piper's sentence-final "seventy" (+1.5 on the whole clip, over MIN_GAIN's 1.0; +1.0 in the
+# engine's 2 s window): one listener's lean of 1-1.5 nats is not evidence enough.
 NUMBER_GAIN = 2.0
 _PLAIN_NUMBER = re.compile(
     r"^([^\w]*?)(\d{1,3}(?:,\d{3})+|\d+)([^\w]*)$"
