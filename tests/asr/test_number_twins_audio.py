@@ -48,15 +48,25 @@ def test_a_number_written_as_its_twin_is_restored_and_a_spoken_forty_stays(
     assert verdicts[0].margin < -1.0  # the audio says "forty", clearly
 
 
+def _assert_page_number(
+    tiny: FasterWhisperEngine, speech_dir: Path, spoken: str, voice: str, written: str, verdict: str
+) -> None:
+    """ "… on page <spoken>." in ``voice``, captioned with the lecture dictionary: the last word is
+    ``written`` and the teen/ty check reports ``verdict``."""
+    clip = synthesize(
+        f"The rest of the steps are described in the handbook on page {spoken}.",
+        speech_dir / f"page_{spoken}_{voice.replace(':', '_').replace('+', '_')}.wav",
+        voice,
+    )
+    transcript = tiny.transcribe(clip, language="en", dictionary=list(LECTURE_DICTIONARY))
+    assert transcript.words[-1].text == written, [w.text for w in transcript.words]
+    assert any(verdict in p for p in transcript.passes), transcript.passes
+
+
 def test_tiny_en_hearing_forty_for_a_spoken_fourteen_is_corrected(tiny: FasterWhisperEngine, speech_dir: Path) -> None:
     # A real mishearing: tiny.en writes "40." (p 0.85) for espeak en+f3's "page fourteen", and scores
     # "40." above "14." on the audio itself (−2.5 nats, bench/number_twins.py); base hears "14." (+5.6).
-    clip = synthesize(
-        "The rest of the steps are described in the handbook on page fourteen.", speech_dir / "p14.wav", "en+f3"
-    )
-    transcript = tiny.transcribe(clip, language="en", dictionary=list(LECTURE_DICTIONARY))
-    assert transcript.words[-1].text == "14.", [w.text for w in transcript.words]
-    assert any("40. → 14. taken" in p for p in transcript.passes), transcript.passes
+    _assert_page_number(tiny, speech_dir, "fourteen", "en+f3", "14.", "40. → 14. taken")
 
 
 def test_a_spoken_forty_heard_unsure_stays_forty(tiny: FasterWhisperEngine, speech_dir: Path) -> None:
@@ -72,12 +82,7 @@ def test_a_sentence_final_seventy_heard_right_stays_seventy(tiny: FasterWhisperE
     # tiny.en writes "70." (p 0.88) for Piper's "page seventy." and base finds "17." likelier (+1.5 nats
     # on the whole clip in bench/number_twins.py, +1.0 in the engine's window): under NUMBER_GAIN, so
     # the number is heard again (base "17." p 0.8, tiny.en "70." p 0.88), and "70." stays.
-    clip = synthesize(
-        "The rest of the steps are described in the handbook on page seventy.", speech_dir / "p70.wav", "piper:joe"
-    )
-    transcript = tiny.transcribe(clip, language="en", dictionary=list(LECTURE_DICTIONARY))
-    assert transcript.words[-1].text == "70.", [w.text for w in transcript.words]
-    assert any("70. → 17. kept" in p for p in transcript.passes), transcript.passes
+    _assert_page_number(tiny, speech_dir, "seventy", "piper:joe", "70.", "70. → 17. kept")
 
 
 @pytest.mark.skipif(not piper_available(), reason="needs the Piper joe voice")
