@@ -18,11 +18,10 @@ Run: ``PYTHONPATH=. .venv/bin/python bench/number_twins.py [cache_dir]`` (about 
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 
-from reachflow.asr.base import RecognizedWord, dictionary_prompt, read_wav, wav_info
-from reachflow.asr.cleanup import NUMBER_GAIN, NumberVerdict
+from reachflow.asr.base import dictionary_prompt, read_wav, wav_info
+from reachflow.asr.cleanup import NUMBER_GAIN, NumberVerdict, with_votes
 from reachflow.asr.faster import FasterWhisperEngine
 from reachflow.asr.models import resolve_model
 from reachflow.asr.synthetic import LECTURE_DICTIONARY, piper_available, synthesize
@@ -83,7 +82,7 @@ def main(argv: list[str]) -> None:
                     shown = ""
                     if abs(base_margin) < NUMBER_GAIN:
                         heard = engine._hearings(str(wav), wav_info(wav).duration, "en", engine.model_path)(words, k)
-                        verdict = _voted(verdict, words[k], heard)
+                        verdict = with_votes(verdict, words[k].probability, heard)
                         shown = f"; {verdict.describe()}"
                     rows.append((voice, said, twin, core, margins[0], margins[1], verdict.accepted))
                     print(
@@ -116,20 +115,6 @@ def main(argv: list[str]) -> None:
         f"the engine (base at {NUMBER_GAIN:.1f} nats, hearings where that leaves it open): twin taken over a "
         f"right hearing {false}/{len(right)}; tiny.en's twins corrected {fixed}/{len(twins)}"
     )
-
-
-def _voted(verdict: NumberVerdict, word: RecognizedWord, heard: Sequence[tuple[str, float]]) -> NumberVerdict:
-    """``verdict`` with the hearings' votes, as :func:`reachflow.asr.cleanup.weigh_confusable_numbers` counts them."""
-    from dataclasses import replace
-
-    from reachflow.asr.cleanup import _digits
-
-    ours, theirs = _digits(word.text), _digits(verdict.alternative)
-    votes = (
-        word.probability + sum(p for text, p in heard if _digits(text) == ours),
-        sum(p for text, p in heard if _digits(text) == theirs),
-    )
-    return replace(verdict, votes=votes, hearings=len(heard))
 
 
 if __name__ == "__main__":

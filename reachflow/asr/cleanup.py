@@ -32,6 +32,7 @@ __all__ = [
     "tidy_numbers",
     "trim_trailing_hallucination",
     "weigh_confusable_numbers",
+    "with_votes",
 ]
 
 
@@ -342,6 +343,18 @@ class NumberVerdict:
         return f"{self.heard} → {self.alternative} {'taken' if self.accepted else 'kept'} ({shown})"
 
 
+def with_votes(verdict: NumberVerdict, probability: float, heard: Sequence[tuple[str, float]]) -> NumberVerdict:
+    """``verdict`` with the hearings' votes: each hearing writing the number's digits or the
+    alternative's adds its probability to that side; the first hearing (``probability``) counts
+    for the number."""
+    ours, theirs = _digits(verdict.heard), _digits(verdict.alternative)
+    votes = (
+        probability + sum(p for text, p in heard if _digits(text) == ours),
+        sum(p for text, p in heard if _digits(text) == theirs),
+    )
+    return replace(verdict, votes=votes, hearings=len(heard))
+
+
 def weigh_confusable_numbers(
     words: Sequence[RecognizedWord],
     weigh: Weigh,
@@ -386,13 +399,7 @@ def weigh_confusable_numbers(
             verdict = NumberVerdict(word.text, alternative, alternative_lp - heard_lp)
             if hearings is not None and abs(verdict.margin) < NUMBER_GAIN and voted < MAX_NUMBER_VOTES:
                 voted += 1
-                again = list(hearings(out, i))
-                ours, theirs = _digits(word.text), _digits(alternative)
-                votes = (
-                    word.probability + sum(p for text, p in again if _digits(text) == ours),
-                    sum(p for text, p in again if _digits(text) == theirs),
-                )
-                verdict = replace(verdict, votes=votes, hearings=len(again))
+                verdict = with_votes(verdict, word.probability, hearings(out, i))
             verdicts.append(verdict)
             if verdict.accepted:
                 out[i] = replace(word, text=alternative)
